@@ -1,0 +1,5 @@
+//! Rate limiting primitives shared by the services.
+
+mod gcra;
+
+pub use gcra::{RateLimit, RateLimiter};
