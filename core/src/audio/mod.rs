@@ -327,14 +327,14 @@ impl AudioService {
             })?;
 
         let addr = reply.addr;
-        let existing = self.sessions.get_mut(&addr);
-        if let Some(session) = existing {
-            if session.user_id == header.user_id && session.channel_id == header.channel_id {
-                // The same client renewing its token: keep its membership and state.
-                session.last_seen = now;
-                self.ack(wall_unix, reply, PacketType::Handshake);
-                return Ok(());
-            }
+        if let Some(session) = self.sessions.get_mut(&addr)
+            && session.user_id == header.user_id
+            && session.channel_id == header.channel_id
+        {
+            // The same client renewing its token: keep its membership and state.
+            session.last_seen = now;
+            self.ack(wall_unix, reply, PacketType::Handshake);
+            return Ok(());
         }
         let replaced = self.sessions.get(&addr).map(|s| s.user_id);
         let user_sessions = self
