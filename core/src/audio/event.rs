@@ -25,6 +25,8 @@ pub enum EndReason {
     NotAMember,
     /// The channel was removed.
     ChannelRemoved,
+    /// The server shut down or was reset.
+    ServerClosing,
 }
 
 /// Something the host may want to log, count or act on. Drained with `poll_event`.
@@ -124,6 +126,8 @@ pub enum AudioError {
     HandshakeTimeout,
     #[error("session expired after inactivity")]
     SessionExpired,
+    #[error("server closing")]
+    ServerClosing,
 }
 
 impl AudioError {
@@ -154,6 +158,7 @@ impl AudioError {
             AudioError::UnexpectedPacketType(_) => "unexpected_packet_type",
             AudioError::HandshakeTimeout => "handshake_timeout",
             AudioError::SessionExpired => "session_expired",
+            AudioError::ServerClosing => "server_closing",
         }
     }
 
@@ -192,6 +197,7 @@ impl AudioError {
             AudioError::NotAuthenticated => (C::NotAuthenticated, A::Reconnect),
             AudioError::HandshakeTimeout => (C::HandshakeTimeout, A::Reconnect),
             AudioError::SessionExpired => (C::SessionExpired, A::Reconnect),
+            AudioError::ServerClosing => (C::ServerClosing, A::RetryLater),
             AudioError::UserMismatch { .. }
             | AudioError::DuplicateSequence(_)
             | AudioError::StaleSequence(_)
@@ -221,6 +227,7 @@ fn message(code: ErrorCode) -> &'static str {
         ErrorCode::ChannelMismatch => "channel does not match the session",
         ErrorCode::ChannelFull => "channel is full",
         ErrorCode::TooManySessions => "too many sessions",
+        ErrorCode::ServerClosing => "server closing",
         ErrorCode::Other(_) => "error",
     }
 }

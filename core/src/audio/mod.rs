@@ -290,6 +290,56 @@ impl AudioService {
         Ok(())
     }
 
+    /// Ends every session, telling each client `server_closing`, forgets remembered users and
+    /// restores the rate-limit budgets: afterwards the service is as freshly started (the
+    /// directory excepted). Drivers call it on shutdown; the admin `reset` command uses it too.
+    pub fn reset(&mut self, now: Instant, wall_unix: u64) {
+        let addrs: Vec<SocketAddr> = self.sessions.keys().copied().collect();
+        for addr in addrs {
+            if let Some(session) = self.sessions.get(&addr) {
+                let reply = ReplyTo {
+                    addr,
+                    user_id: session.user_id,
+                    channel_id: session.channel_id,
+                    sequence: 0,
+                    authenticated: true,
+                    request_len: 0,
+                };
+                self.refuse(now, wall_unix, reply, AudioError::ServerClosing);
+            }
+            self.end_session(now, addr, EndReason::ServerClosing);
+        }
+        self.users.clear();
+        self.unauthenticated_replies =
+            RateLimiter::new(self.config.unauthenticated_reply_rate, now);
+        self.next_cleanup = now + self.config.cleanup_interval;
+    }
+
+    /// Sends `datagram` to every active member of `channel_id` except the sessions of
+    /// `exclude_user`, sharing one buffer; returns how many destinations it queued. This is the
+    /// host's own broadcast (the seed's `broadcast_to_channel`); the bytes are not checked.
+    pub fn send_to_channel(
+        &mut self,
+        channel_id: ChannelId,
+        exclude_user: Option<UserId>,
+        datagram: Bytes,
+    ) -> usize {
+        let before = self.transmits.len();
+        let Some(members) = self.members.get(&channel_id) else {
+            return 0;
+        };
+        self.transmits.extend(
+            members
+                .iter()
+                .filter(|(_, user)| Some(**user) != exclude_user)
+                .map(|(addr, _)| Transmit {
+                    dst: *addr,
+                    payload: datagram.clone(),
+                }),
+        );
+        self.transmits.len() - before
+    }
+
     /// The seed's handshake order: token, channel, membership, ban; then capacity, then the
     /// session and its Ack.
     fn handshake(

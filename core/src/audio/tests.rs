@@ -316,3 +316,44 @@ fn invalid_configuration_is_refused() {
     let err = AudioService::new(config, Directory::default(), Instant::now()).unwrap_err();
     assert!(err.to_string().contains("max_packet_size"));
 }
+
+#[test]
+fn reset_tells_every_session_and_empties_the_service() {
+    let mut h = Harness::new();
+    h.join(1, "alice");
+    h.send(0, 2, handshake("bob"));
+    h.events();
+    h.svc.reset(h.start, WALL);
+    let out = h.transmits();
+    assert_eq!(out.len(), 2);
+    assert!(
+        out.iter()
+            .all(|t| error_code(t) == ErrorCode::ServerClosing)
+    );
+    let stats = h.svc.stats();
+    assert_eq!(
+        (stats.auth_sessions, stats.active_members, stats.total_users),
+        (0, 0, 0)
+    );
+}
+
+#[test]
+fn the_host_can_broadcast_to_a_channel_excluding_a_user() {
+    let mut h = Harness::new();
+    h.join(1, "alice");
+    h.join(2, "bob");
+    let bytes = Bytes::from_static(b"notice");
+    let queued = h.svc.send_to_channel(
+        ChannelId::new("room").unwrap(),
+        Some(UserId::new("alice").unwrap()),
+        bytes.clone(),
+    );
+    assert_eq!(queued, 1);
+    assert_eq!(
+        h.transmits(),
+        vec![Transmit {
+            dst: addr(2),
+            payload: bytes
+        }]
+    );
+}

@@ -62,6 +62,8 @@ wire_enum! {
         ChannelFull = 13 => "channel_full",
         /// The user, or the whole server, has as many sessions as allowed.
         TooManySessions = 14 => "too_many_sessions",
+        /// The server is shutting down or was reset; every session has ended.
+        ServerClosing = 15 => "server_closing",
     }
 }
 
