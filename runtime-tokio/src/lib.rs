@@ -1,1 +1,125 @@
-//! placeholder
+//! hark on tokio. [`TokioRuntime`] implements hark-driver's `Runtime`; [`AudioServer`] is the seed's
+//! library API on it:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use hark_tokio::{AudioServer, AudioServerConfig};
+//! use hark_core::directory::Directory;
+//!
+//! let mut server = AudioServer::new(AudioServerConfig::new("secret"), Directory::default());
+//! server.start().await?;
+//! let mut events = server.take_event_receiver().expect("taken once");
+//! while let Some(event) = events.recv().await {
+//!     println!("{event:?}");
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+use std::io::{self, IoSliceMut};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::Instant;
+
+use hark_driver::runtime::{
+    AsyncTimer, AsyncUdpSocket, BoxFuture, RecvMeta, Runtime, UdpSocketState, UdpTransmit,
+};
+use tokio::io::Interest;
+
+pub use hark_driver::audio::{
+    AudioServerConfig, AudioServerEvent, EventReceiver, ServerError, ServerStats, StateStats,
+};
+
+/// The audio server on tokio. Call [`AudioServer::start`] inside a tokio runtime.
+pub type AudioServer = hark_driver::audio::AudioServer<TokioRuntime>;
+
+/// tokio as a hark runtime: the current runtime's timers, tasks and reactor.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioRuntime;
+
+impl Runtime for TokioRuntime {
+    fn new_timer(&self, deadline: Instant) -> Pin<Box<dyn AsyncTimer>> {
+        Box::pin(Timer(Box::pin(tokio::time::sleep_until(deadline.into()))))
+    }
+
+    fn spawn(&self, future: BoxFuture) {
+        tokio::spawn(future);
+    }
+
+    fn wrap_udp_socket(
+        &self,
+        socket: std::net::UdpSocket,
+        state: UdpSocketState,
+    ) -> io::Result<Arc<dyn AsyncUdpSocket>> {
+        Ok(Arc::new(UdpSocket {
+            io: tokio::net::UdpSocket::from_std(socket)?,
+            state,
+        }))
+    }
+
+    fn shutdown_signal(&self) -> io::Result<BoxFuture> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(Box::pin(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct Timer(Pin<Box<tokio::time::Sleep>>);
+
+impl AsyncTimer for Timer {
+    fn reset(mut self: Pin<&mut Self>, deadline: Instant) {
+        self.0.as_mut().reset(deadline.into());
+    }
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+#[derive(Debug)]
+struct UdpSocket {
+    io: tokio::net::UdpSocket,
+    state: UdpSocketState,
+}
+
+impl AsyncUdpSocket for UdpSocket {
+    fn poll_recv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            ready!(self.io.poll_recv_ready(cx))?;
+            match self.io.try_io(Interest::READABLE, || {
+                self.state.recv((&self.io).into(), bufs, meta)
+            }) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_send_ready(cx)
+    }
+
+    fn try_send(&self, transmit: &UdpTransmit<'_>) -> io::Result<()> {
+        self.io.try_io(Interest::WRITABLE, || {
+            self.state.try_send((&self.io).into(), transmit)
+        })
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.local_addr()
+    }
+}

@@ -1,0 +1,226 @@
+//! The audio loop: one task owns the [`AudioService`] and the socket. It waits for datagrams, a
+//! command or the service's deadline, feeds the service, and drains what it decided. No protocol
+//! decision is made here.
+
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use async_channel::{Receiver, Sender};
+use bytes::Bytes;
+use futures_lite::StreamExt;
+use hark_core::Transmit;
+use hark_core::audio::{AudioEvent, AudioService};
+use hark_core::directory::{DirectoryChange, DirectoryError};
+use hark_core::wire::audio::{ChannelId, UserId};
+
+use super::stats::ServerStats;
+use crate::clock::WallClock;
+use crate::runtime::{AsyncTimer, AsyncUdpSocket, Runtime};
+use crate::udp::{RecvBatch, SendQueue};
+
+/// How long shutdown waits for the socket to take the goodbye datagrams.
+const SHUTDOWN_FLUSH: Duration = Duration::from_millis(500);
+
+/// A request from the [`super::AudioServer`] handle to its loop.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Send {
+        dst: std::net::SocketAddr,
+        payload: Bytes,
+    },
+    Broadcast {
+        channel_id: ChannelId,
+        exclude_user: Option<UserId>,
+        payload: Bytes,
+        reply: Sender<usize>,
+    },
+    Directory {
+        change: DirectoryChange,
+        reply: Sender<Result<(), DirectoryError>>,
+    },
+    Reset {
+        reply: Sender<()>,
+    },
+    Shutdown {
+        reply: Sender<()>,
+    },
+}
+
+enum Wake {
+    Received(usize),
+    Command(Command),
+    /// Every handle is gone: nobody can stop the loop any more, so it stops itself.
+    Detached,
+    Writable,
+    Timeout,
+}
+
+/// Where events go: the library user's bounded queue, once it has been taken.
+#[derive(Debug, Clone)]
+pub(crate) struct EventSink {
+    pub tx: Sender<AudioEvent>,
+    pub taken: Arc<AtomicBool>,
+}
+
+pub(crate) struct AudioDriver {
+    pub svc: AudioService,
+    pub socket: Arc<dyn AsyncUdpSocket>,
+    pub timer: Pin<Box<dyn AsyncTimer>>,
+    pub runtime: Arc<dyn Runtime>,
+    pub commands: Pin<Box<Receiver<Command>>>,
+    pub events: EventSink,
+    pub stats: Arc<Mutex<ServerStats>>,
+    pub clock: WallClock,
+    pub recv: RecvBatch,
+    pub send: SendQueue,
+    pub blocked: bool,
+    pub counters: ServerStats,
+}
+
+impl AudioDriver {
+    pub async fn run(mut self) {
+        loop {
+            let wake = poll_fn(|cx| self.poll_wake(cx)).await;
+            let now = Instant::now();
+            let wall = self.clock.now_unix();
+            match wake {
+                Wake::Received(filled) => {
+                    let svc = &mut self.svc;
+                    let mut received = 0u64;
+                    self.recv.for_each(filled, |from, datagram| {
+                        received += 1;
+                        svc.handle_datagram(now, wall, from, datagram);
+                    });
+                    self.counters.packets_received += received;
+                }
+                Wake::Timeout => self.svc.handle_timeout(now, wall),
+                Wake::Writable => {}
+                Wake::Command(command) => {
+                    if let Some(reply) = self.command(now, wall, command) {
+                        self.stop(now, wall).await;
+                        // The handle may have stopped waiting; nothing to do then.
+                        let _ = reply.try_send(());
+                        return;
+                    }
+                }
+                Wake::Detached => {
+                    self.stop(now, wall).await;
+                    return;
+                }
+            }
+            self.drain();
+        }
+    }
+
+    fn poll_wake(&mut self, cx: &mut Context<'_>) -> Poll<Wake> {
+        match self.commands.as_mut().poll_next(cx) {
+            Poll::Ready(Some(command)) => return Poll::Ready(Wake::Command(command)),
+            Poll::Ready(None) => return Poll::Ready(Wake::Detached),
+            Poll::Pending => {}
+        }
+        if self.blocked && self.socket.poll_writable(cx).is_ready() {
+            self.blocked = false;
+            return Poll::Ready(Wake::Writable);
+        }
+        match self.recv.poll_recv(cx, &*self.socket) {
+            Poll::Ready(Ok(filled)) => return Poll::Ready(Wake::Received(filled)),
+            Poll::Ready(Err(e)) => {
+                // Unconnected UDP sockets report little; log and keep serving.
+                tracing::debug!(error = %e, "receive failed");
+            }
+            Poll::Pending => {}
+        }
+        if self.timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Wake::Timeout);
+        }
+        Poll::Pending
+    }
+
+    /// Applies a command; returns the reply channel when the command is a shutdown.
+    fn command(&mut self, now: Instant, wall: u64, command: Command) -> Option<Sender<()>> {
+        match command {
+            Command::Send { dst, payload } => self.queue(Transmit { dst, payload }),
+            Command::Broadcast {
+                channel_id,
+                exclude_user,
+                payload,
+                reply,
+            } => {
+                let queued = self.svc.send_to_channel(channel_id, exclude_user, payload);
+                let _ = reply.try_send(queued);
+            }
+            Command::Directory { change, reply } => {
+                let result = self.svc.apply_directory_change(now, wall, change);
+                let _ = reply.try_send(result);
+            }
+            Command::Reset { reply } => {
+                self.svc.reset(now, wall);
+                let _ = reply.try_send(());
+            }
+            Command::Shutdown { reply } => return Some(reply),
+        }
+        None
+    }
+
+    fn queue(&mut self, transmit: Transmit) {
+        if !self.send.push(transmit) {
+            self.counters.send_dropped += 1;
+        }
+    }
+
+    /// Moves the service's decisions out: transmits to the socket, events to the log and the
+    /// library user; then re-arms the timer and publishes the counters.
+    fn drain(&mut self) {
+        while let Some(transmit) = self.svc.poll_transmit() {
+            self.queue(transmit);
+        }
+        if !self.blocked {
+            let outcome = self.send.flush(&*self.socket);
+            self.blocked = outcome.blocked;
+            self.counters.packets_sent += outcome.sent;
+            self.counters.send_errors += outcome.failed;
+        }
+        while let Some(event) = self.svc.poll_event() {
+            super::log::event(&event);
+            if self.events.taken.load(Ordering::Relaxed) && self.events.tx.try_send(event).is_err()
+            {
+                self.counters.events_dropped += 1;
+            }
+        }
+        self.timer.as_mut().reset(self.svc.poll_timeout());
+        self.publish();
+    }
+
+    fn publish(&mut self) {
+        self.counters.set_service(self.svc.stats());
+        if let Ok(mut shared) = self.stats.lock() {
+            *shared = self.counters;
+        }
+    }
+
+    /// Tells every session the server is closing and gives the socket a moment to send it.
+    async fn stop(&mut self, now: Instant, wall: u64) {
+        self.svc.reset(now, wall);
+        self.drain();
+        let deadline = Instant::now() + SHUTDOWN_FLUSH;
+        while !self.send.is_empty() && Instant::now() < deadline {
+            let mut timer = self.runtime.new_timer(deadline);
+            let socket = Arc::clone(&self.socket);
+            poll_fn(|cx| {
+                if socket.poll_writable(cx).is_ready() || timer.as_mut().poll(cx).is_ready() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            self.blocked = false;
+            self.drain();
+        }
+        tracing::info!(sent = self.counters.packets_sent, "audio server stopped");
+    }
+}

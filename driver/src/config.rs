@@ -1,0 +1,380 @@
+//! Configuration, layered: built-in defaults, then a TOML file, then the seeds' environment
+//! variables, then command-line flags. Every bad value fails start-up with one line naming the key
+//! (file key, environment variable or flag) and the reason.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use hark_core::audio::AudioConfig;
+use hark_core::directory::ChannelConfig;
+use hark_core::limits::RateLimit;
+use serde::Deserialize;
+
+use crate::audio::AudioServerConfig;
+use crate::clock::WallClock;
+use crate::duration;
+use crate::logging::{LogFormat, LogSettings};
+
+/// A configuration problem: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: {reason}")]
+pub struct ConfigError {
+    pub key: String,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The TOML file, every key optional. See the README's configuration reference.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub jwt_secret: Option<String>,
+    #[serde(default)]
+    pub log: LogSection,
+    #[serde(default)]
+    pub audio: AudioSection,
+    pub channels: Option<Vec<ChannelConfig>>,
+    #[serde(default)]
+    pub admin: AdminSection,
+    #[serde(default)]
+    pub testing: TestingSection,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    pub filter: Option<String>,
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioSection {
+    pub enabled: Option<bool>,
+    pub bind_addr: Option<String>,
+    pub max_packet_size: Option<usize>,
+    pub buffer_size: Option<usize>,
+    pub jwt_leeway: Option<String>,
+    pub max_token_len: Option<usize>,
+    pub handshake_timeout: Option<String>,
+    pub session_timeout: Option<String>,
+    pub user_timeout: Option<String>,
+    pub cleanup_interval: Option<String>,
+    pub max_clock_skew: Option<String>,
+    pub session_rate: Option<RateLimit>,
+    pub unauthenticated_reply_rate: Option<RateLimit>,
+    pub max_sessions: Option<usize>,
+    pub max_sessions_per_user: Option<usize>,
+    pub default_max_users_per_channel: Option<u32>,
+    pub max_user_records: Option<usize>,
+    pub event_queue: Option<usize>,
+    pub send_queue: Option<usize>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSection {
+    pub enabled: Option<bool>,
+    pub socket: Option<PathBuf>,
+}
+
+/// Settings that exist only to test hark itself.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestingSection {
+    /// Makes the server's wall clock read this unix time at start-up (conformance vectors carry
+    /// fixed tokens and timestamps). Never set it in production.
+    pub wall_clock_start: Option<u64>,
+}
+
+/// Flags that override the file and the environment.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Flags {
+    pub config: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub log_format: Option<String>,
+}
+
+/// The demo channel served when none is configured.
+pub const DEMO_CHANNEL: &str = "demo";
+
+/// Everything needed to start, before the JWT secret is settled.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    file: FileConfig,
+}
+
+/// Reads the file named by `flags` (if any), then applies `env` and `flags` on top.
+pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, ConfigError> {
+    let mut file = match &flags.config {
+        Some(path) => read_file(path)?,
+        None => FileConfig::default(),
+    };
+    apply_env(&mut file, env)?;
+    apply_flags(&mut file, flags);
+    Ok(Loaded { file })
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let key = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::new(&key, e.to_string()))?;
+    toml::from_str(&text).map_err(|e| {
+        let place = e.span().map_or(String::new(), |span| {
+            let before = text.get(..span.start).unwrap_or_default();
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: ")
+        });
+        ConfigError::new(key, format!("{place}{}", e.message().trim()))
+    })
+}
+
+fn apply_env(
+    file: &mut FileConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
+    let number = |name: &str| -> Result<Option<usize>, ConfigError> {
+        env(name)
+            .map(|v| {
+                v.trim()
+                    .parse()
+                    .map_err(|e| ConfigError::new(name, format!("{v:?}: {e}")))
+            })
+            .transpose()
+    };
+    if let Some(v) = env("AUDIO_BIND_ADDR") {
+        file.audio.bind_addr = Some(v);
+    }
+    if let Some(v) = number("AUDIO_MAX_PACKET_SIZE")? {
+        file.audio.max_packet_size = Some(v);
+    }
+    if let Some(v) = number("AUDIO_BUFFER_SIZE")? {
+        file.audio.buffer_size = Some(v);
+    }
+    if let Some(v) = env("JWT_SECRET") {
+        file.jwt_secret = Some(v);
+    }
+    if let Some(v) = env("HARK_DATA_DIR") {
+        file.data_dir = Some(v.into());
+    }
+    if let Some(v) = env("RUST_LOG") {
+        file.log.filter = Some(v);
+    }
+    if let Some(v) = env("LOG_FORMAT") {
+        file.log.format = Some(v);
+    }
+    Ok(())
+}
+
+fn apply_flags(file: &mut FileConfig, flags: &Flags) {
+    if let Some(v) = &flags.bind {
+        file.audio.bind_addr = Some(v.clone());
+    }
+    if let Some(v) = &flags.data_dir {
+        file.data_dir = Some(v.clone());
+    }
+    if let Some(v) = &flags.log_format {
+        file.log.format = Some(v.clone());
+    }
+}
+
+/// The resolved settings of a server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub log: LogSettings,
+    /// `None` when `audio.enabled = false`.
+    pub audio: Option<AudioServerConfig>,
+    pub channels: Vec<ChannelConfig>,
+    /// No channel was configured: the demo channel is served.
+    pub demo: bool,
+    pub admin_socket: Option<PathBuf>,
+}
+
+impl Loaded {
+    /// The data directory: configured, else `$XDG_DATA_HOME/hark`, else `~/.local/share/hark`,
+    /// else `./hark-data`.
+    pub fn data_dir(&self, env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+        if let Some(dir) = &self.file.data_dir {
+            return dir.clone();
+        }
+        if let Some(xdg) = env("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+            return PathBuf::from(xdg).join("hark");
+        }
+        if let Some(home) = env("HOME").filter(|v| !v.is_empty()) {
+            return PathBuf::from(home).join(".local/share/hark");
+        }
+        PathBuf::from("hark-data")
+    }
+
+    /// The configured secret, if any (file `jwt_secret` or `JWT_SECRET`).
+    pub fn jwt_secret(&self) -> Option<&str> {
+        self.file.jwt_secret.as_deref()
+    }
+
+    pub fn log(&self) -> Result<LogSettings, ConfigError> {
+        let format = match self.file.log.format.as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "log.format (LOG_FORMAT)",
+                    format!("{other:?} is not \"text\" or \"json\""),
+                ));
+            }
+        };
+        Ok(LogSettings {
+            filter: self
+                .file
+                .log
+                .filter
+                .clone()
+                .unwrap_or_else(|| "info".into()),
+            format,
+        })
+    }
+
+    /// Builds every service's settings with `secret` and checks them.
+    pub fn settings(&self, secret: &[u8], data_dir: &Path) -> Result<Settings, ConfigError> {
+        let (channels, demo) = match &self.file.channels {
+            Some(channels) => (channels.clone(), false),
+            None => (vec![demo_channel()], true),
+        };
+        let audio = if self.file.audio.enabled.unwrap_or(true) {
+            Some(self.audio(secret)?)
+        } else {
+            None
+        };
+        let admin_socket = self.file.admin.enabled.unwrap_or(true).then(|| {
+            self.file
+                .admin
+                .socket
+                .clone()
+                .unwrap_or_else(|| data_dir.join("admin.sock"))
+        });
+        Ok(Settings {
+            log: self.log()?,
+            audio,
+            channels,
+            demo,
+            admin_socket,
+        })
+    }
+
+    fn audio(&self, secret: &[u8]) -> Result<AudioServerConfig, ConfigError> {
+        let a = &self.file.audio;
+        let mut config = AudioServerConfig::new(secret);
+        let bind = a
+            .bind_addr
+            .as_deref()
+            .unwrap_or(AudioServerConfig::DEFAULT_BIND_ADDR);
+        config.bind_addr = bind.parse::<SocketAddr>().map_err(|e| {
+            ConfigError::new(
+                "audio.bind_addr (AUDIO_BIND_ADDR)",
+                format!("{bind:?}: {e}"),
+            )
+        })?;
+        set(&mut config.buffer_size, a.buffer_size);
+        set(&mut config.event_queue, a.event_queue);
+        set(&mut config.send_queue, a.send_queue);
+        if let Some(start) = self.file.testing.wall_clock_start {
+            config.wall_clock = WallClock::starting_at(start);
+        }
+        let core: &mut AudioConfig = &mut config.core;
+        set(&mut core.max_packet_size, a.max_packet_size);
+        set(&mut core.jwt.max_token_len, a.max_token_len);
+        if let Some(leeway) = &a.jwt_leeway {
+            core.jwt.leeway_secs = duration::parse(leeway)
+                .map_err(|r| ConfigError::new("audio.jwt_leeway", r))?
+                .as_secs();
+        }
+        for (key, slot, value) in [
+            (
+                "audio.handshake_timeout",
+                &mut core.handshake_timeout,
+                &a.handshake_timeout,
+            ),
+            (
+                "audio.session_timeout",
+                &mut core.session_timeout,
+                &a.session_timeout,
+            ),
+            (
+                "audio.user_timeout",
+                &mut core.user_timeout,
+                &a.user_timeout,
+            ),
+            (
+                "audio.cleanup_interval",
+                &mut core.cleanup_interval,
+                &a.cleanup_interval,
+            ),
+            (
+                "audio.max_clock_skew",
+                &mut core.max_clock_skew,
+                &a.max_clock_skew,
+            ),
+        ] {
+            if let Some(text) = value {
+                *slot = duration::parse(text).map_err(|r| ConfigError::new(key, r))?;
+            }
+        }
+        set(&mut core.session_rate, a.session_rate);
+        set(
+            &mut core.unauthenticated_reply_rate,
+            a.unauthenticated_reply_rate,
+        );
+        set(&mut core.max_sessions, a.max_sessions);
+        set(&mut core.max_sessions_per_user, a.max_sessions_per_user);
+        set(
+            &mut core.default_max_users_per_channel,
+            a.default_max_users_per_channel,
+        );
+        set(&mut core.max_user_records, a.max_user_records);
+        core.validate().map_err(|e| match e {
+            hark_core::audio::ConfigError::Invalid { key, reason } => {
+                let key = match key {
+                    "jwt_secret" => "jwt_secret (JWT_SECRET)".to_owned(),
+                    "max_packet_size" => "audio.max_packet_size (AUDIO_MAX_PACKET_SIZE)".to_owned(),
+                    other => format!("audio.{other}"),
+                };
+                ConfigError::new(key, reason)
+            }
+        })?;
+        if config.buffer_size == 0 {
+            return Err(ConfigError::new(
+                "audio.buffer_size (AUDIO_BUFFER_SIZE)",
+                "must be greater than zero",
+            ));
+        }
+        Ok(config)
+    }
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *slot = value;
+    }
+}
+
+fn demo_channel() -> ChannelConfig {
+    ChannelConfig {
+        id: DEMO_CHANNEL.into(),
+        name: Some("Demo".into()),
+        members: None,
+        banned: Vec::new(),
+        max_users: None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,62 @@
+//! The little a driver needs from an async runtime, after quinn's `Runtime` trait: timers, spawning,
+//! and a UDP socket registered with the runtime's reactor. `hark-tokio` and `hark-smol` implement
+//! it; every loop in this crate is written once against it.
+
+use std::fmt;
+use std::future::Future;
+use std::io::{self, IoSliceMut};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+pub use quinn_udp::{RecvMeta, Transmit as UdpTransmit, UdpSocketState};
+
+/// A boxed future the runtime can run in the background.
+pub type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// An async runtime as the drivers see it.
+pub trait Runtime: Send + Sync + fmt::Debug + 'static {
+    /// A timer that fires at `deadline`.
+    fn new_timer(&self, deadline: Instant) -> Pin<Box<dyn AsyncTimer>>;
+
+    /// Runs `future` to completion in the background.
+    fn spawn(&self, future: BoxFuture);
+
+    /// Registers a bound UDP socket with the runtime's reactor. The socket is already non-blocking
+    /// and configured (buffer sizes, quinn-udp state).
+    fn wrap_udp_socket(
+        &self,
+        socket: std::net::UdpSocket,
+        state: UdpSocketState,
+    ) -> io::Result<Arc<dyn AsyncUdpSocket>>;
+
+    /// Completes when the process is asked to stop (SIGINT or SIGTERM).
+    fn shutdown_signal(&self) -> io::Result<BoxFuture>;
+}
+
+/// A resettable timer.
+pub trait AsyncTimer: Send + fmt::Debug {
+    fn reset(self: Pin<&mut Self>, deadline: Instant);
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
+}
+
+/// A UDP socket driven by the runtime's reactor, with quinn-udp's batched I/O underneath.
+pub trait AsyncUdpSocket: Send + Sync + fmt::Debug {
+    /// Receives up to `bufs.len()` datagrams (one `recvmmsg`), waiting until at least one arrives.
+    fn poll_recv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+    ) -> Poll<io::Result<usize>>;
+
+    /// Ready when a send might succeed.
+    fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// Sends one datagram without waiting; `WouldBlock` when the socket buffer is full.
+    fn try_send(&self, transmit: &UdpTransmit<'_>) -> io::Result<()>;
+
+    fn local_addr(&self) -> io::Result<SocketAddr>;
+}
