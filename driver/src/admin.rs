@@ -46,7 +46,7 @@ pub enum AdminRequest {
     RemoveChannel {
         channel: String,
     },
-    /// Ends every session and forgets users, as a restart would; the directory is kept.
+    /// Ends every session and undoes run-time directory changes, as a restart would.
     Reset,
     Stats,
 }

@@ -8,6 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// under test must believe it is the vectors' date. It is configured only by `testing.wall_clock_start`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WallClock {
+    /// The configured start, for [`WallClock::rewind`].
+    start: Option<u64>,
     offset_secs: i64,
 }
 
@@ -25,9 +27,18 @@ impl WallClock {
 
     /// A clock that reads `start` now and advances in real time from there.
     pub fn starting_at(start: u64) -> Self {
-        let start = i64::try_from(start).unwrap_or(i64::MAX);
+        let shifted = i64::try_from(start).unwrap_or(i64::MAX);
         Self {
-            offset_secs: start.saturating_sub(system_unix()),
+            start: Some(start),
+            offset_secs: shifted.saturating_sub(system_unix()),
+        }
+    }
+
+    /// A shifted clock reads its start time again from now on (an admin `reset` does this, so
+    /// each conformance scenario starts at the vectors' date); the real clock is unchanged.
+    pub fn rewind(&mut self) {
+        if let Some(start) = self.start {
+            *self = Self::starting_at(start);
         }
     }
 
@@ -44,5 +55,12 @@ mod tests {
     fn a_shifted_clock_reads_its_start_time() {
         let clock = WallClock::starting_at(1_700_000_000);
         assert!((1_700_000_000..1_700_000_002).contains(&clock.now_unix()));
+    }
+
+    #[test]
+    fn rewinding_the_system_clock_changes_nothing() {
+        let mut clock = WallClock::system();
+        clock.rewind();
+        assert!(clock.now_unix() > 1_700_000_000);
     }
 }

@@ -13,8 +13,8 @@ use async_channel::{Receiver, Sender};
 use bytes::Bytes;
 use futures_lite::StreamExt;
 use hark_core::Transmit;
-use hark_core::audio::{AudioEvent, AudioService};
-use hark_core::directory::{DirectoryChange, DirectoryError};
+use hark_core::audio::{AudioConfig, AudioEvent, AudioService};
+use hark_core::directory::{Directory, DirectoryChange, DirectoryError};
 use hark_core::wire::audio::{ChannelId, UserId};
 
 use super::stats::ServerStats;
@@ -68,6 +68,8 @@ pub(crate) struct EventSink {
 
 pub(crate) struct AudioDriver {
     pub svc: AudioService,
+    /// What the service was started with, for `reset`.
+    pub initial: (AudioConfig, Directory),
     pub socket: Arc<dyn AsyncUdpSocket>,
     pub timer: Pin<Box<dyn AsyncTimer>>,
     pub runtime: Arc<dyn Runtime>,
@@ -158,12 +160,26 @@ impl AudioDriver {
                 let _ = reply.try_send(result);
             }
             Command::Reset { reply } => {
-                self.svc.reset(now, wall);
+                self.restart(now, wall);
                 let _ = reply.try_send(());
             }
             Command::Shutdown { reply } => return Some(reply),
         }
         None
+    }
+
+    /// Ends every session (telling each client) and starts over with the configured directory and
+    /// clock, as a restart of the process would.
+    fn restart(&mut self, now: Instant, wall: u64) {
+        self.svc.reset(now, wall);
+        self.drain();
+        let (config, directory) = self.initial.clone();
+        match AudioService::new(config, directory, now) {
+            Ok(svc) => self.svc = svc,
+            // The same settings were accepted at start-up; keep the reset service if not.
+            Err(e) => tracing::error!(error = %e, "cannot restart the audio service"),
+        }
+        self.clock.rewind();
     }
 
     fn queue(&mut self, transmit: Transmit) {

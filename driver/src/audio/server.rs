@@ -112,6 +112,7 @@ impl<R: Runtime> AudioServer<R> {
         let driver = AudioDriver {
             timer: self.runtime.new_timer(svc.poll_timeout()),
             svc,
+            initial: (self.config.core.clone(), self.directory.clone()),
             socket,
             runtime: self.runtime.clone(),
             commands: Box::pin(command_rx),
@@ -181,7 +182,8 @@ impl<R: Runtime> AudioServer<R> {
         Ok(answer.recv().await.map_err(|_| ServerError::NotRunning)??)
     }
 
-    /// Ends every session (clients are told `server_closing`) and forgets users; keeps serving.
+    /// Ends every session (clients are told `server_closing`) and undoes run-time directory
+    /// changes, as a restart would; keeps serving.
     pub async fn reset(&self) -> Result<(), ServerError> {
         let (reply, answer) = async_channel::bounded(1);
         self.command(Command::Reset { reply }).await?;
