@@ -56,6 +56,8 @@ enum Wake {
     /// Every handle is gone: nobody can stop the loop any more, so it stops itself.
     Detached,
     Writable,
+    /// A receive failed (already logged); poll again.
+    RecvFailed,
     Timeout,
 }
 
@@ -100,7 +102,7 @@ impl AudioDriver {
                     self.counters.packets_received += received;
                 }
                 Wake::Timeout => self.svc.handle_timeout(now, wall),
-                Wake::Writable => {}
+                Wake::Writable | Wake::RecvFailed => {}
                 Wake::Command(command) => {
                     if let Some(reply) = self.command(now, wall, command) {
                         self.stop(now, wall).await;
@@ -133,6 +135,7 @@ impl AudioDriver {
             Poll::Ready(Err(e)) => {
                 // Unconnected UDP sockets report little; log and keep serving.
                 tracing::debug!(error = %e, "receive failed");
+                return Poll::Ready(Wake::RecvFailed);
             }
             Poll::Pending => {}
         }
