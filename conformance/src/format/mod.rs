@@ -1,0 +1,21 @@
+//! The vector file format (`conformance/spec/vectors.md`) as serde types. Nothing here depends
+//! on how the vectors are run, so the in-process `core` mode and a socket-level `live` mode
+//! read the same types.
+
+mod codec;
+mod fixture;
+mod hex;
+mod scenario;
+
+pub use codec::{
+    CodecExpect, CodecFile, CodecVector, DEFAULT_MAX_PACKET_SIZE, HandshakeFormat, PacketJson,
+    TypeName,
+};
+pub use fixture::{
+    ChannelConfig, ConfigJson, EffectiveFixture, Fixture, FixtureOverrides, RateJson,
+};
+pub use hex::Hex;
+pub use scenario::{
+    DirectoryJson, EventJson, Expect, Input, ReasonJson, Scenario, ScenarioFile, StatsJson, Step,
+    TransmitJson,
+};
