@@ -643,7 +643,8 @@ def codec_errors() -> CodecFile:
     f.err("invalid_token_encoding_json_bad_character", "§4: JSON token with a space.",
           hs_raw(b'{"token":"a.b c","channel_id":"main"}'), "invalid_token_encoding")
     f.err("leading_space_makes_a_legacy_payload",
-          "§4: only a first byte '{' selects JSON; ' {…}' is a legacy token with bad characters.",
+          "§4: only a first byte '{' selects JSON; ' {…}' is a legacy token with bad "
+          "characters.",
           hs_raw(b" " + hs_payload_json(TOK, "main")), "invalid_token_encoding")
 
     # §6.5 Error and Ack bodies
@@ -742,6 +743,17 @@ class Scenario:
     def reset(self, note, tx=(), ev=(), st=None):
         self._step(note, {"reset": True}, tx, ev, st)
 
+    def tick_expiring(self, note, *expired, st=None):
+        """A tick during which the sessions `(client, user, chan, deadline_ms)` time out (§8
+        session_timeout, all joined): each gets its Error stamped with its own deadline."""
+        tx, ev = [], []
+        for client, user, chan, deadline_ms in expired:
+            tx.append((client, error(**SESSION_EXPIRED, user=user, chan=chan,
+                                     ts=wall(deadline_ms))))
+            ev += [err(client, "session_expired"), user_left(user, chan, client, "expired"),
+                   session_ended(user, chan, client, "expired")]
+        self.tick(note, tx=tx, ev=ev, st=st)
+
     # Common exchanges, each expectation written from §7.
 
     def handshake_ok(self, client, user, chan, seq=0, fmt="json", tok=None, ts=None):
@@ -811,9 +823,11 @@ def handshake_scenarios():
     s = Scenario("handshake_token_rejections",
                  "Every token fault is answered with invalid_token or token_expired from an "
                  "address without a session, and creates nothing. Boundaries of the leeway pass.",
-                 ["§4 bad signature", "§4 exp passed", "§4 leeway on exp", "§4 alg none refused",
+                 ["§4 bad signature", "§4 exp passed", "§4 leeway on exp",
+                  "§4 alg none refused",
                   "§4 other algorithms (HS512) refused", "§4 exp required", "§4 sub required",
-                  "§4 nbf in the future", "§4 leeway on nbf", "§7.2 step 4: sub ≠ header user id",
+                  "§4 nbf in the future", "§4 leeway on nbf",
+                  "§7.2 step 4: sub ≠ header user id",
                   "§7.2 step 3", "§5 codes 1 and 2", "§7.5 reply echoes the request's header",
                   "§7.5 no amplification for refused handshakes"])
     ms = 0
@@ -828,7 +842,8 @@ def handshake_scenarios():
     now = wall(0)
     bad(jwt(claims("alice"), secret="wrong-secret"), INVALID_TOKEN, "invalid_token",
         "token signed with another secret")
-    bad(token("alice", exp=START - 3600), TOKEN_EXPIRED, "invalid_token", "token expired an hour ago")
+    bad(token("alice", exp=START - 3600), TOKEN_EXPIRED, "invalid_token",
+        "token expired an hour ago")
     bad(token("alice", exp=now - 6), TOKEN_EXPIRED, "invalid_token",
         "exp + leeway (5 s) is one second in the past")
     bad(jwt(claims("alice"), header={"alg": "none", "typ": "JWT"}, alg_none=True),
@@ -1090,7 +1105,8 @@ def membership_scenarios():
                  "other active members), is always acknowledged, and a muted user's audio is "
                  "not forwarded while they still hear others.",
                  ["§7.3 SetMute: UserMuted, relay unchanged, Ack", "§7.3 SetMute without change",
-                  "§7.3 muted user's audio not forwarded", "§7.3 SetMute from a non-member: no relay",
+                  "§7.3 muted user's audio not forwarded",
+                  "§7.3 SetMute from a non-member: no relay",
                   "§10.13 mute is relayed"])
     for who in ["alice", "bob", "carol"]:
         s.at(0).login(who, who, "main")
@@ -1425,7 +1441,8 @@ def audio_scenarios():
     s = Scenario("session_rate_limit",
                  "A session may send a burst of 50 packets, then 100 per second; the excess is "
                  "dropped silently.",
-                 ["§7.3 step 2: session_rate, dropped silently", "§9 session_rate 100/s burst 50"])
+                 ["§7.3 step 2: session_rate, dropped silently",
+                  "§9 session_rate 100/s burst 50"])
     s.at(0).handshake_ok("alice", "alice", "main")
     for seq in range(1, 52):
         ok = seq <= 50
@@ -1494,22 +1511,13 @@ def timer_scenarios():
     s.at(20000).send("bob", heartbeat("bob", "main"), "bob keeps his session alive",
                      tx=[("bob", ack("heartbeat", 0, "bob", "main"))])
     s.at(29900).tick("alice has been idle 29.9 s", st=stats(2, 2, 2))
-    s.at(30000).tick("alice has been idle 30 s: expired",
-                     tx=[("alice", error(**SESSION_EXPIRED, user="alice", chan="main",
-                                         ts=wall(30000)))],
-                     ev=[err("alice", "session_expired"),
-                         user_left("alice", "main", "alice", "expired"),
-                         session_ended("alice", "main", "alice", "expired")],
-                     st=stats(1, 1, 2))
+    s.at(30000).tick_expiring("alice has been idle 30 s: expired",
+                              ("alice", "alice", "main", 30000), st=stats(1, 1, 2))
     s.at(31000).speak("bob", "bob", "main", 1, VOICE, [], "bob's audio no longer reaches alice")
     s.at(31000).send("alice", heartbeat("alice", "main"), "alice's address has no session",
                      ev=[err("alice", "not_authenticated")])
-    s.at(61000).tick("bob idle 30 s after his audio: expired",
-                     tx=[("bob", error(**SESSION_EXPIRED, user="bob", chan="main",
-                                       ts=wall(61000)))],
-                     ev=[err("bob", "session_expired"), user_left("bob", "main", "bob", "expired"),
-                         session_ended("bob", "main", "bob", "expired")],
-                     st=stats(0, 0, 2))
+    s.at(61000).tick_expiring("bob idle 30 s after his audio: expired",
+                              ("bob", "bob", "main", 61000), st=stats(0, 0, 2))
     out.append(s)
 
     s = Scenario("user_timeout_and_cleanup",
@@ -1522,21 +1530,16 @@ def timer_scenarios():
     s.at(100).send("alice", set_mute("alice", "main", True), "alice mutes (alone in main)",
                    tx=[("alice", ack("set_mute", 0, "alice", "main"))],
                    ev=[user_muted("alice", "main", True)])
-    expire = lambda client, user, ms: dict(  # noqa: E731
-        tx=[(client, error(**SESSION_EXPIRED, user=user, chan="main", ts=wall(ms)))],
-        ev=[err(client, "session_expired"), user_left(user, "main", client, "expired"),
-            session_ended(user, "main", client, "expired")])
-    e = expire("alice", "alice", 30100)
-    s.at(30100).tick("alice's session expires; alice is remembered", tx=e["tx"], ev=e["ev"],
-                     st=stats(0, 0, 1))
+    s.at(30100).tick_expiring("alice's session expires; alice is remembered",
+                              ("alice", "alice", "main", 30100), st=stats(0, 0, 1))
     s.at(60000).login("bob", "bob", "main")
     s.at(60200).login("alice_phone", "alice", "main")
     s.at(60400).send("alice_phone", audio("alice", "main", 1, VOICE),
                      "alice reconnected from another address: still muted",
                      ev=[err("alice_phone", "sender_muted")], st=stats(2, 2, 2))
-    b, a = expire("bob", "bob", 90000), expire("alice_phone", "alice", 90400)
-    s.at(90400).tick("both sessions expire (bob at 90 s, alice at 90.4 s)",
-                     tx=b["tx"] + a["tx"], ev=b["ev"] + a["ev"], st=stats(0, 0, 2))
+    s.at(90400).tick_expiring("both sessions expire (bob at 90 s, alice at 90.4 s)",
+                              ("bob", "bob", "main", 90000),
+                              ("alice_phone", "alice", "main", 90400), st=stats(0, 0, 2))
     s.at(389000).tick("alice's last session ended 298.6 s ago: remembered", st=stats(0, 0, 2))
     s.at(451000).tick("user_timeout + cleanup_interval later: forgotten", st=stats(0, 0, 0))
     s.at(451000).login("alice", "alice", "main")
@@ -1601,19 +1604,11 @@ def timer_scenarios():
                      "a replayed audio packet: dropped, but it passed the session checks",
                      ev=[err("bob", "duplicate_sequence")])
     s.at(29900).tick("alice's last valid packet was 29.9 s ago")
-    e = dict(tx=[("alice", error(**SESSION_EXPIRED, user="alice", chan="main",
-                                 ts=wall(30000)))],
-             ev=[err("alice", "session_expired"), user_left("alice", "main", "alice", "expired"),
-                 session_ended("alice", "main", "alice", "expired")])
-    s.at(30000).tick("alice expires: none of her refused packets counted", **e,
-                     st=stats(1, 1, 2))
+    s.at(30000).tick_expiring("alice expires: none of her refused packets counted",
+                              ("alice", "alice", "main", 30000), st=stats(1, 1, 2))
     s.at(54900).tick("bob's replayed packet at 25 s kept him alive")
-    s.at(55000).tick("bob expires 30 s after it",
-                     tx=[("bob", error(**SESSION_EXPIRED, user="bob", chan="main",
-                                       ts=wall(55000)))],
-                     ev=[err("bob", "session_expired"), user_left("bob", "main", "bob", "expired"),
-                         session_ended("bob", "main", "bob", "expired")],
-                     st=stats(0, 0, 2))
+    s.at(55000).tick_expiring("bob expires 30 s after it", ("bob", "bob", "main", 55000),
+                              st=stats(0, 0, 2))
     out.append(s)
     return out
 
@@ -1625,7 +1620,8 @@ def directory_scenarios():
                  "UserLeft, SessionEnded; their audio no longer flows, others are unaffected; "
                  "an unban lets them back.",
                  ["§7.6 ban at run time", "§5 code 5 while in a session",
-                  "§7.2 step 5 banned at handshake", "§7.3 not_authenticated after the session ended",
+                  "§7.2 step 5 banned at handshake",
+                  "§7.3 not_authenticated after the session ended",
                   "§7.4 the window starts empty with each session"])
     for who in ["alice", "bob", "carol"]:
         s.at(0).login(who, who, "main")
