@@ -829,7 +829,9 @@ def handshake_scenarios():
                   "§4 nbf in the future", "§4 leeway on nbf",
                   "§7.2 step 4: sub ≠ header user id",
                   "§7.2 step 3", "§5 codes 1 and 2", "§7.5 reply echoes the request's header",
-                  "§7.5 no amplification for refused handshakes"])
+                  "§7.5 no amplification for refused handshakes",
+                  "§4 alg is case-sensitive and required", "§4 exp is integer seconds",
+                  "§4 other claims (iat, aud, iss, custom) and header members are ignored"])
     ms = 0
 
     def bad(tok, spec, kind, why, user="alice"):
@@ -856,6 +858,12 @@ def handshake_scenarios():
         "nbf is one second beyond the leeway")
     bad(token("bob"), INVALID_TOKEN, "subject_mismatch", "valid token for bob, header says alice")
     bad("abc.def.ghi", INVALID_TOKEN, "invalid_token", "three segments that are not a JWT")
+    bad(jwt(claims("alice"), header={"alg": "hs256", "typ": "JWT"}), INVALID_TOKEN,
+        "invalid_token", "alg hs256: algorithm names are case-sensitive")
+    bad(jwt(claims("alice"), header={"typ": "JWT"}), INVALID_TOKEN, "invalid_token",
+        "no alg in the header")
+    bad(jwt({"sub": "alice", "iat": START - 60, "exp": str(START + 3600)}), INVALID_TOKEN,
+        "invalid_token", "exp is a string, not integer seconds")
     # §7.5 applies to handshakes too: a reply is never larger than the request.
     for tok, note in [("a.b.c", "a 28-byte handshake: the reply's message is cut to 2 bytes"),
                       ("a.b", "a 26-byte handshake: the reply has an empty message")]:
@@ -873,7 +881,13 @@ def handshake_scenarios():
     s.at(ms).tick("nothing was created", st=stats(0, 0, 0))
     s.at(ms).handshake_ok("dave", "dave", "main", tok=token("dave", exp=now - 5))
     s.at(ms).handshake_ok("erin", "erin", "main", tok=token("erin", nbf=now + 5))
-    s.at(ms).tick("exactly at the leeway both pass", st=stats(2, 0, 2))
+    s.at(ms).handshake_ok("alice_phone", "alice", "main", tok=jwt(claims("alice"),
+                                                                   header={"alg": "HS256"}))
+    s.at(ms).handshake_ok("bob", "bob", "main",
+                          tok=jwt(claims("bob", aud="hark", iss="issuer", role="admin"),
+                                  header={"typ": "JWT", "alg": "HS256", "kid": "k1"}))
+    s.at(ms).tick("the leeway boundaries, a header without typ, other claims: all pass",
+                  st=stats(4, 0, 4))
     out.append(s)
 
     s = Scenario("handshake_directory_rejections",
@@ -1256,10 +1270,18 @@ def audio_scenarios():
                  "Replies to addresses without a session are limited server-wide (20/s, burst "
                  "20); replies to sessions are not.",
                  ["§7.5 unauthenticated_reply_rate, server-wide",
+                  "§7.5 only replies sent count against the rate",
                   "§9 unauthenticated_reply_rate 20/s burst 20"])
     s.at(0).handshake_ok("alice", "alice", "main")
     # The flood starts a second after alice's Ack, when the limiter is full again whether or
     # not an implementation counts that Ack.
+    for _ in range(5):
+        s.at(1000).send("stranger", heartbeat("ghost", "main"),
+                        "21 bytes: too short for a reply, so no reply is spent",
+                        ev=[err("stranger", "not_authenticated")])
+    s.at(1000).send("stranger", error(**MALFORMED_PACKET, user="ghost", chan="main"),
+                    "an Error from a client is ignored: no reply is spent",
+                    ev=[err("stranger", "unexpected_packet_type")])
     for seq in range(1, 21):
         raw = audio("ghost", "main", seq, frames(40))
         s.at(1000).send("stranger", raw, f"unauthenticated packet {seq}: answered",
