@@ -1574,7 +1574,7 @@ def timer_scenarios():
                  "With max_user_records 2, a new user makes room by forgetting the longest-idle "
                  "user without a session, mute included.",
                  ["§9 max_user_records: longest-idle user without a session forgotten first",
-                  "§4/§9 bounded tables"],
+                  "§9 every table keyed by what a peer sends is bounded"],
                  overrides={"config": {"max_sessions": 2, "max_user_records": 2}})
     s.at(0).handshake_ok("alice", "alice", "main")
     s.at(100).send("alice", set_mute("alice", "main", True), "alice mutes",
