@@ -4,19 +4,21 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The system clock, optionally shifted so that it reads a chosen time at start-up.
 ///
-/// The shift exists for conformance testing: vectors carry fixed tokens and timestamps, so a server
-/// under test must believe it is the vectors' date. It is configured only by `testing.wall_clock_start`.
+/// The shift exists for conformance testing: vectors carry fixed tokens and timestamps, so a
+/// server under test must believe it is the vectors' date. It is configured only by
+/// `testing.wall_clock_start`. The shift is kept in milliseconds so that a shifted clock turns to
+/// the next second exactly 1000 ms after it started, as the vectors' clock does.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WallClock {
     /// The configured start, for [`WallClock::rewind`].
     start: Option<u64>,
-    offset_secs: i64,
+    offset_ms: i128,
 }
 
-fn system_unix() -> i64 {
+fn system_unix_ms() -> i128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |d| i128::try_from(d.as_millis()).unwrap_or(i128::MAX))
 }
 
 impl WallClock {
@@ -25,12 +27,11 @@ impl WallClock {
         Self::default()
     }
 
-    /// A clock that reads `start` now and advances in real time from there.
+    /// A clock that reads exactly `start` now and advances in real time from there.
     pub fn starting_at(start: u64) -> Self {
-        let shifted = i64::try_from(start).unwrap_or(i64::MAX);
         Self {
             start: Some(start),
-            offset_secs: shifted.saturating_sub(system_unix()),
+            offset_ms: i128::from(start) * 1000 - system_unix_ms(),
         }
     }
 
@@ -42,8 +43,9 @@ impl WallClock {
         }
     }
 
+    /// Unix seconds.
     pub fn now_unix(&self) -> u64 {
-        u64::try_from(system_unix().saturating_add(self.offset_secs)).unwrap_or(0)
+        u64::try_from((system_unix_ms() + self.offset_ms).div_euclid(1000)).unwrap_or(0)
     }
 }
 
@@ -54,7 +56,7 @@ mod tests {
     #[test]
     fn a_shifted_clock_reads_its_start_time() {
         let clock = WallClock::starting_at(1_700_000_000);
-        assert!((1_700_000_000..1_700_000_002).contains(&clock.now_unix()));
+        assert_eq!(clock.now_unix(), 1_700_000_000);
     }
 
     #[test]
