@@ -1,1 +1,56 @@
-//! Test support (being written).
+//! Test support shared by the runtime crates: start a real hark binary ([`Server`]), talk to it
+//! over UDP ([`Client`]), and the integration cases every server binary must pass
+//! ([`audio_cases`], instantiated per binary by [`audio_integration_tests!`]).
+//!
+//! Nothing here sleeps to synchronise: every wait is a blocking read or a condition variable
+//! bounded by a deadline, and "nothing else arrived" is shown with a barrier ([`Client::sync`])
+//! wherever the client has a session.
+
+// Test support: a failed expectation is a panic with a message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+pub mod audio_cases;
+mod client;
+mod process;
+mod server;
+
+pub use client::{
+    Client, MAX_QUIET, REPLY_DEADLINE, assert_spec_error, spec_error, token, unix_now,
+};
+pub use process::{COMMAND_DEADLINE, Finished, Process, TempDir, run};
+pub use server::{START_DEADLINE, STOP_DEADLINE, Server};
+
+/// Defines one `#[test]` per case of [`audio_cases`] against the server binary at `$bin` (a
+/// `&str` path, normally `env!("CARGO_BIN_EXE_…")`).
+#[macro_export]
+macro_rules! audio_integration_tests {
+    ($bin:expr) => {
+        $crate::audio_integration_tests!(@cases $bin;
+            handshake_json_format_is_acknowledged,
+            handshake_legacy_format_is_acknowledged,
+            joined_audio_fans_out_exact_bytes_to_the_others_not_the_sender,
+            mute_is_relayed_and_silences_audio_until_unmute,
+            leave_stops_delivery_to_the_leaver,
+            wrong_secret_is_refused_invalid_token_and_others_are_served,
+            expired_token_is_refused_token_expired_and_others_are_served,
+            banned_user_is_refused_banned_and_others_are_served,
+            non_member_is_refused_not_a_member_and_others_are_served,
+            unknown_channel_is_refused_channel_not_found_and_others_are_served,
+            garbage_gets_no_reply_larger_than_itself_and_others_are_served,
+            admin_ban_ends_the_session_with_banned_and_others_keep_talking,
+            token_command_prints_a_token_that_completes_a_handshake,
+            bad_environment_value_fails_startup_naming_the_key,
+            unknown_config_key_fails_startup_naming_the_key,
+            sigterm_sends_server_closing_and_exits_zero_within_a_second,
+            embedded_default_serves_the_demo_channel_with_a_persistent_secret,
+        );
+    };
+    (@cases $bin:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::audio_cases::$case(::std::path::Path::new($bin));
+            }
+        )*
+    };
+}

@@ -1,0 +1,149 @@
+//! A real hark server process on an ephemeral port.
+
+use std::ffi::{OsStr, OsString};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+use std::time::{Duration, Instant};
+
+use crate::process::{Process, TempDir};
+
+/// How long a server may take to bind its socket.
+pub const START_DEADLINE: Duration = Duration::from_secs(10);
+/// How long [`Server::stop`] waits for the exit after SIGTERM.
+pub const STOP_DEADLINE: Duration = Duration::from_secs(5);
+
+const LISTENING: &str = "audio listening on udp://";
+const ADMIN: &str = "admin socket at ";
+
+/// A running `serve`. Killed, and its temporary directory removed, on drop.
+#[derive(Debug)]
+pub struct Server {
+    // Declared before `dir`: the process is killed before its directory is removed.
+    process: Process,
+    addr: SocketAddr,
+    config: Option<PathBuf>,
+    dir: Option<TempDir>,
+}
+
+impl Server {
+    /// Writes `config_toml` to `hark.toml` in a fresh temporary directory, which is also the data
+    /// directory, and runs `binary serve --config … --data-dir …` until it listens.
+    pub fn start(binary: &Path, config_toml: &str) -> Self {
+        let dir = TempDir::new();
+        let config = dir.path().join("hark.toml");
+        std::fs::write(&config, config_toml)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", config.display()));
+        let args: Vec<OsString> = vec![
+            "serve".into(),
+            "--config".into(),
+            config.clone().into(),
+            "--data-dir".into(),
+            dir.path().into(),
+        ];
+        let mut server = Self::start_with_args(binary, args);
+        server.config = Some(config);
+        server.dir = Some(dir);
+        server
+    }
+
+    /// Runs `binary` with `args` (which should say `serve`) until it prints its listening line.
+    /// Whatever directory the arguments name is the caller's to clean up.
+    pub fn start_with_args<I, S>(binary: &Path, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let process = Process::spawn(binary, args, &[]);
+        let deadline = Instant::now() + START_DEADLINE;
+        let listening = process.wait_stdout(0, deadline, |line| {
+            let (_, addr) = line.split_once(LISTENING)?;
+            Some(addr.trim().parse::<SocketAddr>().unwrap_or_else(|e| {
+                panic!("bad address in {line:?}: {e}");
+            }))
+        });
+        let Some((_, addr)) = listening else {
+            // The transcript (stderr included) is printed when `process` is dropped.
+            panic!(
+                "{} did not print {LISTENING:?} within {START_DEADLINE:?}",
+                process.name()
+            );
+        };
+        Self {
+            process,
+            addr,
+            config: None,
+            dir: None,
+        }
+    }
+
+    /// The audio service's UDP address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The config file written by [`Server::start`].
+    pub fn config_path(&self) -> &Path {
+        self.config
+            .as_deref()
+            .expect("the server was started without a config file")
+    }
+
+    /// The temporary (data) directory made by [`Server::start`].
+    pub fn dir(&self) -> &Path {
+        self.dir
+            .as_ref()
+            .map(TempDir::path)
+            .expect("the server was started without a temporary directory")
+    }
+
+    /// The admin socket's path, from the line the server prints after its listening line.
+    pub fn admin_socket(&self) -> PathBuf {
+        let found = self
+            .process
+            .wait_stdout(0, Instant::now() + START_DEADLINE, |line| {
+                line.split_once(ADMIN)
+                    .map(|(_, path)| PathBuf::from(path.trim()))
+            });
+        match found {
+            Some((_, path)) => path,
+            None => panic!("{} did not print {ADMIN:?}", self.process.name()),
+        }
+    }
+
+    /// The server's process, e.g. to read its output.
+    pub fn process(&self) -> &Process {
+        &self.process
+    }
+
+    /// The stdout line right after the first one containing `marker`.
+    pub fn stdout_line_after(&self, marker: &str) -> String {
+        let deadline = Instant::now() + START_DEADLINE;
+        let found = self
+            .process
+            .wait_stdout(0, deadline, |line| line.contains(marker).then_some(()))
+            .and_then(|(i, ())| {
+                self.process
+                    .wait_stdout(i + 1, deadline, |line| Some(line.to_owned()))
+            });
+        match found {
+            Some((_, line)) => line,
+            None => panic!(
+                "{} printed no line after one containing {marker:?}",
+                self.process.name()
+            ),
+        }
+    }
+
+    /// SIGTERM, then waits up to [`STOP_DEADLINE`] for the exit.
+    pub fn stop(&mut self) -> ExitStatus {
+        self.process.signal("TERM");
+        match self.process.wait_exit(Instant::now() + STOP_DEADLINE) {
+            Some(status) => status,
+            None => panic!(
+                "{} still running {STOP_DEADLINE:?} after SIGTERM",
+                self.process.name()
+            ),
+        }
+    }
+}
