@@ -59,6 +59,20 @@ struct ReplyTo {
     request_len: usize,
 }
 
+impl ReplyTo {
+    /// A message the server sends a session on its own initiative (timeouts, bans, shutdown).
+    fn unprompted(addr: SocketAddr, session: &Session) -> Self {
+        Self {
+            addr,
+            user_id: session.user_id,
+            channel_id: session.channel_id,
+            sequence: 0,
+            authenticated: true,
+            request_len: 0,
+        }
+    }
+}
+
 /// The audio relay's whole state. See the module docs for the calling pattern.
 #[derive(Debug)]
 pub struct AudioService {
@@ -226,14 +240,7 @@ impl AudioService {
             } else {
                 (AudioError::HandshakeTimeout, EndReason::HandshakeTimeout)
             };
-            let reply = ReplyTo {
-                addr,
-                user_id: session.user_id,
-                channel_id: session.channel_id,
-                sequence: 0,
-                authenticated: true,
-                request_len: 0,
-            };
+            let reply = ReplyTo::unprompted(addr, session);
             self.refuse(now, wall_unix, reply, error);
             self.end_session(now, addr, reason);
         }
@@ -267,14 +274,7 @@ impl AudioService {
             })
             .collect();
         for (addr, session, refusal) in refused {
-            let reply = ReplyTo {
-                addr,
-                user_id: session.user_id,
-                channel_id: session.channel_id,
-                sequence: 0,
-                authenticated: true,
-                request_len: 0,
-            };
+            let reply = ReplyTo::unprompted(addr, &session);
             let error = AudioError::Refused {
                 channel_id: session.channel_id,
                 refusal,
@@ -297,14 +297,7 @@ impl AudioService {
         let addrs: Vec<SocketAddr> = self.sessions.keys().copied().collect();
         for addr in addrs {
             if let Some(session) = self.sessions.get(&addr) {
-                let reply = ReplyTo {
-                    addr,
-                    user_id: session.user_id,
-                    channel_id: session.channel_id,
-                    sequence: 0,
-                    authenticated: true,
-                    request_len: 0,
-                };
+                let reply = ReplyTo::unprompted(addr, session);
                 self.refuse(now, wall_unix, reply, AudioError::ServerClosing);
             }
             self.end_session(now, addr, EndReason::ServerClosing);
