@@ -396,6 +396,15 @@ pub fn unknown_config_key_fails_startup_naming_the_key(bin: &Path) {
 
 /// §7.7: SIGTERM sends `server_closing` to every session (joined or not) and exits 0 within 1 s.
 pub fn sigterm_sends_server_closing_and_exits_zero_within_a_second(bin: &Path) {
+    shutdown_sends_server_closing(bin, "TERM");
+}
+
+/// §7.7: SIGINT (Ctrl-C) does the same as SIGTERM.
+pub fn sigint_sends_server_closing_and_exits_zero_within_a_second(bin: &Path) {
+    shutdown_sends_server_closing(bin, "INT");
+}
+
+fn shutdown_sends_server_closing(bin: &Path, signal: &str) {
     let mut server = Server::start(bin, &config());
     let [alice, bob] = joined(&server, ["alice", "bob"]);
     let mut carol = Client::new(server.addr(), "carol", "room");
@@ -403,17 +412,17 @@ pub fn sigterm_sends_server_closing_and_exits_zero_within_a_second(bin: &Path) {
     carol.expect_ack(PacketType::Handshake);
 
     let signalled = Instant::now();
-    let status = server.stop();
+    let status = server.stop_with(signal);
     let took = signalled.elapsed();
 
     for client in [&alice, &bob, &carol] {
         let error = client.expect_error(ErrorCode::ServerClosing);
         assert_spec_error(&error, ErrorCode::ServerClosing);
     }
-    assert!(status.success(), "exit status after SIGTERM: {status}");
+    assert!(status.success(), "exit status after SIG{signal}: {status}");
     assert!(
         took <= Duration::from_secs(1),
-        "took {took:?} to exit after SIGTERM"
+        "took {took:?} to exit after SIG{signal}"
     );
 }
 

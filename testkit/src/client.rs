@@ -244,7 +244,8 @@ impl Client {
         }
     }
 
-    /// The next packet must acknowledge `acked` and this client's last packet.
+    /// The next packet must acknowledge `acked` and this client's last packet, with that
+    /// packet's sequence and ids in its header (§7.5).
     pub fn expect_ack(&self, acked: PacketType) -> Ack {
         let what = format!("Ack({acked:?}, {})", self.sequence);
         let (_, packet) = self.expect_datagram(&what);
@@ -252,7 +253,9 @@ impl Client {
             Body::Ack(ack)
                 if ack.acked_type == acked
                     && ack.acked_sequence == self.sequence
-                    && packet.header.sequence == self.sequence =>
+                    && packet.header.sequence == self.sequence
+                    && packet.header.user_id == self.user
+                    && packet.header.channel_id == self.channel =>
             {
                 ack
             }

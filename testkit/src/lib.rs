@@ -42,6 +42,7 @@ macro_rules! audio_integration_tests {
             bad_environment_value_fails_startup_naming_the_key,
             unknown_config_key_fails_startup_naming_the_key,
             sigterm_sends_server_closing_and_exits_zero_within_a_second,
+            sigint_sends_server_closing_and_exits_zero_within_a_second,
             embedded_default_serves_the_demo_channel_with_a_persistent_secret,
         );
     };

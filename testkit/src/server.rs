@@ -137,11 +137,16 @@ impl Server {
 
     /// SIGTERM, then waits up to [`STOP_DEADLINE`] for the exit.
     pub fn stop(&mut self) -> ExitStatus {
-        self.process.signal("TERM");
+        self.stop_with("TERM")
+    }
+
+    /// Sends `signal` (`TERM`, `INT`, …), then waits up to [`STOP_DEADLINE`] for the exit.
+    pub fn stop_with(&mut self, signal: &str) -> ExitStatus {
+        self.process.signal(signal);
         match self.process.wait_exit(Instant::now() + STOP_DEADLINE) {
             Some(status) => status,
             None => panic!(
-                "{} still running {STOP_DEADLINE:?} after SIGTERM",
+                "{} still running {STOP_DEADLINE:?} after SIG{signal}",
                 self.process.name()
             ),
         }
