@@ -3,8 +3,7 @@
 //! every step of an arbitrary interaction.
 //!
 //! Shared by `core/tests/service_properties.rs` (quickcheck) and the `audio_service` fuzz target
-//! (`fuzz/fuzz_targets/audio_service.rs` includes this file), so that both hold the service to the
-//! same rules. Each front end only generates [`Action`]s; [`Harness::step`] turns them into
+//! (`fuzz/src/lib.rs` includes this file), so that both hold the service to the same rules. Each front end only generates [`Action`]s; [`Harness::step`] turns them into
 //! datagrams, clock steps and directory changes, drives [`AudioService`], and returns `Err` with a
 //! description of the first broken invariant.
 //!
