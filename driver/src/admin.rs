@@ -13,8 +13,8 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use hark_core::directory::DirectoryChange;
-use serde::{Deserialize, Serialize};
+use hark_core::directory::{ChannelConfig, DirectoryChange};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::audio::{AudioController, ServerStats};
 
@@ -45,6 +45,12 @@ pub enum AdminRequest {
     },
     RemoveChannel {
         channel: String,
+    },
+    /// Adds a channel, written as in the configuration's `[[channels]]`:
+    /// `{"op":"add_channel","channel":{"id":"news","members":["alice"]}}`.
+    AddChannel {
+        #[serde(serialize_with = "serialize_channel")]
+        channel: ChannelConfig,
     },
     /// Ends every session and undoes run-time directory changes, as a restart would.
     Reset,
@@ -117,9 +123,37 @@ impl AdminRequest {
             Self::AddMember { channel, user } => DirectoryChange::AddMember { channel, user },
             Self::RemoveMember { channel, user } => DirectoryChange::RemoveMember { channel, user },
             Self::RemoveChannel { channel } => DirectoryChange::RemoveChannel { channel },
+            Self::AddChannel { channel } => DirectoryChange::AddChannel(channel),
             Self::Reset | Self::Stats => return None,
         })
     }
+}
+
+/// `ChannelConfig` only reads itself; this writes it back in the same shape, omitting what is unset.
+fn serialize_channel<S: Serializer>(
+    channel: &ChannelConfig,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct ChannelJson<'a> {
+        id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        members: Option<&'a [String]>,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        banned: &'a [String],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_users: Option<u32>,
+    }
+    ChannelJson {
+        id: &channel.id,
+        name: channel.name.as_deref(),
+        members: channel.members.as_deref(),
+        banned: &channel.banned,
+        max_users: channel.max_users,
+    }
+    .serialize(serializer)
 }
 
 /// The listening socket; removed from the file system when dropped.
@@ -228,4 +262,41 @@ pub fn request(path: &Path, request: &AdminRequest) -> io::Result<AdminResponse>
         .take(MAX_REQUEST)
         .read_line(&mut answer)?;
     serde_json::from_str(&answer).map_err(io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_channel_reads_a_channel_as_configured() {
+        let line =
+            r#"{"op":"add_channel","channel":{"id":"news","members":["alice"],"max_users":3}}"#;
+        let request: AdminRequest = serde_json::from_str(line).unwrap();
+        let channel = ChannelConfig {
+            id: "news".into(),
+            name: None,
+            members: Some(vec!["alice".into()]),
+            banned: Vec::new(),
+            max_users: Some(3),
+        };
+        assert_eq!(
+            request,
+            AdminRequest::AddChannel {
+                channel: channel.clone()
+            }
+        );
+        assert_eq!(serde_json::to_string(&request).unwrap(), line);
+        assert_eq!(
+            request.directory_change(),
+            Some(DirectoryChange::AddChannel(channel))
+        );
+    }
+
+    #[test]
+    fn add_channel_refuses_unknown_channel_keys() {
+        let line = r#"{"op":"add_channel","channel":{"id":"news","memebrs":["alice"]}}"#;
+        assert!(serde_json::from_str::<AdminRequest>(line).is_err());
+        assert!(serde_json::from_str::<AdminRequest>(r#"{"op":"add_channel"}"#).is_err());
+    }
 }
