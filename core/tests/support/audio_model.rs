@@ -464,6 +464,8 @@ pub struct Harness {
     identity: [(usize, usize); CLIENTS],
     /// Each client's highest audio sequence so far.
     sequence: [u32; CLIENTS],
+    /// When each Error to an address without a session was sent.
+    unauthenticated_replies: Vec<Instant>,
     coverage: Coverage,
 }
 
@@ -490,6 +492,7 @@ impl Harness {
             model,
             identity: std::array::from_fn(|client| (client, 0)),
             sequence: [0; CLIENTS],
+            unauthenticated_replies: Vec::new(),
             coverage: Coverage::default(),
         }
     }
@@ -656,7 +659,14 @@ impl Harness {
             &events,
         )?;
         self.check_replay(&before, from, request.as_ref(), &events)?;
-        self.check_replies(&before, from, &datagram, request.as_ref(), &transmits)?;
+        self.check_replies(
+            &before,
+            from,
+            &datagram,
+            request.as_ref(),
+            &transmits,
+            &events,
+        )?;
         self.apply_events(StepKind::Datagram, &events)?;
         for event in &events {
             if let AudioEvent::SessionStarted { addr, .. } = event {
@@ -876,17 +886,65 @@ impl Harness {
         Ok(())
     }
 
-    /// (e) and §7.5: what the service sends back to the datagram's source.
+    /// (e) and §7.3–§7.5: what the service sends back to the datagram's source, and what it must
+    /// leave unanswered.
     fn check_replies(
-        &self,
+        &mut self,
         before: &Model,
         from: SocketAddr,
         datagram: &Bytes,
         request: Option<&AudioPacket>,
         transmits: &[Transmit],
+        events: &[AudioEvent],
     ) -> Result<(), String> {
         let session = before.sessions.get(&from);
-        for reply in transmits.iter().filter(|t| !is_relay(t)) {
+        let replies: Vec<&Transmit> = transmits.iter().filter(|t| !is_relay(t)).collect();
+        let request_type = request.map(AudioPacket::packet_type);
+        let dropped_silently = events.iter().any(|e| {
+            matches!(e, AudioEvent::Error { error, .. }
+                if matches!(error.kind(), "user_mismatch" | "rate_limited"))
+        });
+        // Spoofed and rate-limited packets, clients' Errors and Acks, and audio from a session
+        // (forwarded or not) are never answered (§7.3, §7.5).
+        let unanswered = dropped_silently
+            || matches!(request_type, Some(PacketType::Error | PacketType::Ack))
+            || (request_type == Some(PacketType::Audio) && session.is_some());
+        ensure!(
+            !unanswered || replies.is_empty(),
+            "answered a {request_type:?} that must be dropped silently"
+        );
+        let control = matches!(
+            request_type,
+            Some(
+                PacketType::JoinChannel
+                    | PacketType::LeaveChannel
+                    | PacketType::SetMute
+                    | PacketType::Heartbeat
+            )
+        );
+        if control && session.is_some() && !dropped_silently {
+            ensure!(
+                replies.len() == 1,
+                "a {request_type:?} from a session got {} replies",
+                replies.len()
+            );
+        }
+        ensure!(
+            replies.len() <= 1,
+            "{} replies to one datagram",
+            replies.len()
+        );
+        if request_type == Some(PacketType::Handshake)
+            && !replies.iter().any(|t| ack_of(t).is_some())
+        {
+            // A refused handshake changes nothing (§7.2).
+            ensure!(
+                events.iter().all(|e| matches!(e, AudioEvent::Error { .. })),
+                "a refused handshake changed state: {events:?}"
+            );
+        }
+
+        for reply in replies {
             ensure!(
                 reply.dst == from,
                 "a reply to a datagram from {from} went to {}",
@@ -916,21 +974,41 @@ impl Harness {
                 (header.sequence, header.user_id, header.channel_id) == expected,
                 "reply header {header:?} does not answer the request {expected:?}"
             );
-            if let (Body::Ack(ack), Some(request)) = (&packet.body, request) {
-                ensure!(
+            match (&packet.body, request) {
+                (Body::Ack(ack), Some(request)) => ensure!(
                     ack.acked_type == request.packet_type()
                         && ack.acked_sequence == request.header.sequence,
                     "{ack:?} does not acknowledge the request"
-                );
-                ensure!(
-                    !matches!(
-                        request.packet_type(),
-                        PacketType::Audio | PacketType::Error | PacketType::Ack
-                    ),
-                    "acknowledged a {:?} packet",
-                    request.packet_type()
-                );
+                ),
+                (Body::Ack(ack), None) => {
+                    return Err(format!("{ack:?} answers a datagram that does not parse"));
+                }
+                (Body::Error(_), _) if session.is_none() => {
+                    self.unauthenticated_replies.push(self.now);
+                    self.check_unauthenticated_rate()?;
+                }
+                _ => {}
             }
+        }
+        Ok(())
+    }
+
+    /// §7.5: Errors to addresses without a session stay within `unauthenticated_reply_rate`
+    /// server-wide. A token bucket of `burst` refilled every `1 s / per_second` allows at most
+    /// `burst + elapsed / interval` in any window, which is checked for every window ending now.
+    fn check_unauthenticated_rate(&self) -> Result<(), String> {
+        let limit = self.config.unauthenticated_reply_rate;
+        let interval = (Duration::from_secs(1) / limit.per_second.max(1)).as_nanos();
+        let sent = &self.unauthenticated_replies;
+        for (index, first) in sent.iter().enumerate() {
+            let in_window = u128::try_from(sent.len() - index).unwrap_or(u128::MAX);
+            let allowed =
+                u128::from(limit.burst) + self.now.duration_since(*first).as_nanos() / interval;
+            ensure!(
+                in_window <= allowed,
+                "{in_window} unauthenticated replies since {:?} before now, over {allowed}",
+                self.now.duration_since(*first)
+            );
         }
         Ok(())
     }
