@@ -1,1 +1,64 @@
-fn main() {}
+//! `hark-bench`: the audio relay's load generator, its null-relay yardstick, and the sweep that
+//! compares them. See `hark-bench --help` and `docs/benchmark.md`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use hark_client::bench::cli::{self, Command, USAGE};
+use hark_client::bench::{BenchError, generator, null_relay, sweep};
+
+fn main() -> ExitCode {
+    let command = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(command) => command,
+        Err(e) => {
+            eprintln!("hark-bench: {e}\nrun `hark-bench --help` for usage");
+            return ExitCode::from(2);
+        }
+    };
+    if let Command::Help = command {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    // One thread, like the `hark` server: pinned to one core, more threads would only contend.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("hark-bench: cannot start the tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(&runtime, command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hark-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(runtime: &tokio::runtime::Runtime, command: Command) -> Result<(), BenchError> {
+    match command {
+        Command::Help => Ok(()),
+        Command::Udp(params) => {
+            let report = runtime.block_on(generator::run(&params))?;
+            eprintln!("{}", report.summary());
+            println!("{}", report.json());
+            Ok(())
+        }
+        Command::NullRelay(config) => {
+            let stats = runtime.block_on(null_relay::serve(&config, |addr| {
+                println!("hark-bench null-relay: listening on udp://{addr}");
+                let _ = std::io::stdout().flush();
+            }))?;
+            eprintln!(
+                "hark-bench null-relay: stopped; received {}, sent {}, send errors {}, queue drops {}",
+                stats.received, stats.sent, stats.send_errors, stats.queue_dropped
+            );
+            Ok(())
+        }
+        Command::Sweep(params) => sweep::run(runtime, &params).map(|_| ()),
+    }
+}

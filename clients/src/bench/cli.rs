@@ -1,0 +1,266 @@
+//! The `hark-bench` command line.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use lexopt::prelude::*;
+
+use super::generator::UdpParams;
+use super::null_relay::NullRelayConfig;
+use super::server::{BenchSetup, ServerKind, ServerSpec};
+use super::sweep::SweepParams;
+
+pub const USAGE: &str = "\
+hark-bench: load generator for hark's UDP audio relay
+
+usage:
+  hark-bench udp --target ADDR --secret SECRET [--channel ID] [--clients N] [--speakers K]
+                 [--rate R] [--secs D] [--payload BYTES] [--grace SECS] [--groups G]
+                 [--label NAME] [--server-pid PID]
+      N clients handshake into channel ID (default bnch) of the server at ADDR; K of them send R
+      audio packets/s each for D seconds (defaults: 200, 20, 50, 5; payload 160 B). Prints one
+      summary line on stderr and the figures as JSON on stdout.
+  hark-bench null-relay [--bind ADDR] [--buffer BYTES] [--max-peers N]
+      The null relay: hark's batched UDP I/O without the protocol. Relays until SIGINT/SIGTERM.
+  hark-bench sweep [--hark PATH] [--hark-smol PATH] [--servers LIST] [--clients N] [--speakers K]
+                   [--rate R] [--secs D] [--payload BYTES] [--grace SECS] [--groups G]
+                   [--step F] [--max-steps S] [--refine B] [--loss-limit FRACTION]
+                   [--server-cpu CPU] [--buffer BYTES] [--dir DIR] [--json FILE]
+      For each server of LIST (default null-relay,hark,hark-smol): start it with
+      `taskset -c CPU` (default 0), run scenario (a) (N, K, R), then multiply the offered load by
+      F (default 1.25) until loss passes the limit (default 0.01), then bisect B times (default
+      2). Run the sweep itself under `taskset -c 1`. Servers default to the hark and hark-smol
+      next to this program.";
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Udp(UdpParams),
+    NullRelay(NullRelayConfig),
+    Sweep(Box<SweepParams>),
+    Help,
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt::Error> {
+    let mut parser = lexopt::Parser::from_args(args);
+    let Some(arg) = parser.next()? else {
+        return Ok(Command::Help);
+    };
+    match arg {
+        Long("help") | Short('h') => Ok(Command::Help),
+        Value(word) => match word.string()?.as_str() {
+            "udp" => udp(&mut parser),
+            "null-relay" => null_relay(&mut parser),
+            "sweep" => sweep(&mut parser),
+            "help" => Ok(Command::Help),
+            other => Err(format!("unknown command {other:?}").into()),
+        },
+        other => Err(other.unexpected()),
+    }
+}
+
+fn value<T: FromStr>(parser: &mut lexopt::Parser) -> Result<T, lexopt::Error>
+where
+    T::Err: Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+{
+    parser.value()?.parse()
+}
+
+fn seconds(parser: &mut lexopt::Parser) -> Result<Duration, lexopt::Error> {
+    let secs: f64 = value(parser)?;
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string().into())
+}
+
+/// The flags shared by `udp` and `sweep`: the load's shape.
+const LOAD_FLAGS: [&str; 7] = [
+    "clients", "speakers", "rate", "secs", "payload", "grace", "groups",
+];
+
+/// Parses the value of `--flag`, one of [`LOAD_FLAGS`].
+fn load_flag(
+    flag: &str,
+    parser: &mut lexopt::Parser,
+    load: &mut UdpParams,
+) -> Result<(), lexopt::Error> {
+    match flag {
+        "clients" => load.clients = value(parser)?,
+        "speakers" => load.speakers = value(parser)?,
+        "rate" => load.rate = value(parser)?,
+        "secs" => load.secs = value(parser)?,
+        "payload" => load.payload = value(parser)?,
+        "grace" => load.grace = seconds(parser)?,
+        _ => load.groups = value(parser)?,
+    }
+    Ok(())
+}
+
+fn udp(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut params = UdpParams::new(SocketAddr::from(([127, 0, 0, 1], 0)), "");
+    let mut target = None;
+    let mut secret = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long(flag) if LOAD_FLAGS.contains(&flag) => {
+                let flag = flag.to_owned();
+                load_flag(&flag, parser, &mut params)?;
+            }
+            Long("target") => target = Some(value(parser)?),
+            Long("secret") => secret = Some(parser.value()?.string()?),
+            Long("channel") => params.channel = parser.value()?.string()?,
+            Long("label") => params.label = parser.value()?.string()?,
+            Long("server-pid") => params.server_pid = Some(value(parser)?),
+            Long("help") | Short('h') => return Ok(Command::Help),
+            other => return Err(other.unexpected()),
+        }
+    }
+    params.target = target.ok_or("--target ADDR is required")?;
+    params.secret = secret.ok_or("--secret SECRET is required (the server's jwt_secret)")?;
+    Ok(Command::Udp(params))
+}
+
+fn null_relay(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut config = NullRelayConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("bind") => config.bind = value(parser)?,
+            Long("buffer") => config.buffer = value(parser)?,
+            Long("max-peers") => config.max_peers = value(parser)?,
+            Long("help") | Short('h') => return Ok(Command::Help),
+            other => return Err(other.unexpected()),
+        }
+    }
+    Ok(Command::NullRelay(config))
+}
+
+fn sweep(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let sibling = |name: &str| me.with_file_name(name);
+    let mut hark = sibling("hark");
+    let mut hark_smol = sibling("hark-smol");
+    let mut servers = vec!["null-relay".to_owned(), "hark".into(), "hark-smol".into()];
+    let mut base = UdpParams::new(SocketAddr::from(([127, 0, 0, 1], 0)), "");
+    let mut setup = BenchSetup {
+        dir: std::env::temp_dir().join(format!("hark-bench-{}", std::process::id())),
+        secret: format!("hark-bench-secret-{}", std::process::id()),
+        channel: base.channel.clone(),
+        buffer: 4 << 20,
+        cpu: "0".into(),
+    };
+    let mut step: f64 = 1.25;
+    let mut max_steps = 12;
+    let mut refine = 2;
+    let mut loss_limit = 0.01;
+    let mut json: Option<PathBuf> = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long(flag) if LOAD_FLAGS.contains(&flag) => {
+                let flag = flag.to_owned();
+                load_flag(&flag, parser, &mut base)?;
+            }
+            Long("hark") => hark = parser.value()?.into(),
+            Long("hark-smol") => hark_smol = parser.value()?.into(),
+            Long("servers") => {
+                servers = parser
+                    .value()?
+                    .string()?
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .collect();
+            }
+            Long("step") => step = value(parser)?,
+            Long("max-steps") => max_steps = value(parser)?,
+            Long("refine") => refine = value(parser)?,
+            Long("loss-limit") => loss_limit = value(parser)?,
+            Long("server-cpu") => setup.cpu = parser.value()?.string()?,
+            Long("buffer") => setup.buffer = value(parser)?,
+            Long("dir") => setup.dir = parser.value()?.into(),
+            Long("json") => json = Some(parser.value()?.into()),
+            Long("help") | Short('h') => return Ok(Command::Help),
+            other => return Err(other.unexpected()),
+        }
+    }
+    if !(step > 1.0 && step.is_finite()) {
+        return Err("--step: a factor greater than 1".into());
+    }
+    let servers = servers
+        .iter()
+        .map(|name| {
+            let kind = match name.as_str() {
+                "null-relay" | "null" => ServerKind::NullRelay(me.clone()),
+                "hark" => ServerKind::Hark(hark.clone()),
+                "hark-smol" => ServerKind::Hark(hark_smol.clone()),
+                other => return Err(format!("--servers: unknown server {other:?}")),
+            };
+            Ok(ServerSpec {
+                label: if name == "null" {
+                    "null-relay".into()
+                } else {
+                    name.clone()
+                },
+                kind,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    base.client_buffer = setup.buffer;
+    Ok(Command::Sweep(Box::new(SweepParams {
+        servers,
+        setup,
+        base,
+        step,
+        max_steps,
+        refine,
+        loss_limit,
+        json,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_words(words: &[&str]) -> Result<Command, lexopt::Error> {
+        parse(words.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn udp_needs_a_target_and_a_secret() {
+        assert!(parse_words(&["udp", "--secret", "s"]).is_err());
+        let Command::Udp(params) = parse_words(&[
+            "udp",
+            "--target",
+            "127.0.0.1:9",
+            "--secret",
+            "s",
+            "--clients",
+            "10",
+            "--speakers",
+            "2",
+            "--rate",
+            "25.5",
+        ])
+        .unwrap() else {
+            panic!("not udp");
+        };
+        assert_eq!(params.target, SocketAddr::from(([127, 0, 0, 1], 9)));
+        assert_eq!(
+            (params.clients, params.speakers, params.rate),
+            (10, 2, 25.5)
+        );
+        assert_eq!(params.payload, 160);
+    }
+
+    #[test]
+    fn sweep_defaults_to_three_servers_and_knows_them_by_name() {
+        let Command::Sweep(params) = parse_words(&["sweep", "--secs", "2"]).unwrap() else {
+            panic!("not sweep");
+        };
+        let labels: Vec<_> = params.servers.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["null-relay", "hark", "hark-smol"]);
+        assert_eq!(params.base.secs, 2.0);
+        assert!(parse_words(&["sweep", "--servers", "nginx"]).is_err());
+    }
+}

@@ -1,0 +1,256 @@
+//! Server processes for the sweep: a bench configuration, start pinned to one core with
+//! `taskset`, learn the bound address from the "listening on udp://" line, stop with SIGTERM.
+//! A [`RunningServer`] that is dropped kills its process, so no run leaves a server behind.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::BenchError;
+
+/// How long a server may take to print its address.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a server may take to exit after SIGTERM before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(3);
+/// What every server prints once its socket is bound.
+const LISTENING: &str = "listening on udp://";
+
+/// Which server to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerKind {
+    /// `hark` or `hark-smol`: `PROGRAM serve --config FILE`.
+    Hark(PathBuf),
+    /// `hark-bench null-relay`, this program.
+    NullRelay(PathBuf),
+}
+
+/// A server under test and the name its figures go under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSpec {
+    pub label: String,
+    pub kind: ServerKind,
+}
+
+/// What every server in a sweep is given.
+#[derive(Debug, Clone)]
+pub struct BenchSetup {
+    /// Directory for configuration files and logs.
+    pub dir: PathBuf,
+    pub secret: String,
+    pub channel: String,
+    /// Kernel socket buffer, bytes (hark's `audio.buffer_size`, the null relay's `--buffer`).
+    pub buffer: usize,
+    /// The core `taskset -c` pins servers to.
+    pub cpu: String,
+}
+
+/// The hark configuration of a benchmark: one open channel, and limits that let a benchmark
+/// through (session rate, sessions per user, channel size) while every check still runs.
+pub fn hark_config(setup: &BenchSetup) -> Result<String, BenchError> {
+    let dir = setup.dir.display().to_string();
+    if dir.contains('\'') || setup.secret.contains('\'') || setup.channel.contains('\'') {
+        return Err(BenchError::new(
+            "the bench directory, secret and channel must not contain a quote",
+        ));
+    }
+    Ok(format!(
+        "# Written by hark-bench sweep.\n\
+         jwt_secret = '{secret}'\n\
+         data_dir = '{dir}'\n\
+         \n\
+         [log]\n\
+         filter = 'warn'\n\
+         \n\
+         [audio]\n\
+         bind_addr = '127.0.0.1:0'\n\
+         buffer_size = {buffer}\n\
+         session_rate = {{ per_second = 100000, burst = 100000 }}\n\
+         max_sessions_per_user = 64\n\
+         default_max_users_per_channel = 100000\n\
+         \n\
+         [admin]\n\
+         enabled = false\n\
+         \n\
+         [[channels]]\n\
+         id = '{channel}'\n",
+        secret = setup.secret,
+        buffer = setup.buffer,
+        channel = setup.channel,
+    ))
+}
+
+/// A started server process.
+#[derive(Debug)]
+pub struct RunningServer {
+    child: Child,
+    pub addr: SocketAddr,
+    pub pid: u32,
+    log: PathBuf,
+}
+
+impl RunningServer {
+    /// Starts `spec` pinned to `setup.cpu` and waits for its address.
+    pub fn start(spec: &ServerSpec, setup: &BenchSetup) -> Result<Self, BenchError> {
+        let log = setup.dir.join(format!("{}.log", spec.label));
+        let mut command = Command::new("taskset");
+        command.arg("-c").arg(&setup.cpu);
+        match &spec.kind {
+            ServerKind::Hark(program) => {
+                let config = setup.dir.join(format!("{}.toml", spec.label));
+                std::fs::write(&config, hark_config(setup)?)?;
+                command
+                    .arg(program)
+                    .arg("serve")
+                    .arg("--config")
+                    .arg(config);
+            }
+            ServerKind::NullRelay(program) => {
+                command
+                    .arg(program)
+                    .args(["null-relay", "--bind", "127.0.0.1:0", "--buffer"])
+                    .arg(setup.buffer.to_string());
+            }
+        }
+        let stderr = std::fs::File::create(&log)?;
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| BenchError::from(e).context(format!("starting {}", spec.label)))?;
+        let pid = child.id();
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            return Err(BenchError::new("no stdout pipe"));
+        };
+        let (tx, rx) = mpsc::channel();
+        // Reads every line so the server never blocks on a full pipe; the first "listening" line
+        // is passed on.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some((_, addr)) = line.split_once(LISTENING) {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let mut server = Self {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            pid,
+            log,
+        };
+        let addr = rx
+            .recv_timeout(START_TIMEOUT)
+            .map_err(|_| server.failure(&format!("{} did not start", spec.label)))?;
+        server.addr = addr.parse().map_err(|_| {
+            server.failure(&format!("{} printed a bad address {addr:?}", spec.label))
+        })?;
+        Ok(server)
+    }
+
+    /// The error for a server that failed, with the end of its log.
+    fn failure(&self, what: &str) -> BenchError {
+        BenchError::new(format!(
+            "{what}; its log ({}):\n{}",
+            self.log.display(),
+            tail(&self.log)
+        ))
+    }
+
+    /// Asks the server to stop (SIGTERM: hark says goodbye to its sessions) and waits for it;
+    /// kills it if it takes too long.
+    pub fn stop(mut self) -> Result<(), BenchError> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            if self.child.try_wait()?.is_some() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.child.kill()?;
+        self.child.wait()?;
+        Err(BenchError::new(format!(
+            "pid {} ignored SIGTERM for {STOP_TIMEOUT:?} and was killed",
+            self.pid
+        )))
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The last lines of a log, for an error message.
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .get(lines.len().saturating_sub(10)..)
+        .unwrap_or_default()
+        .join("\n")
+}
+
+/// The CPUs this process may run on (`Cpus_allowed_list` of `/proc/self/status`, e.g. `1` or
+/// `0-1`), to warn when the generator shares the server's core.
+pub fn allowed_cpus() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .map(|v| v.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bench_config_is_what_hark_reads() {
+        let setup = BenchSetup {
+            dir: "/tmp/x".into(),
+            secret: "s3cret".into(),
+            channel: "bnch".into(),
+            buffer: 4 << 20,
+            cpu: "0".into(),
+        };
+        let config = hark_config(&setup).unwrap();
+        assert!(config.contains("jwt_secret = 's3cret'"));
+        assert!(config.contains("buffer_size = 4194304"));
+        assert!(config.contains("id = 'bnch'"));
+        // hark's own loader accepts it, with the values meant.
+        let file =
+            std::env::temp_dir().join(format!("hark-bench-config-{}.toml", std::process::id()));
+        std::fs::write(&file, &config).unwrap();
+        let flags = hark_driver::config::Flags {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let loaded = hark_driver::config::load(&flags, &|_| None).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(loaded.jwt_secret(), Some("s3cret"));
+        let settings = loaded.settings(b"s3cret", Path::new("/tmp/x")).unwrap();
+        let audio = settings.audio.unwrap();
+        assert_eq!(audio.buffer_size, 4 << 20);
+        assert_eq!(audio.bind_addr, SocketAddr::from(([127, 0, 0, 1], 0)));
+        assert_eq!(audio.core.max_sessions_per_user, 64);
+        assert!(settings.admin_socket.is_none());
+        assert_eq!(settings.channels.len(), 1);
+        let quoted = BenchSetup {
+            dir: "/tmp/it's".into(),
+            ..setup
+        };
+        assert!(hark_config(&quoted).is_err());
+    }
+}

@@ -1,0 +1,449 @@
+//! The sweep: for each server, scenario (a) and then the saturation search, each step against a
+//! freshly started server pinned to its own core, with the generator (this process) on the other.
+//!
+//! A fresh server per step keeps steps independent: sessions of the previous step's clients would
+//! otherwise stay members of the channel until they time out, and the server would keep sending
+//! them audio.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::runtime::Runtime;
+
+use super::BenchError;
+use super::generator::{self, UdpParams};
+use super::json::{JsonObject, array};
+use super::report::Report;
+use super::server::{BenchSetup, RunningServer, ServerKind, ServerSpec, allowed_cpus};
+
+/// Pause between steps, so the previous server's sockets are gone and the machine is quiet.
+const SETTLE: Duration = Duration::from_millis(300);
+
+/// What the sweep runs.
+#[derive(Debug, Clone)]
+pub struct SweepParams {
+    pub servers: Vec<ServerSpec>,
+    pub setup: BenchSetup,
+    /// Scenario (a): clients, speakers, rate, and the per-step settings (duration, payload…).
+    pub base: UdpParams,
+    /// Factor the offered load grows by per step.
+    pub step: f64,
+    /// Most ramp steps per server.
+    pub max_steps: usize,
+    /// Bisection steps between the last load within the loss limit and the first beyond it.
+    pub refine: usize,
+    /// Loss beyond which a load is past saturation (0.01: 1%).
+    pub loss_limit: f64,
+    pub json: Option<PathBuf>,
+}
+
+/// A load: how many speakers at what rate (the listeners are always all clients).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Load {
+    speakers: usize,
+    rate: f64,
+}
+
+impl Load {
+    /// Spreads `packets_per_sec` of audio over speakers at the base rate, more speakers first (a
+    /// busier channel), then a higher rate once every client speaks.
+    fn of(packets_per_sec: f64, base: &UdpParams) -> Self {
+        let wanted = (packets_per_sec / base.rate).ceil().max(1.0) as usize;
+        let speakers = wanted.clamp(1, base.clients);
+        Self {
+            speakers,
+            rate: packets_per_sec / speakers as f64,
+        }
+    }
+
+    fn packets_per_sec(&self) -> f64 {
+        self.speakers as f64 * self.rate
+    }
+}
+
+/// Every step run against one server.
+#[derive(Debug, Clone)]
+pub struct ServerResult {
+    pub label: String,
+    pub steps: Vec<Report>,
+    /// Why the sweep of this server stopped early, if it did.
+    pub error: Option<String>,
+}
+
+impl ServerResult {
+    /// Scenario (a): the first step.
+    pub fn scenario_a(&self) -> Option<&Report> {
+        self.steps.first()
+    }
+
+    /// The saturation point: the highest delivery rate reached within the loss limit.
+    pub fn saturation(&self, limit: f64) -> Option<&Report> {
+        self.steps
+            .iter()
+            .filter(|r| r.loss() <= limit)
+            .max_by(|a, b| a.delivered_pps().total_cmp(&b.delivered_pps()))
+    }
+
+    /// The lightest load beyond the loss limit, and what was delivered there.
+    pub fn first_over(&self, limit: f64) -> Option<&Report> {
+        self.steps
+            .iter()
+            .filter(|r| r.loss() > limit)
+            .min_by(|a, b| a.offered_pps().total_cmp(&b.offered_pps()))
+    }
+}
+
+/// Runs the sweep on `runtime` (which must be a current-thread runtime: the generator is one
+/// thread on one core) and prints the results.
+pub fn run(runtime: &Runtime, params: &SweepParams) -> Result<Vec<ServerResult>, BenchError> {
+    std::fs::create_dir_all(&params.setup.dir)?;
+    let machine = machine_json();
+    println!("machine: {}", machine_summary());
+    match allowed_cpus() {
+        Some(cpus) if cpus == params.setup.cpu || cpus.split([',', '-']).count() > 1 => {
+            println!(
+                "warning: the generator may run on CPUs {cpus}; run `taskset -c 1 hark-bench sweep` \
+                 so it does not share the server's core ({})",
+                params.setup.cpu
+            );
+        }
+        Some(cpus) => println!(
+            "generator on CPU {cpus}, servers on CPU {}",
+            params.setup.cpu
+        ),
+        None => {}
+    }
+    let mut results = Vec::new();
+    for spec in &params.servers {
+        let result = sweep_server(runtime, spec, params);
+        if let Some(error) = &result.error {
+            println!("{}: stopped: {error}", spec.label);
+        }
+        results.push(result);
+    }
+    print!("{}", table(params, &results));
+    if let Some(path) = &params.json {
+        std::fs::write(path, json(params, &machine, &results))
+            .map_err(|e| BenchError::from(e).context(path.display()))?;
+        println!("JSON written to {}", path.display());
+    }
+    Ok(results)
+}
+
+fn sweep_server(runtime: &Runtime, spec: &ServerSpec, params: &SweepParams) -> ServerResult {
+    let mut result = ServerResult {
+        label: spec.label.clone(),
+        steps: Vec::new(),
+        error: None,
+    };
+    if let Err(e) = search(runtime, spec, params, &mut result.steps) {
+        result.error = Some(e.0);
+    }
+    result
+}
+
+/// Scenario (a), then up (or down) by `step` until the loss limit is crossed, then bisection.
+fn search(
+    runtime: &Runtime,
+    spec: &ServerSpec,
+    params: &SweepParams,
+    steps: &mut Vec<Report>,
+) -> Result<(), BenchError> {
+    let limit = params.loss_limit;
+    let a = Load {
+        speakers: params.base.speakers,
+        rate: params.base.rate,
+    };
+    let first = step(runtime, spec, params, a, steps)?;
+    let (mut good, mut bad) = if first.loss() <= limit {
+        (Some(a.packets_per_sec()), None)
+    } else {
+        (None, Some(a.packets_per_sec()))
+    };
+    let mut load = a.packets_per_sec();
+    for _ in 0..params.max_steps {
+        if good.is_some() && bad.is_some() {
+            break;
+        }
+        load = if bad.is_none() {
+            load * params.step
+        } else {
+            load / params.step
+        };
+        let report = step(runtime, spec, params, Load::of(load, &params.base), steps)?;
+        if report.loss() <= limit {
+            good = Some(load);
+        } else {
+            bad = Some(load);
+        }
+        if Load::of(load, &params.base).rate > 10_000.0 {
+            break;
+        }
+    }
+    for _ in 0..params.refine {
+        let (Some(low), Some(high)) = (good, bad) else {
+            break;
+        };
+        let middle = (low * high).sqrt();
+        let report = step(runtime, spec, params, Load::of(middle, &params.base), steps)?;
+        if report.loss() <= limit {
+            good = Some(middle);
+        } else {
+            bad = Some(middle);
+        }
+    }
+    Ok(())
+}
+
+/// One step: a fresh server, one generator run, the server stopped.
+fn step(
+    runtime: &Runtime,
+    spec: &ServerSpec,
+    params: &SweepParams,
+    load: Load,
+    steps: &mut Vec<Report>,
+) -> Result<Report, BenchError> {
+    std::thread::sleep(SETTLE);
+    let server = RunningServer::start(spec, &params.setup)?;
+    let run = UdpParams {
+        label: spec.label.clone(),
+        target: server.addr,
+        secret: params.setup.secret.clone(),
+        channel: params.setup.channel.clone(),
+        speakers: load.speakers,
+        rate: load.rate,
+        server_pid: Some(server.pid),
+        ..params.base.clone()
+    };
+    let report = runtime.block_on(generator::run(&run));
+    let stopped = server.stop();
+    let report = report?;
+    if let Err(e) = stopped {
+        println!("{}: {e}", spec.label);
+    }
+    println!("{}", report.summary());
+    let _ = std::io::stdout().flush();
+    steps.push(report.clone());
+    Ok(report)
+}
+
+/// The null relay's saturation rate, which the others are divided by.
+fn null_saturation(params: &SweepParams, results: &[ServerResult]) -> Option<f64> {
+    params
+        .servers
+        .iter()
+        .zip(results)
+        .find(|(spec, _)| matches!(spec.kind, ServerKind::NullRelay(_)))
+        .and_then(|(_, r)| r.saturation(params.loss_limit))
+        .map(Report::delivered_pps)
+}
+
+fn table(params: &SweepParams, results: &[ServerResult]) -> String {
+    let base = &params.base;
+    let limit = params.loss_limit;
+    let mut out = format!(
+        "\n(a) {} clients, {} speakers x {}/s, {} B payload, {} s per step\n\
+         {:<12} {:>12} {:>9} {:>8} {:>8} {:>9} {:>8} {:>8}\n",
+        base.clients,
+        base.speakers,
+        base.rate,
+        base.payload,
+        base.secs,
+        "server",
+        "delivered/s",
+        "loss",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "gen CPU",
+        "srv CPU",
+    );
+    for result in results {
+        if let Some(a) = result.scenario_a() {
+            out.push_str(&format!(
+                "{:<12} {:>12.0} {:>8.3}% {:>8.3} {:>8.3} {:>9.3} {:>7.0}% {:>7.0}%\n",
+                result.label,
+                a.delivered_pps(),
+                a.loss() * 100.0,
+                a.latency_us.p50 / 1000.0,
+                a.latency_us.p99 / 1000.0,
+                a.latency_us.p999 / 1000.0,
+                a.generator_cpu.utilisation() * 100.0,
+                a.server_cpu.map_or(0.0, |c| c.utilisation() * 100.0),
+            ));
+        }
+    }
+    let null = null_saturation(params, results);
+    out.push_str(&format!(
+        "\n(b) saturation: highest delivered/s with loss <= {}%, and the first load beyond it\n\
+         {:<12} {:>12} {:>9} {:>8} {:>8} {:>8} {:>10} {:>14} {:>8} {:>10}\n",
+        limit * 100.0,
+        "server",
+        "delivered/s",
+        "speakers",
+        "rate",
+        "gen CPU",
+        "srv CPU",
+        "cli drops",
+        "next: deliv/s",
+        "loss",
+        "vs null",
+    ));
+    for result in results {
+        let Some(sat) = result.saturation(limit) else {
+            out.push_str(&format!("{:<12} no load within the limit\n", result.label));
+            continue;
+        };
+        let over = result.first_over(limit);
+        out.push_str(&format!(
+            "{:<12} {:>12.0} {:>9} {:>8.1} {:>7.0}% {:>7.0}% {:>10} {:>14} {:>8} {:>10}\n",
+            result.label,
+            sat.delivered_pps(),
+            sat.speakers,
+            sat.rate,
+            sat.generator_cpu.utilisation() * 100.0,
+            sat.server_cpu.map_or(0.0, |c| c.utilisation() * 100.0),
+            sat.drops_clients,
+            over.map_or("-".into(), |o| format!("{:.0}", o.delivered_pps())),
+            over.map_or("-".into(), |o| format!("{:.1}%", o.loss() * 100.0)),
+            null.map_or("-".into(), |n| format!("{:.2}", sat.delivered_pps() / n)),
+        ));
+    }
+    out
+}
+
+fn json(params: &SweepParams, machine: &str, results: &[ServerResult]) -> String {
+    let limit = params.loss_limit;
+    let null = null_saturation(params, results);
+    let servers: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let steps: Vec<String> = r.steps.iter().map(Report::json).collect();
+            let sat = r.saturation(limit);
+            JsonObject::new()
+                .string("label", &r.label)
+                .opt_string("error", r.error.as_deref())
+                .raw(
+                    "scenario_a",
+                    &r.scenario_a().map_or("null".into(), Report::json),
+                )
+                .raw("saturation", &sat.map_or("null".into(), Report::json))
+                .raw(
+                    "first_over_limit",
+                    &r.first_over(limit).map_or("null".into(), Report::json),
+                )
+                .float(
+                    "ratio_to_null_relay",
+                    match (sat, null) {
+                        (Some(s), Some(n)) if n > 0.0 => s.delivered_pps() / n,
+                        _ => f64::NAN,
+                    },
+                )
+                .raw("steps", &array(steps.iter().map(String::as_str)))
+                .finish()
+        })
+        .collect();
+    JsonObject::new()
+        .raw("machine", machine)
+        .float("loss_limit", limit)
+        .raw("servers", &array(servers.iter().map(String::as_str)))
+        .finish()
+}
+
+/// Cores, CPU model, kernel and load average: the figures are only meaningful with these.
+/// (The core count is the machine's, not this process's: the sweep runs pinned to one core.)
+fn machine_facts() -> (usize, String, String, String) {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cores = cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("processor"))
+        .count();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, m)| m.trim().to_owned())
+        .unwrap_or_default();
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .map(|t| t.trim().to_owned())
+            .unwrap_or_default()
+    };
+    (
+        cores,
+        model,
+        read("/proc/sys/kernel/osrelease"),
+        read("/proc/loadavg"),
+    )
+}
+
+fn machine_summary() -> String {
+    let (cores, model, kernel, load) = machine_facts();
+    format!("{cores} cores ({model}), Linux {kernel}, loadavg {load}")
+}
+
+fn machine_json() -> String {
+    let (cores, model, kernel, load) = machine_facts();
+    JsonObject::new()
+        .uint("cores", cores as u64)
+        .string("cpu", &model)
+        .string("kernel", &kernel)
+        .string("loadavg_at_start", &load)
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use super::*;
+
+    fn base() -> UdpParams {
+        UdpParams::new(SocketAddr::from(([127, 0, 0, 1], 1)), "s")
+    }
+
+    #[test]
+    fn load_adds_speakers_before_raising_the_rate() {
+        let base = base();
+        assert_eq!(
+            Load::of(1000.0, &base),
+            Load {
+                speakers: 20,
+                rate: 50.0
+            }
+        );
+        assert_eq!(
+            Load::of(1250.0, &base),
+            Load {
+                speakers: 25,
+                rate: 50.0
+            }
+        );
+        let all = Load::of(20_000.0, &base);
+        assert_eq!(all.speakers, 200);
+        assert_eq!(all.rate, 100.0);
+    }
+
+    #[test]
+    fn saturation_is_the_best_step_within_the_limit() {
+        let step = |expected: u64, received: u64| Report {
+            secs: 1.0,
+            expected,
+            received,
+            ..Report::default()
+        };
+        let result = ServerResult {
+            label: "x".into(),
+            steps: vec![
+                step(100, 100),
+                step(200, 199),
+                step(400, 300),
+                step(300, 290),
+            ],
+            error: None,
+        };
+        assert_eq!(result.saturation(0.01).map(|r| r.received), Some(199));
+        assert_eq!(result.first_over(0.01).map(|r| r.received), Some(290));
+    }
+}
