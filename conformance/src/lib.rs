@@ -12,6 +12,7 @@ pub mod core_mode;
 pub mod format;
 pub mod load;
 pub mod report;
+pub mod timing;
 
 use std::path::{Path, PathBuf};
 

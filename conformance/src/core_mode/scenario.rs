@@ -4,6 +4,10 @@
 //! its own deadline (so a timeout's Error carries the deadline's wall clock, not the step's);
 //! then the step's input is applied at `now`; then every transmit and event is drained and
 //! compared with the step's expectation.
+//!
+//! After the last step the scenario must stay quiet for [`QUIET_TAIL_MS`], and every timer
+//! firing that did something must be [`TIMER_MARGIN_MS`] away from every step: the margins that
+//! let live mode replay the same file against a real server, whose timers fire a little late.
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +17,10 @@ use hark_core::audio::AudioService;
 use super::convert::{describe, event_json, stats_json, transmit_json};
 use super::setup::{Clients, audio_config, directory, directory_change};
 use crate::compare;
-use crate::format::{EventJson, Fixture, Input, Scenario, StatsJson, Step, TransmitJson};
+use crate::format::{
+    EffectiveFixture, EventJson, Fixture, Input, Scenario, StatsJson, Step, TransmitJson,
+};
+use crate::timing::{QUIET_TAIL_MS, TIMER_MARGIN_MS};
 
 /// More timer firings than any sane scenario needs between two steps; beyond this the service
 /// is assumed to be stuck rather than busy.
@@ -56,7 +63,7 @@ pub fn run(fixture: &Fixture, scenario: &Scenario) -> Result<(), Vec<String>> {
             return Err(out);
         }
     }
-    Ok(())
+    harness.finish(scenario)
 }
 
 fn invalid(reason: &str) -> String {
@@ -72,9 +79,17 @@ struct Observed {
 
 struct Harness {
     service: AudioService,
+    /// Kept to rebuild the service on a `reset` step.
+    fixture: EffectiveFixture,
     start: Instant,
     wall_clock_start: u64,
     clients: Clients,
+    /// Produced since the last step's outputs were taken (timers fire before a step's input).
+    transmits: Vec<TransmitJson>,
+    events: Vec<EventJson>,
+    /// When (ms since the start) a timer firing sent something, reported an event or changed the
+    /// counters.
+    effective_firings: Vec<u64>,
 }
 
 impl Harness {
@@ -91,8 +106,40 @@ impl Harness {
             service,
             start,
             wall_clock_start: effective.wall_clock_start,
+            fixture: effective,
             clients,
+            transmits: Vec::new(),
+            events: Vec::new(),
+            effective_firings: Vec::new(),
         })
+    }
+
+    fn ms_since_start(&self, instant: Instant) -> u64 {
+        let ms = instant.saturating_duration_since(self.start).as_millis();
+        u64::try_from(ms).unwrap_or(u64::MAX)
+    }
+
+    /// Moves the service's transmits and events into the harness; true if there were any.
+    fn drain(&mut self) -> bool {
+        let before = self.transmits.len() + self.events.len();
+        while let Some(transmit) = self.service.poll_transmit() {
+            self.transmits.push(transmit_json(&transmit, &self.clients));
+        }
+        while let Some(event) = self.service.poll_event() {
+            self.events.push(event_json(&event, &self.clients));
+        }
+        self.transmits.len() + self.events.len() > before
+    }
+
+    /// Spec §7.7: a reset ends every session (server_closing) and returns the service to its
+    /// configured state, as a restart would: a fresh service from the fixture.
+    fn reset(&mut self, now: Instant, wall: u64) -> Result<(), String> {
+        self.service.reset(now, wall);
+        self.drain();
+        let directory = directory(&self.fixture).map_err(|e| format!("fixture channels: {e}"))?;
+        self.service = AudioService::new(audio_config(&self.fixture), directory, now)
+            .map_err(|e| format!("fixture config: {e}"))?;
+        Ok(())
     }
 
     /// Unix seconds at `instant`: the start's, plus whole elapsed seconds.
@@ -108,8 +155,12 @@ impl Harness {
             if deadline > now {
                 return Ok(());
             }
+            let stats = self.service.stats();
             self.service
                 .handle_timeout(deadline, self.wall_at(deadline));
+            if self.drain() || self.service.stats() != stats {
+                self.effective_firings.push(self.ms_since_start(deadline));
+            }
             if self.service.poll_timeout() <= deadline {
                 return Err(format!(
                     "poll_timeout() is still {} ms after handle_timeout at that instant",
@@ -139,22 +190,57 @@ impl Harness {
                 .service
                 .apply_directory_change(now, wall, directory_change(change))
                 .map_err(|e| format!("the directory refused the change: {e}"))?,
-            Input::Reset => self.service.reset(now, wall),
+            Input::Reset => self.reset(now, wall)?,
             Input::Tick => {}
         }
-        let mut transmits = Vec::new();
-        while let Some(transmit) = self.service.poll_transmit() {
-            transmits.push(transmit_json(&transmit, &self.clients));
-        }
-        let mut events = Vec::new();
-        while let Some(event) = self.service.poll_event() {
-            events.push(event_json(&event, &self.clients));
-        }
+        self.drain();
         Ok(Observed {
-            transmits,
-            events,
+            transmits: std::mem::take(&mut self.transmits),
+            events: std::mem::take(&mut self.events),
             stats: stats_json(self.service.stats()),
         })
+    }
+
+    /// The quiet tail and the timer margins, once every step has passed.
+    fn finish(&mut self, scenario: &Scenario) -> Result<(), Vec<String>> {
+        let last = scenario.steps.last().map_or(0, |step| step.at_ms);
+        let tail_end = last.saturating_add(QUIET_TAIL_MS);
+        let start = self.start;
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        self.advance(at(tail_end)).map_err(|e| vec![e])?;
+        let mut lines = Vec::new();
+        let transmits = std::mem::take(&mut self.transmits);
+        let events = std::mem::take(&mut self.events);
+        if !transmits.is_empty() || !events.is_empty() {
+            lines.push(format!(
+                "within {QUIET_TAIL_MS} ms after the last step ({last} ms), expected quiet:"
+            ));
+            let diff = compare::transmits(&[], &transmits, &describe)
+                .into_iter()
+                .chain(compare::events(&[], &events));
+            lines.extend(diff.map(|line| format!("  {line}")));
+        }
+        // Firings just after the tail would race with the end of a live run too.
+        self.advance(at(tail_end.saturating_add(TIMER_MARGIN_MS)))
+            .map_err(|e| vec![e])?;
+        let instants: Vec<(String, u64)> = scenario
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| (format!("step {index}"), step.at_ms))
+            .chain([("the end of the quiet tail".to_owned(), tail_end)])
+            .collect();
+        for &firing in &self.effective_firings {
+            for (what, ms) in &instants {
+                if firing.abs_diff(*ms) < TIMER_MARGIN_MS {
+                    lines.push(invalid(&format!(
+                        "{what} at {ms} ms is within {TIMER_MARGIN_MS} ms of a timer that fired at \
+                         {firing} ms (live servers' timers fire late; keep the margin)"
+                    )));
+                }
+            }
+        }
+        if lines.is_empty() { Ok(()) } else { Err(lines) }
     }
 
     fn compare(&self, step: &Step, observed: &Observed) -> Vec<String> {
@@ -175,5 +261,104 @@ impl Harness {
             lines.extend(compare::stats(stats, &observed.stats));
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURE: &str = r#"{"secret":"s","wall_clock_start":1700000000,"clients":["a"],
+        "channels":[{"id":"c"}],
+        "config":{"max_packet_size":1024,"handshake_timeout_ms":1000,
+        "session_timeout_ms":3000,"user_timeout_ms":6000,"cleanup_interval_ms":2000,
+        "max_clock_skew_secs":30,"jwt_leeway_secs":5,"max_token_len":2048,
+        "session_rate":{"per_second":10,"burst":50},
+        "unauthenticated_reply_rate":{"per_second":10,"burst":20},
+        "max_sessions":10,"max_sessions_per_user":2,
+        "default_max_users_per_channel":256,"max_user_records":100}}"#;
+
+    fn scenario(steps: &str) -> Scenario {
+        serde_json::from_str(&format!(
+            r#"{{"name":"t","description":"","covers":[],"steps":[{steps}]}}"#
+        ))
+        .unwrap()
+    }
+
+    fn tick(at_ms: u64) -> String {
+        format!(r#"{{"at_ms":{at_ms},"tick":true,"expect":{{"transmits":[],"events":[]}}}}"#)
+    }
+
+    #[test]
+    fn a_quiet_scenario_passes() {
+        let fixture: Fixture = serde_json::from_str(FIXTURE).unwrap();
+        assert_eq!(run(&fixture, &scenario(&tick(500))), Ok(()));
+    }
+
+    #[test]
+    fn cleanup_sweeps_that_change_nothing_need_no_margin() {
+        // Sweeps run every 2000 ms; with no users they do nothing.
+        let fixture: Fixture = serde_json::from_str(FIXTURE).unwrap();
+        assert_eq!(run(&fixture, &scenario(&tick(2000))), Ok(()));
+    }
+
+    #[test]
+    fn a_step_next_to_an_effective_timer_is_an_invalid_vector() {
+        use hark_core::auth::{TokenClaims, mint_token};
+        let fixture: Fixture = serde_json::from_str(FIXTURE).unwrap();
+        let start: u32 = 1_700_000_000;
+        let claims = TokenClaims {
+            sub: Some("u".into()),
+            exp: Some(u64::from(start) + 3600),
+            nbf: None,
+            iat: None,
+        };
+        let token = mint_token(b"s", &claims);
+        let header = |kind: u8| {
+            let mut h = vec![kind, 0, 0, 0, 0, b'u', 0, 0, 0, 0, 0, 0, 0, b'c', 0, 0, 0];
+            h.extend_from_slice(&start.to_be_bytes());
+            h
+        };
+        let mut handshake = header(1);
+        handshake.extend_from_slice(&u16::try_from(token.len()).unwrap().to_be_bytes());
+        handshake.extend_from_slice(token.as_bytes());
+        let mut ack = header(8);
+        ack.extend_from_slice(&[1, 0, 0, 0, 0]);
+        let send = format!(
+            r#"{{"at_ms":0,"from":"a","send":"{}","expect":{{"transmits":[{{"to":"a","hex":"{}"}}],
+                "events":[{{"type":"session_started","user_id":"u","channel_id":"c","addr":"a"}}]}}}}"#,
+            hex::encode(&handshake),
+            hex::encode(&ack)
+        );
+        // The session times out at 1000 ms, 200 ms after the last step: inside the quiet tail,
+        // and too close to the step and to the tail's end.
+        let lines = run(&fixture, &scenario(&format!("{send},{}", tick(800)))).unwrap_err();
+        let text = lines.join("\n");
+        assert!(text.contains("expected quiet"), "{text}");
+        assert!(
+            text.contains("step 1 at 800 ms is within 250 ms of a timer that fired at 1000 ms")
+        );
+        assert!(text.contains("the end of the quiet tail at 1050 ms is within 250 ms"));
+        // With the deadline's outputs observed well after it, the same session is fine.
+        let expired = format!(
+            r#"{{"at_ms":1300,"tick":true,"expect":{{"transmits":[{{"to":"a","hex":"{}"}}],
+                "events":[{{"type":"error","addr":"a","error":"handshake_timeout"}},
+                {{"type":"session_ended","user_id":"u","channel_id":"c","addr":"a",
+                  "reason":"handshake_timeout"}}]}}}}"#,
+            hex::encode(timeout_error(start + 1))
+        );
+        let steps = format!("{send},{},{expired}", tick(700));
+        assert_eq!(run(&fixture, &scenario(&steps)), Ok(()));
+    }
+
+    /// Error 6 (handshake_timeout, action 3) to user u in channel c.
+    fn timeout_error(timestamp: u32) -> Vec<u8> {
+        let message = b"handshake not completed in time";
+        let mut e = vec![7, 0, 0, 0, 0, b'u', 0, 0, 0, 0, 0, 0, 0, b'c', 0, 0, 0];
+        e.extend_from_slice(&timestamp.to_be_bytes());
+        e.extend_from_slice(&[0, 6, 3]);
+        e.extend_from_slice(&u16::try_from(message.len()).unwrap().to_be_bytes());
+        e.extend_from_slice(message);
+        e
     }
 }

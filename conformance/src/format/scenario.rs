@@ -45,8 +45,9 @@ pub enum Input {
     Send { from: String, datagram: Hex },
     /// An operator's change to the directory.
     Directory(DirectoryJson),
-    /// The operator's reset (spec §7.7): every session ends with `server_closing`, remembered
-    /// users are forgotten, the directory is kept. Live mode also uses it between scenarios.
+    /// The operator's reset (spec §7.7): every session ends with `server_closing`, and the
+    /// server returns to its configured state (users, rate budgets, directory), as a restart
+    /// would. Live mode also uses it between scenarios.
     Reset,
     /// No input: time passes and due timers fire.
     Tick,
