@@ -1,7 +1,5 @@
-//! Minimal reproductions of `AudioService` bugs found by the properties in
-//! `service_properties.rs`, written against the service alone (no model), so whoever fixes one
-//! can run it directly. Each is `#[ignore]`d until its fix lands:
-//! `cargo test -p hark-core --test service_reproductions -- --ignored`.
+//! Regression tests for `AudioService` bugs found by the properties in `service_properties.rs`,
+//! written against the service alone (no model).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::net::SocketAddr;
@@ -61,7 +59,6 @@ fn addr(port: u16) -> SocketAddr {
 /// `make_room_for_user` for a record *before* ending the replaced session, when that session's
 /// record still counts as live, so no record is evictable.
 #[test]
-#[ignore = "core bug: a replacing handshake is refused when every user record has a live session"]
 fn a_handshake_replacing_a_session_is_accepted_when_user_records_are_full() {
     let mut config = AudioConfig::new(SECRET);
     config.max_sessions = 3;

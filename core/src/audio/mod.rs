@@ -379,13 +379,14 @@ impl AudioService {
             self.ack(wall_unix, reply, PacketType::Handshake);
             return Ok(());
         }
-        let replaced = self.sessions.get(&addr).map(|s| s.user_id);
+        let replaced = self.sessions.get(&addr).map(|s| (s.user_id, s.channel_id));
+        let replaced_user = replaced.map(|(user, _)| user);
         let user_sessions = self
             .sessions_per_user
             .get(&header.user_id)
             .copied()
             .unwrap_or(0)
-            .saturating_sub(usize::from(replaced == Some(header.user_id)));
+            .saturating_sub(usize::from(replaced_user == Some(header.user_id)));
         if user_sessions >= self.config.max_sessions_per_user {
             return Err(AudioError::TooManySessionsForUser(header.user_id));
         }
@@ -393,11 +394,15 @@ impl AudioService {
             return Err(AudioError::ServerFull);
         }
         let key = (header.user_id, header.channel_id);
-        if !self.users.contains_key(&key) && !self.make_room_for_user() {
+        let needs_record = !self.users.contains_key(&key);
+        if needs_record && !self.has_room_for_user(replaced) {
             return Err(AudioError::ServerFull);
         }
         if replaced.is_some() {
             self.end_session(now, addr, EndReason::Replaced);
+        }
+        if needs_record {
+            self.make_room_for_user();
         }
 
         let session = Session::new(header.user_id, header.channel_id, now, &self.config);
@@ -420,10 +425,20 @@ impl AudioService {
         Ok(())
     }
 
+    /// Whether a new user record fits, counting the record that ending the `replaced` session
+    /// would leave without a session.
+    fn has_room_for_user(&self, replaced: Option<(UserId, ChannelId)>) -> bool {
+        self.users.len() < self.config.max_user_records
+            || self.users.values().any(|user| user.sessions == 0)
+            || replaced
+                .and_then(|key| self.users.get(&key))
+                .is_some_and(|user| user.sessions == 1)
+    }
+
     /// Evicts the longest-idle user without a session when the user table is full.
-    fn make_room_for_user(&mut self) -> bool {
+    fn make_room_for_user(&mut self) {
         if self.users.len() < self.config.max_user_records {
-            return true;
+            return;
         }
         let oldest = self
             .users
@@ -431,7 +446,9 @@ impl AudioService {
             .filter(|(_, user)| user.sessions == 0)
             .min_by_key(|(_, user)| user.last_seen)
             .map(|(key, _)| *key);
-        oldest.is_some_and(|key| self.users.remove(&key).is_some())
+        if let Some(key) = oldest {
+            self.users.remove(&key);
+        }
     }
 
     /// Every packet type but Handshake, Error and Ack: it must come from a session's address.
