@@ -783,6 +783,7 @@ impl Harness {
             let had_session = before.sessions.contains_key(&from);
             self.check_verdict(verdict, had_session, &transmits, &events)?;
         }
+        self.check_control_effects(&before, from, request.as_ref(), &events)?;
         self.check_replies(
             &before,
             from,
@@ -1006,6 +1007,77 @@ impl Harness {
                 "dropped audio {sequence} as {kind}, expected {verdict:?} (seen {:?})",
                 session.accepted
             );
+        }
+        Ok(())
+    }
+
+    /// §7.3: a JoinChannel, LeaveChannel or SetMute that passed the session checks has the effect
+    /// the model predicts: a join while there is room, `channel_full` when there is none, a
+    /// leave, a mute change.
+    fn check_control_effects(
+        &self,
+        before: &Model,
+        from: SocketAddr,
+        request: Option<&AudioPacket>,
+        events: &[AudioEvent],
+    ) -> Result<(), String> {
+        let (Some(request), Some(session)) = (request, before.sessions.get(&from)) else {
+            return Ok(());
+        };
+        let kinds: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match e {
+                AudioEvent::Error { error, .. } => Some(error.kind()),
+                _ => None,
+            })
+            .collect();
+        let stopped_early = kinds.iter().any(|k| {
+            matches!(
+                *k,
+                "user_mismatch" | "rate_limited" | "channel_mismatch" | "clock_skew"
+            )
+        });
+        if stopped_early {
+            return Ok(());
+        }
+        let has = |wanted: fn(&AudioEvent) -> bool| events.iter().any(wanted);
+        match request.body {
+            Body::JoinChannel if !session.joined => {
+                let max_users = before
+                    .admit(session.channel, session.user)
+                    .map_err(|refusal| format!("a refused session sent a join: {refusal}"))?
+                    .max_users
+                    .unwrap_or(self.config.default_max_users_per_channel);
+                let members = before.joined_in(session.channel).count();
+                if u32::try_from(members).is_ok_and(|m| m < max_users) {
+                    ensure!(
+                        has(|e| matches!(e, AudioEvent::UserJoined { .. })),
+                        "a join with {members} of {max_users} members did not join: {kinds:?}"
+                    );
+                } else {
+                    ensure!(
+                        kinds == ["channel_full"],
+                        "a join to a full channel gave {kinds:?}"
+                    );
+                }
+            }
+            Body::LeaveChannel if session.joined => ensure!(
+                has(|e| matches!(e, AudioEvent::UserLeft { .. })),
+                "a joined session's leave did not leave"
+            ),
+            Body::SetMute { muted } => {
+                let known = before
+                    .users
+                    .get(&(session.user, session.channel))
+                    .and_then(|u| u.muted);
+                if known.is_some_and(|was| was != muted) {
+                    ensure!(
+                        has(|e| matches!(e, AudioEvent::UserMuted { .. })),
+                        "SetMute({muted}) did not change the mute state"
+                    );
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
