@@ -9,9 +9,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use hark_driver::runtime::{BoxFuture, Runtime as _};
+use hark_tokio::TokioRuntime;
 use tokio::runtime::Runtime;
 
 use super::BenchError;
+use super::cpu;
 use super::generator::{self, UdpParams};
 use super::json::{JsonObject, array};
 use super::report::Report;
@@ -19,6 +22,10 @@ use super::server::{BenchSetup, RunningServer, ServerKind, ServerSpec, allowed_c
 
 /// Pause between steps, so the previous server's sockets are gone and the machine is quiet.
 const SETTLE: Duration = Duration::from_millis(300);
+/// A core busier than this (other processes) makes a step wait, up to `quiet_wait`.
+const QUIET_BUSY: f64 = 0.15;
+/// Window over which quietness is sampled.
+const QUIET_SAMPLE: Duration = Duration::from_millis(500);
 
 /// What the sweep runs.
 #[derive(Debug, Clone)]
@@ -35,6 +42,9 @@ pub struct SweepParams {
     pub refine: usize,
     /// Loss beyond which a load is past saturation (0.01: 1%).
     pub loss_limit: f64,
+    /// How long a step may wait for the machine to be idle (other processes would share the
+    /// pinned cores and distort the figures); zero disables the wait.
+    pub quiet_wait: Duration,
     pub json: Option<PathBuf>,
 }
 
@@ -61,6 +71,42 @@ impl Load {
         self.speakers as f64 * self.rate
     }
 }
+
+/// The runtime the generator runs on, and the signal that interrupts the sweep: a SIGINT or
+/// SIGTERM ends the current step, its server is stopped (no server outlives the sweep), and the
+/// figures gathered so far are printed.
+struct Ctx<'a> {
+    runtime: &'a Runtime,
+    params: &'a SweepParams,
+    stop: BoxFuture,
+    interrupted: bool,
+}
+
+impl Ctx<'_> {
+    /// Runs `future` to completion unless the sweep is interrupted first.
+    fn block_on<T>(&mut self, future: impl Future<Output = T>) -> Result<T, BenchError> {
+        if self.interrupted {
+            return Err(BenchError::new(INTERRUPTED));
+        }
+        let stop = &mut self.stop;
+        let outcome = self.runtime.block_on(async {
+            tokio::select! {
+                _ = stop => None,
+                value = future => Some(value),
+            }
+        });
+        outcome.ok_or_else(|| {
+            self.interrupted = true;
+            BenchError::new(INTERRUPTED)
+        })
+    }
+
+    fn sleep(&mut self, duration: Duration) -> Result<(), BenchError> {
+        self.block_on(async move { tokio::time::sleep(duration).await })
+    }
+}
+
+const INTERRUPTED: &str = "interrupted";
 
 /// Every step run against one server.
 #[derive(Debug, Clone)]
@@ -98,6 +144,13 @@ impl ServerResult {
 /// thread on one core) and prints the results.
 pub fn run(runtime: &Runtime, params: &SweepParams) -> Result<Vec<ServerResult>, BenchError> {
     std::fs::create_dir_all(&params.setup.dir)?;
+    let stop = runtime.block_on(async { TokioRuntime.shutdown_signal() })?;
+    let mut ctx = Ctx {
+        runtime,
+        params,
+        stop,
+        interrupted: false,
+    };
     let machine = machine_json();
     println!("machine: {}", machine_summary());
     match allowed_cpus() {
@@ -116,11 +169,14 @@ pub fn run(runtime: &Runtime, params: &SweepParams) -> Result<Vec<ServerResult>,
     }
     let mut results = Vec::new();
     for spec in &params.servers {
-        let result = sweep_server(runtime, spec, params);
+        let result = sweep_server(&mut ctx, spec);
         if let Some(error) = &result.error {
             println!("{}: stopped: {error}", spec.label);
         }
         results.push(result);
+        if ctx.interrupted {
+            break;
+        }
     }
     print!("{}", table(params, &results));
     if let Some(path) = &params.json {
@@ -131,31 +187,27 @@ pub fn run(runtime: &Runtime, params: &SweepParams) -> Result<Vec<ServerResult>,
     Ok(results)
 }
 
-fn sweep_server(runtime: &Runtime, spec: &ServerSpec, params: &SweepParams) -> ServerResult {
+fn sweep_server(ctx: &mut Ctx<'_>, spec: &ServerSpec) -> ServerResult {
     let mut result = ServerResult {
         label: spec.label.clone(),
         steps: Vec::new(),
         error: None,
     };
-    if let Err(e) = search(runtime, spec, params, &mut result.steps) {
+    if let Err(e) = search(ctx, spec, &mut result.steps) {
         result.error = Some(e.0);
     }
     result
 }
 
 /// Scenario (a), then up (or down) by `step` until the loss limit is crossed, then bisection.
-fn search(
-    runtime: &Runtime,
-    spec: &ServerSpec,
-    params: &SweepParams,
-    steps: &mut Vec<Report>,
-) -> Result<(), BenchError> {
+fn search(ctx: &mut Ctx<'_>, spec: &ServerSpec, steps: &mut Vec<Report>) -> Result<(), BenchError> {
+    let params = ctx.params;
     let limit = params.loss_limit;
     let a = Load {
         speakers: params.base.speakers,
         rate: params.base.rate,
     };
-    let first = step(runtime, spec, params, a, steps)?;
+    let first = step(ctx, spec, a, steps)?;
     let (mut good, mut bad) = if first.loss() <= limit {
         (Some(a.packets_per_sec()), None)
     } else {
@@ -171,7 +223,7 @@ fn search(
         } else {
             load / params.step
         };
-        let report = step(runtime, spec, params, Load::of(load, &params.base), steps)?;
+        let report = step(ctx, spec, Load::of(load, &params.base), steps)?;
         if report.loss() <= limit {
             good = Some(load);
         } else {
@@ -186,7 +238,7 @@ fn search(
             break;
         };
         let middle = (low * high).sqrt();
-        let report = step(runtime, spec, params, Load::of(middle, &params.base), steps)?;
+        let report = step(ctx, spec, Load::of(middle, &params.base), steps)?;
         if report.loss() <= limit {
             good = Some(middle);
         } else {
@@ -198,13 +250,14 @@ fn search(
 
 /// One step: a fresh server, one generator run, the server stopped.
 fn step(
-    runtime: &Runtime,
+    ctx: &mut Ctx<'_>,
     spec: &ServerSpec,
-    params: &SweepParams,
     load: Load,
     steps: &mut Vec<Report>,
 ) -> Result<Report, BenchError> {
-    std::thread::sleep(SETTLE);
+    let params = ctx.params;
+    ctx.sleep(SETTLE)?;
+    wait_for_quiet(ctx, params.quiet_wait)?;
     let server = RunningServer::start(spec, &params.setup)?;
     let run = UdpParams {
         label: spec.label.clone(),
@@ -216,9 +269,9 @@ fn step(
         server_pid: Some(server.pid),
         ..params.base.clone()
     };
-    let report = runtime.block_on(generator::run(&run));
+    let report = ctx.block_on(generator::run(&run));
     let stopped = server.stop();
-    let report = report?;
+    let report = report??;
     if let Err(e) = stopped {
         println!("{}: {e}", spec.label);
     }
@@ -226,6 +279,45 @@ fn step(
     let _ = std::io::stdout().flush();
     steps.push(report.clone());
     Ok(report)
+}
+
+/// Waits until no core is busier than [`QUIET_BUSY`], for at most `max`; says so if it gave up.
+fn wait_for_quiet(ctx: &mut Ctx<'_>, max: Duration) -> Result<(), BenchError> {
+    if max.is_zero() {
+        return Ok(());
+    }
+    let deadline = std::time::Instant::now() + max;
+    let mut announced = false;
+    loop {
+        let before = cpu::core_ticks();
+        ctx.sleep(QUIET_SAMPLE)?;
+        let busy = cpu::core_busy(&before, &cpu::core_ticks());
+        if busy.iter().all(|b| *b < QUIET_BUSY) {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            println!(
+                "warning: the machine is still busy ({}); running anyway",
+                percents(&busy)
+            );
+            return Ok(());
+        }
+        if !announced {
+            println!(
+                "waiting for the machine to be idle (cores busy {})",
+                percents(&busy)
+            );
+            announced = true;
+        }
+    }
+}
+
+fn percents(fractions: &[f64]) -> String {
+    let each: Vec<String> = fractions
+        .iter()
+        .map(|f| format!("{:.0}%", f * 100.0))
+        .collect();
+    each.join("/")
 }
 
 /// The null relay's saturation rate, which the others are divided by.
