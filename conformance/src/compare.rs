@@ -15,32 +15,73 @@ pub fn transmits(
     actual: &[TransmitJson],
     describe: Describe<'_>,
 ) -> Vec<String> {
+    transmits_matching(expected, actual, &|_, _| false, describe)
+}
+
+/// Like [`transmits`], but an expected transmit left without an identical actual one may also
+/// take one that `close_enough(expected, actual)` accepts (live mode: a server's timestamp).
+pub fn transmits_matching(
+    expected: &[TransmitJson],
+    actual: &[TransmitJson],
+    close_enough: &dyn Fn(&TransmitJson, &TransmitJson) -> bool,
+    describe: Describe<'_>,
+) -> Vec<String> {
+    let (missing, mut unexpected) = pair_up(expected, actual, close_enough);
+    let mut lines: Vec<String> = missing
+        .into_iter()
+        .map(|want| {
+            format!(
+                "missing transmit to {}: {} ({})",
+                want.to,
+                want.hex,
+                describe(want.hex.as_bytes())
+            )
+        })
+        .collect();
+    unexpected.sort();
+    lines.extend(unexpected.into_iter().map(|got| {
+        format!(
+            "unexpected transmit to {}: {} ({})",
+            got.to,
+            got.hex,
+            describe(got.hex.as_bytes())
+        )
+    }));
+    lines
+}
+
+/// Matches expected transmits with actual ones as multisets: identical pairs first (so
+/// tolerance never takes an exact match away), then pairs to the same destination that
+/// `close_enough` accepts. Returns the expected ones left missing and the actual ones left
+/// unexpected.
+pub fn pair_up<'a>(
+    expected: &'a [TransmitJson],
+    actual: &'a [TransmitJson],
+    close_enough: &dyn Fn(&TransmitJson, &TransmitJson) -> bool,
+) -> (Vec<&'a TransmitJson>, Vec<&'a TransmitJson>) {
     let mut unmatched: Vec<&TransmitJson> = actual.iter().collect();
-    let mut lines = Vec::new();
+    let mut missing = Vec::new();
     for want in expected {
         match unmatched.iter().position(|got| *got == want) {
             Some(index) => {
                 unmatched.swap_remove(index);
             }
-            None => lines.push(format!(
-                "missing transmit to {}: {} ({})",
-                want.to,
-                want.hex,
-                describe(want.hex.as_bytes())
-            )),
+            None => missing.push(want),
         }
     }
-    let mut unexpected = unmatched;
-    unexpected.sort();
-    for got in unexpected {
-        lines.push(format!(
-            "unexpected transmit to {}: {} ({})",
-            got.to,
-            got.hex,
-            describe(got.hex.as_bytes())
-        ));
-    }
-    lines
+    missing.retain(|want| {
+        let close = unmatched
+            .iter()
+            .position(|got| got.to == want.to && close_enough(want, got));
+        match close {
+            Some(index) => {
+                unmatched.swap_remove(index);
+                false
+            }
+            None => true,
+        }
+    });
+    (missing, unmatched)
 }
 
 /// Events must match in order within each subject (address); subjects may interleave.
@@ -145,6 +186,24 @@ mod tests {
         assert_eq!(lines, ["unexpected transmit to bob: 01 ()"]);
         let lines = transmits(&[tx("bob", &[1])], &[], &plain);
         assert_eq!(lines, ["missing transmit to bob: 01 ()"]);
+    }
+
+    #[test]
+    fn tolerance_applies_only_where_no_exact_match_exists() {
+        let close = |want: &TransmitJson, got: &TransmitJson| {
+            want.hex.as_bytes().first() == got.hex.as_bytes().first()
+        };
+        let want = [tx("bob", &[1, 0]), tx("bob", &[1, 1])];
+        let got = [tx("bob", &[1, 1]), tx("bob", &[1, 2])];
+        assert!(transmits_matching(&want, &got, &close, &plain).is_empty());
+        // Never across destinations.
+        let lines = transmits_matching(
+            &[tx("bob", &[1, 0])],
+            &[tx("carol", &[1, 1])],
+            &close,
+            &plain,
+        );
+        assert_eq!(lines.len(), 2, "{lines:?}");
     }
 
     #[test]

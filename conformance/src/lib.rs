@@ -4,12 +4,13 @@
 //! the format of `conformance/spec/vectors.md`, generated from the prose specs by an independent
 //! script (`conformance/tools/`). This crate reads them ([`load`], [`format`]) and replays them
 //! against hark-core in-process ([`core_mode`]), reporting differences in a form a person can
-//! act on ([`compare`], [`report`]). A `live` mode over real sockets will reuse everything but
-//! `core_mode`.
+//! act on ([`compare`], [`report`]). [`live_mode`] replays the same scenarios against a running
+//! server over real sockets.
 
 pub mod compare;
 pub mod core_mode;
 pub mod format;
+pub mod live_mode;
 pub mod load;
 pub mod report;
 pub mod timing;

@@ -6,6 +6,7 @@ mod convert;
 mod scenario;
 mod setup;
 
+pub use convert::describe;
 pub use setup::{Clients, FIRST_PORT};
 
 use crate::load::VectorSet;

@@ -1,0 +1,170 @@
+//! Scenarios grouped by the server they need. A live server runs one configuration, so the
+//! scenarios whose `fixture_overrides` give another effective fixture run against another server:
+//! group `base` holds every scenario that runs on the plain fixture, and each other distinct
+//! effective fixture is a group named after the first scenario (in file order) that uses it.
+
+use crate::format::{EffectiveFixture, Scenario};
+use crate::load::{Located, VectorSet};
+
+/// The group of the scenarios that run on the fixture as written.
+pub const BASE_GROUP: &str = "base";
+
+/// Scenarios that share one effective fixture, hence one server configuration.
+#[derive(Debug, Clone)]
+pub struct Group<'a> {
+    pub name: String,
+    pub fixture: EffectiveFixture,
+    pub scenarios: Vec<&'a Located<Scenario>>,
+}
+
+/// A scenario's overrides do not give a valid fixture.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {scenario}: fixture_overrides: {source}")]
+pub struct GroupError {
+    pub file: String,
+    pub scenario: String,
+    #[source]
+    pub source: serde_json::Error,
+}
+
+/// Every group, `base` first (even when empty), then in order of first use.
+pub fn groups(set: &VectorSet) -> Result<Vec<Group<'_>>, GroupError> {
+    let base = set.fixture.effective(None).map_err(|source| GroupError {
+        file: "fixture.json".to_owned(),
+        scenario: "(none)".to_owned(),
+        source,
+    })?;
+    let mut groups = vec![Group {
+        name: BASE_GROUP.to_owned(),
+        fixture: base,
+        scenarios: Vec::new(),
+    }];
+    for located in &set.scenarios {
+        let scenario = &located.vector;
+        let fixture = set
+            .fixture
+            .effective(scenario.fixture_overrides.as_ref())
+            .map_err(|source| GroupError {
+                file: located.file.clone(),
+                scenario: scenario.name.clone(),
+                source,
+            })?;
+        match groups
+            .iter_mut()
+            .find(|g| same_server(&g.fixture, &fixture))
+        {
+            Some(group) => group.scenarios.push(located),
+            None => {
+                let name = unique_name(&scenario.name, &groups);
+                groups.push(Group {
+                    name,
+                    fixture,
+                    scenarios: vec![located],
+                });
+            }
+        }
+    }
+    Ok(groups)
+}
+
+fn same_server(a: &EffectiveFixture, b: &EffectiveFixture) -> bool {
+    a.secret == b.secret
+        && a.wall_clock_start == b.wall_clock_start
+        && a.config == b.config
+        && a.channels == b.channels
+}
+
+/// A file-name-safe group name from a scenario name, not yet taken.
+fn unique_name(scenario: &str, groups: &[Group<'_>]) -> String {
+    let base: String = scenario
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let taken = |name: &str| groups.iter().any(|g| g.name == name);
+    if !taken(&base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base}_{n}"))
+        .find(|name| !taken(name))
+        .unwrap_or(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Fixture;
+
+    const FIXTURE: &str = r#"{"secret":"s","wall_clock_start":1,"clients":["a"],
+        "channels":[{"id":"c"}],
+        "config":{"max_packet_size":1024,"handshake_timeout_ms":1000,
+        "session_timeout_ms":3000,"user_timeout_ms":6000,"cleanup_interval_ms":2000,
+        "max_clock_skew_secs":30,"jwt_leeway_secs":5,"max_token_len":2048,
+        "session_rate":{"per_second":10,"burst":50},
+        "unauthenticated_reply_rate":{"per_second":10,"burst":20},
+        "max_sessions":10,"max_sessions_per_user":2,
+        "default_max_users_per_channel":256,"max_user_records":100}}"#;
+
+    fn scenario(name: &str, overrides: &str) -> Located<Scenario> {
+        let overrides = if overrides.is_empty() {
+            String::new()
+        } else {
+            format!(r#""fixture_overrides":{overrides},"#)
+        };
+        let text =
+            format!(r#"{{"name":"{name}","description":"","covers":[],{overrides}"steps":[]}}"#);
+        Located {
+            file: "scenarios/x.json".into(),
+            vector: serde_json::from_str(&text).unwrap(),
+        }
+    }
+
+    fn set(scenarios: Vec<Located<Scenario>>) -> VectorSet {
+        VectorSet {
+            dir: "x".into(),
+            fixture: serde_json::from_str::<Fixture>(FIXTURE).unwrap(),
+            codec: Vec::new(),
+            scenarios,
+        }
+    }
+
+    #[test]
+    fn scenarios_with_the_same_effective_fixture_share_a_group() {
+        let set = set(vec![
+            scenario("plain", ""),
+            scenario("small_server", r#"{"config":{"max_sessions":2}}"#),
+            scenario("same_as_base", r#"{"config":{"max_sessions":10}}"#),
+            scenario("also_small", r#"{"config":{"max_sessions":2}}"#),
+            scenario("no channels", r#"{"channels":[]}"#),
+        ]);
+        let groups = groups(&set).unwrap();
+        let summary: Vec<(&str, Vec<&str>)> = groups
+            .iter()
+            .map(|g| {
+                let names = g.scenarios.iter().map(|s| s.vector.name.as_str()).collect();
+                (g.name.as_str(), names)
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("base", vec!["plain", "same_as_base"]),
+                ("small_server", vec!["small_server", "also_small"]),
+                ("no_channels", vec!["no channels"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_override_names_its_scenario() {
+        let set = set(vec![scenario("typo", r#"{"config":{"max_sesions":2}}"#)]);
+        let error = groups(&set).unwrap_err();
+        assert!(error.to_string().contains("typo"), "{error}");
+    }
+}

@@ -1,0 +1,176 @@
+//! `live` mode: the scenario vectors replayed against a running server over real sockets.
+//!
+//! What a server sends is checked (which datagrams reach which client); events and stats, which
+//! only an in-process run can see, are skipped. The server must run the configuration of the
+//! scenarios' group (see [`groups`] and `live-plan`, [`write_plan`]) and have an admin socket
+//! that takes `reset` and the directory changes. See `conformance/spec/vectors.md` §5.
+
+mod admin;
+mod clients;
+mod groups;
+mod matching;
+mod plan;
+mod scenario;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use admin::{Admin, AdminError};
+pub use groups::{BASE_GROUP, Group, GroupError, groups};
+pub use matching::{TIMESTAMP_TOLERANCE_SECS, close_enough};
+pub use plan::{PlanError, Planned, write_plan};
+pub use scenario::{GRACE, SETTLE, Target};
+
+use crate::load::VectorSet;
+use crate::report::Tally;
+
+/// What `hark-conformance live` was asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveOptions {
+    pub udp: SocketAddr,
+    pub admin: PathBuf,
+    pub group: String,
+    /// Only the scenarios of the group with these names (all when empty).
+    pub only: Vec<String>,
+}
+
+/// Why a live run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error(transparent)]
+    Group(#[from] GroupError),
+    #[error("no scenario group {group:?}; the groups are: {known}")]
+    UnknownGroup { group: String, known: String },
+    #[error("no scenario {scenario:?} in group {group:?}")]
+    UnknownScenario { scenario: String, group: String },
+    #[error("admin socket {path}: {source}")]
+    Admin {
+        path: PathBuf,
+        #[source]
+        source: AdminError,
+    },
+}
+
+/// The outcome of a live run over one group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveReport {
+    pub group: String,
+    pub scenarios: Tally,
+}
+
+impl LiveReport {
+    pub fn is_success(&self) -> bool {
+        self.scenarios.failures.is_empty()
+    }
+
+    /// `audio live vectors: 32 passed, 0 failed`.
+    pub fn summary(&self) -> String {
+        format!(
+            "audio live vectors: {} passed, {} failed",
+            self.scenarios.passed,
+            self.scenarios.failures.len()
+        )
+    }
+}
+
+impl fmt::Display for LiveReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for failure in &self.scenarios.failures {
+            writeln!(f, "FAIL {}", failure.vector)?;
+            for line in &failure.lines {
+                writeln!(f, "    {line}")?;
+            }
+        }
+        write!(f, "{}", self.summary())
+    }
+}
+
+/// Runs the scenarios of `options.group` against the server; `progress` hears of each scenario
+/// as it finishes (name, passed, time taken).
+pub fn run(
+    set: &VectorSet,
+    options: &LiveOptions,
+    progress: &mut dyn FnMut(&str, bool, Duration),
+) -> Result<LiveReport, LiveError> {
+    let groups = groups(set)?;
+    let Some(group) = groups.iter().find(|g| g.name == options.group) else {
+        let known: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        return Err(LiveError::UnknownGroup {
+            group: options.group.clone(),
+            known: known.join(", "),
+        });
+    };
+    if let Some(missing) = options
+        .only
+        .iter()
+        .find(|name| !group.scenarios.iter().any(|s| &&s.vector.name == name))
+    {
+        return Err(LiveError::UnknownScenario {
+            scenario: missing.clone(),
+            group: group.name.clone(),
+        });
+    }
+    let target = Target {
+        udp: options.udp,
+        admin: Admin::new(&options.admin),
+    };
+    target
+        .admin
+        .request(&admin::stats_request())
+        .map_err(|source| LiveError::Admin {
+            path: options.admin.clone(),
+            source,
+        })?;
+    let mut report = LiveReport {
+        group: group.name.clone(),
+        scenarios: Tally::default(),
+    };
+    let chosen = group
+        .scenarios
+        .iter()
+        .filter(|s| options.only.is_empty() || options.only.contains(&s.vector.name));
+    for located in chosen {
+        let name = format!("{}: {}", located.file, located.vector.name);
+        let started = std::time::Instant::now();
+        let outcome = scenario::run(&group.fixture, &located.vector, &target);
+        progress(&name, outcome.is_ok(), started.elapsed());
+        report.scenarios.record(name, outcome);
+    }
+    Ok(report)
+}
+
+/// A throwaway directory for tests, removed on drop (the crate has no tempfile dependency).
+#[cfg(test)]
+pub(crate) mod test_dir {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Debug)]
+    pub struct Dir(PathBuf);
+
+    impl Dir {
+        pub fn new(label: &str) -> Self {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let path = std::env::temp_dir().join(format!(
+                "hark-conformance-{label}-{}-{n}",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).unwrap();
+            Self(path)
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! `live-plan`: one server configuration (TOML, in the keys of hark's configuration file) per
+//! group of scenarios, so that a script can start a server for each and run `live --group`.
+//!
+//! Written by hand rather than with a TOML library: the values are numbers, strings (quoted as
+//! JSON strings, which are valid TOML basic strings) and flat lists.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::groups::{Group, GroupError, groups};
+use crate::format::{ChannelConfig, RateJson};
+use crate::load::VectorSet;
+
+/// The servers' kernel socket buffer size (`audio.buffer_size`), bytes.
+const SOCKET_BUFFER: usize = 256 * 1024;
+/// Longest path a Unix socket address holds (`sun_path` is 108 bytes with its NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// Why the plan could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Group(#[from] GroupError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{0}: not valid UTF-8, which a TOML file cannot name")]
+    NotUtf8(PathBuf),
+    #[error(
+        "{path}: {len} bytes is too long for a Unix socket (at most {MAX_SOCKET_PATH}); \
+         use a shorter --data-dir"
+    )]
+    SocketPathTooLong { path: PathBuf, len: usize },
+}
+
+/// One written configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub group: String,
+    pub config: PathBuf,
+    pub admin_socket: PathBuf,
+}
+
+/// Writes `out/<group>.toml` for every group that has scenarios (its server's data directory
+/// and admin socket under `data_dir/<group>/`) and returns them, `base` first.
+pub fn write_plan(set: &VectorSet, out: &Path, data_dir: &Path) -> Result<Vec<Planned>, PlanError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PlanError::Io { path, source }
+    };
+    fs::create_dir_all(out).map_err(io(out))?;
+    fs::create_dir_all(data_dir).map_err(io(data_dir))?;
+    let data_dir = fs::canonicalize(data_dir).map_err(io(data_dir))?;
+    let mut planned = Vec::new();
+    for group in groups(set)?.iter().filter(|g| !g.scenarios.is_empty()) {
+        let group_dir = data_dir.join(&group.name);
+        fs::create_dir_all(&group_dir).map_err(io(&group_dir))?;
+        let admin_socket = group_dir.join("admin.sock");
+        let len = admin_socket.as_os_str().len();
+        if len > MAX_SOCKET_PATH {
+            return Err(PlanError::SocketPathTooLong {
+                path: admin_socket,
+                len,
+            });
+        }
+        let text = config_toml(group, &group_dir, &admin_socket)?;
+        let config = out.join(format!("{}.toml", group.name));
+        fs::write(&config, text).map_err(io(&config))?;
+        planned.push(Planned {
+            group: group.name.clone(),
+            config,
+            admin_socket,
+        });
+    }
+    Ok(planned)
+}
+
+/// The configuration file of one group's server.
+pub fn config_toml(
+    group: &Group<'_>,
+    data_dir: &Path,
+    admin_socket: &Path,
+) -> Result<String, PlanError> {
+    let fixture = &group.fixture;
+    let c = &fixture.config;
+    let path = |p: &Path| {
+        p.to_str()
+            .map(quote)
+            .ok_or_else(|| PlanError::NotUtf8(p.to_path_buf()))
+    };
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "# Written by `hark-conformance live-plan`: the server for scenario group {:?}:",
+        group.name
+    );
+    for scenario in &group.scenarios {
+        let _ = writeln!(t, "#   {}", scenario.vector.name);
+    }
+    let _ = writeln!(t, "jwt_secret = {}", quote(&fixture.secret));
+    let _ = writeln!(t, "data_dir = {}", path(data_dir)?);
+    if fixture.channels.is_empty() {
+        // An empty list, not an absent one: without channels a server may serve a demo channel.
+        let _ = writeln!(t, "channels = []");
+    }
+    let _ = writeln!(t, "\n[audio]");
+    let _ = writeln!(t, "bind_addr = \"127.0.0.1:0\"");
+    let _ = writeln!(t, "max_packet_size = {}", c.max_packet_size);
+    // Not a protocol setting: the kernel socket buffers. Scenarios send bursts of up to ~50
+    // datagrams at one instant; hark's default (8 KiB) holds about 20 small ones.
+    let _ = writeln!(t, "buffer_size = {SOCKET_BUFFER}");
+    let _ = writeln!(t, "jwt_leeway = \"{}s\"", c.jwt_leeway_secs);
+    let _ = writeln!(t, "max_token_len = {}", c.max_token_len);
+    let _ = writeln!(t, "handshake_timeout = \"{}ms\"", c.handshake_timeout_ms);
+    let _ = writeln!(t, "session_timeout = \"{}ms\"", c.session_timeout_ms);
+    let _ = writeln!(t, "user_timeout = \"{}ms\"", c.user_timeout_ms);
+    let _ = writeln!(t, "cleanup_interval = \"{}ms\"", c.cleanup_interval_ms);
+    let _ = writeln!(t, "max_clock_skew = \"{}s\"", c.max_clock_skew_secs);
+    let _ = writeln!(t, "session_rate = {}", rate(c.session_rate));
+    let _ = writeln!(
+        t,
+        "unauthenticated_reply_rate = {}",
+        rate(c.unauthenticated_reply_rate)
+    );
+    let _ = writeln!(t, "max_sessions = {}", c.max_sessions);
+    let _ = writeln!(t, "max_sessions_per_user = {}", c.max_sessions_per_user);
+    let _ = writeln!(
+        t,
+        "default_max_users_per_channel = {}",
+        c.default_max_users_per_channel
+    );
+    let _ = writeln!(t, "max_user_records = {}", c.max_user_records);
+    let _ = writeln!(t, "\n[admin]");
+    let _ = writeln!(t, "socket = {}", path(admin_socket)?);
+    let _ = writeln!(t, "\n[testing]");
+    let _ = writeln!(t, "wall_clock_start = {}", fixture.wall_clock_start);
+    for channel in &fixture.channels {
+        let _ = write!(t, "\n{}", channel_toml(channel));
+    }
+    Ok(t)
+}
+
+fn quote(text: &str) -> String {
+    json!(text).to_string()
+}
+
+fn rate(rate: RateJson) -> String {
+    format!(
+        "{{ per_second = {}, burst = {} }}",
+        rate.per_second, rate.burst
+    )
+}
+
+fn list(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|i| quote(i)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn channel_toml(channel: &ChannelConfig) -> String {
+    let mut t = String::from("[[channels]]\n");
+    let _ = writeln!(t, "id = {}", quote(&channel.id));
+    if let Some(name) = &channel.name {
+        let _ = writeln!(t, "name = {}", quote(name));
+    }
+    if let Some(members) = &channel.members {
+        let _ = writeln!(t, "members = {}", list(members));
+    }
+    if !channel.banned.is_empty() {
+        let _ = writeln!(t, "banned = {}", list(&channel.banned));
+    }
+    if let Some(max_users) = channel.max_users {
+        let _ = writeln!(t, "max_users = {max_users}");
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_are_written_as_in_the_configuration() {
+        let channel = ChannelConfig {
+            id: "team".into(),
+            name: Some("The \"team\"".into()),
+            members: Some(vec!["alice".into(), "bob".into()]),
+            banned: vec!["eve".into()],
+            max_users: Some(3),
+        };
+        assert_eq!(
+            channel_toml(&channel),
+            "[[channels]]\nid = \"team\"\nname = \"The \\\"team\\\"\"\n\
+             members = [\"alice\", \"bob\"]\nbanned = [\"eve\"]\nmax_users = 3\n"
+        );
+        let open = ChannelConfig {
+            id: "main".into(),
+            name: None,
+            members: None,
+            banned: Vec::new(),
+            max_users: None,
+        };
+        assert_eq!(channel_toml(&open), "[[channels]]\nid = \"main\"\n");
+    }
+
+    #[test]
+    fn the_audio_vectors_plan_one_server_per_group() {
+        let set = crate::load(&crate::default_audio_vectors()).unwrap();
+        let dir = super::super::test_dir::Dir::new("plan");
+        let planned = write_plan(&set, &dir.path().join("out"), &dir.path().join("data")).unwrap();
+        assert_eq!(planned.first().map(|p| p.group.as_str()), Some("base"));
+        let base = fs::read_to_string(&planned[0].config).unwrap();
+        for line in [
+            "[audio]",
+            "bind_addr = \"127.0.0.1:0\"",
+            "handshake_timeout = \"1000ms\"",
+            "session_rate = { per_second = 10, burst = 50 }",
+            "[testing]",
+            "wall_clock_start = 1700000000",
+            "[[channels]]",
+            "id = \"main\"",
+        ] {
+            assert!(base.lines().any(|l| l == line), "no {line:?} in\n{base}");
+        }
+        assert!(base.contains(&format!(
+            "socket = {}",
+            quote(planned[0].admin_socket.to_str().unwrap())
+        )));
+        assert!(
+            planned.len() > 1,
+            "the override scenarios have groups of their own"
+        );
+    }
+}
