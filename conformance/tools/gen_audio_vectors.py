@@ -151,6 +151,7 @@ def boundary(ms: int) -> int:
     """`ms` for a step whose outcome depends on which wall-clock second it lands in: a real
     server receives it a little late, so it must not be just before a whole second."""
     assert ms % 1000 < 1000 - SECOND_SLACK_MS, f"{ms} ms is too close to the next second"
+    assert not Clock.after_reset, "a live server's testing clock rewinds at a reset step"
     return ms
 
 
@@ -201,6 +202,8 @@ class Clock:
     """The header timestamp packet builders use when not given one: the current step's."""
 
     ms = 0
+    # Whether the scenario has had a `reset` step: a live server's testing clock rewinds there.
+    after_reset = False
 
 
 def _ts(ts):
@@ -758,6 +761,7 @@ class Scenario:
             self.doc["fixture_overrides"] = overrides
         self.steps = []
         Clock.ms = 0
+        Clock.after_reset = False
 
     def at(self, ms: int) -> "Scenario":
         assert ms >= Clock.ms, "at_ms must not decrease"
@@ -798,6 +802,7 @@ class Scenario:
     def reset(self, note, tx=(), ev=(), st=None):
         self._operator_step()
         self._step(note, {"reset": True}, tx, ev, st)
+        Clock.after_reset = True
 
     def tick_expiring(self, note, *expired, st=None):
         """A tick during which the sessions `(client, user, chan, deadline_ms)` time out (§8
