@@ -1,8 +1,8 @@
 //! Random-interaction properties of the `audio` service (the quinn-proto `random_interaction`
 //! style): quickcheck generates sequences of handshakes, session packets, garbage, clock steps
 //! and directory changes from five clients; `support/audio_model.rs` drives `AudioService` with
-//! them and checks the spec's invariants (who may receive a relayed datagram, no amplification,
-//! stats, deadlines) after every step. A failing case is shrunk to a short script and reported
+//! them and checks the spec's rules (who may receive a relayed datagram, what is answered and
+//! how, handshake outcomes, no amplification, stats, deadlines) after every step. A failing case is shrunk to a short script and reported
 //! with the step that broke the rule.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 

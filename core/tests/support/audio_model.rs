@@ -1,24 +1,31 @@
 //! A reference model of what the `audio` service shows from outside (sessions, channel members,
-//! mute, the directory) and the invariants of `conformance/spec/audio.md` checked against it after
-//! every step of an arbitrary interaction.
+//! mute, the replay window, the directory) and the rules of `conformance/spec/audio.md` checked
+//! against it after every step of an arbitrary interaction.
 //!
 //! Shared by `core/tests/service_properties.rs` (quickcheck) and the `audio_service` fuzz target
-//! (`fuzz/src/lib.rs` includes this file), so that both hold the service to the same rules. Each front end only generates [`Action`]s; [`Harness::step`] turns them into
-//! datagrams, clock steps and directory changes, drives [`AudioService`], and returns `Err` with a
-//! description of the first broken invariant.
+//! (`fuzz/src/lib.rs` includes this file), so that both hold the service to the same rules. Each
+//! front end only generates [`Action`]s; [`Harness::step`] turns them into datagrams, clock steps
+//! and directory changes, drives [`AudioService`], and returns `Err` with a description of the
+//! first broken rule.
 //!
 //! The model learns state only from the service's events (`SessionStarted`, `UserJoined`,
-//! `UserLeft`, `SessionEnded`, `UserMuted`) and its own copy of the directory; it then checks
-//! every transmit against what it knew *before* the step:
+//! `UserLeft`, `SessionEnded`, `UserMuted`, `AudioPacket`) and its own copy of the directory; it
+//! checks every transmit against what it knew *before* the step:
 //!
 //! - (a) relayed datagrams (Audio 0x02, SetMute 0x05) go only to joined members of the sender's
 //!   channel, and reach all of them;
 //! - (b) never to the sender's address nor any session of the sending user;
 //! - (c) no audio is relayed from a user the model knows to be muted;
 //! - (d) never to or from a user the directory does not admit (a banned user, a removed member);
-//! - (e) a reply to an address without a session is never larger than the datagram it answers;
+//! - (e) a reply to an address without a session is never larger than the datagram it answers,
+//!   and such replies stay within the server-wide rate;
 //! - (f) relayed bytes are the received datagram, unchanged;
-//! - (g) `stats()` agree with the model; limits and session deadlines hold.
+//! - (g) `stats()` agree with the model; session, per-user, user-record and channel limits hold.
+//!
+//! and the rest of §7–§8: which packets are answered and how (Ack naming the request, reply
+//! headers, silent drops), the replay verdict of every audio packet, the outcome §7.2 gives each
+//! structured handshake, the effect of joins, leaves and mutes, sessions ending at their deadline
+//! and exactly when the directory stops admitting them, and events in a possible order.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -653,7 +660,6 @@ impl Harness {
         }
     }
 
-    /// Delivers one datagram from `client` and checks the transmits and events it caused.
     /// What §7.2 says `packet` must get when it is a handshake, in the order the checks run;
     /// `None` for other packets, and where the spec does not decide (a user-record table full
     /// of users with live sessions).
@@ -757,6 +763,8 @@ impl Harness {
         Ok(())
     }
 
+    /// Delivers one datagram from `client` and checks the transmits and events it caused;
+    /// `verdict` is what §7.2 says a structured handshake must get.
     fn receive(
         &mut self,
         client: usize,
