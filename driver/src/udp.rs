@@ -32,6 +32,18 @@ pub fn bind(
     socket.set_send_buffer_size(buffer_size)?;
     socket.bind(&addr.into())?;
     socket.set_nonblocking(true)?;
+    let (recv, send) = (socket.recv_buffer_size()?, socket.send_buffer_size()?);
+    // Linux reports twice what it reserves for payload; less than asked means a kernel cap.
+    if recv < buffer_size || send < buffer_size {
+        tracing::warn!(
+            requested = buffer_size,
+            recv,
+            send,
+            "socket buffers are smaller than configured (raise net.core.rmem_max / wmem_max)"
+        );
+    } else {
+        tracing::debug!(recv, send, "socket buffers");
+    }
     let socket: std::net::UdpSocket = socket.into();
     let state = UdpSocketState::new((&socket).into())?;
     runtime.wrap_udp_socket(socket, state)

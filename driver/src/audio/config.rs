@@ -16,6 +16,7 @@ use crate::clock::WallClock;
 pub struct AudioServerConfig {
     pub bind_addr: SocketAddr,
     /// Kernel send and receive buffer size of the socket, bytes (`SO_SNDBUF`/`SO_RCVBUF`).
+    /// See [`AudioServerConfig::DEFAULT_BUFFER_SIZE`].
     pub buffer_size: usize,
     /// Events held for a slow consumer of `take_event_receiver` before new ones are dropped.
     pub event_queue: usize,
@@ -27,7 +28,11 @@ pub struct AudioServerConfig {
 
 impl AudioServerConfig {
     pub const DEFAULT_BIND_ADDR: &str = "0.0.0.0:8080";
-    pub const DEFAULT_BUFFER_SIZE: usize = 8192;
+    /// 1 MiB, not the seed's 8192: a kernel buffer of 8 KiB holds about twenty small datagrams,
+    /// so any burst (a fan-out echo, a reconnect storm) is dropped by the kernel before hark sees
+    /// it. The kernel caps the value at `net.core.rmem_max`/`wmem_max`; the server logs the size
+    /// it actually got.
+    pub const DEFAULT_BUFFER_SIZE: usize = 1 << 20;
     pub const DEFAULT_EVENT_QUEUE: usize = 1024;
     pub const DEFAULT_SEND_QUEUE: usize = 65_536;
 

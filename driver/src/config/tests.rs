@@ -49,12 +49,12 @@ fn settings(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
 }
 
 #[test]
-fn defaults_are_the_seeds() {
+fn defaults_are_the_seeds_but_for_the_socket_buffer() {
     let s = settings(&Flags::default(), &env_of(&[])).unwrap();
     let audio = s.audio.unwrap();
     assert_eq!(audio.bind_addr.to_string(), "0.0.0.0:8080");
     assert_eq!(audio.core.max_packet_size, 1024);
-    assert_eq!(audio.buffer_size, 8192);
+    assert_eq!(audio.buffer_size, 1 << 20);
     assert!(s.demo);
 }
 
