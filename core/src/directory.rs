@@ -7,23 +7,23 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-/// One channel as configured.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// One channel as configured (`[[channels]]` in the server's file, `channels` in vectors).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelConfig {
     pub id: String,
     /// Display name; defaults to the id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `None`: open to every authenticated user. `Some`: only these user ids.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub banned: Vec<String>,
     /// Most users active in the channel at once; `None` uses the service's default.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_users: Option<u32>,
 }
 
@@ -74,8 +74,11 @@ pub enum Refusal {
     Banned,
 }
 
-/// An operator's change to the directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An operator's change to the directory. Its JSON form, `{"ban": {"channel": "main", "user":
+/// "bob"}}` or `{"add_channel": {"id": "news"}}`, is shared by the admin socket and the
+/// conformance vectors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DirectoryChange {
     AddChannel(ChannelConfig),
     RemoveChannel {
@@ -309,6 +312,23 @@ mod tests {
             Directory::new([config("", None, &[])]).unwrap_err(),
             DirectoryError::EmptyChannelId
         );
+    }
+
+    #[test]
+    fn changes_read_and_write_one_json_form() {
+        let ban: DirectoryChange =
+            serde_json::from_str(r#"{"ban":{"channel":"team","user":"bob"}}"#).unwrap();
+        assert_eq!(
+            ban,
+            DirectoryChange::Ban {
+                channel: "team".into(),
+                user: "bob".into()
+            }
+        );
+        let add = DirectoryChange::AddChannel(config("news", Some(&["alice"]), &[]));
+        let json = serde_json::to_string(&add).unwrap();
+        assert_eq!(json, r#"{"add_channel":{"id":"news","members":["alice"]}}"#);
+        assert_eq!(serde_json::from_str::<DirectoryChange>(&json).unwrap(), add);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The admin socket: a Unix socket (mode 0600, so only the server's user can use it) taking one
-//! JSON request per line — ban, unban, membership and channel changes, reset, stats — and
-//! answering one JSON line each. `hark admin …` is its client; the live conformance runner uses it
+//! JSON request per line — a directory change (ban, unban, membership, channels), `"reset"` or
+//! `"stats"` — and answering one JSON line each, `{"ok":true}` or `{"ok":false,"error":…}`. `hark admin …` is its client; the live conformance runner uses it
 //! for the vectors' directory steps.
 //!
 //! It runs on a plain thread: admin traffic is rare, and a thread keeps it independent of the
@@ -13,8 +13,8 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use hark_core::directory::{ChannelConfig, DirectoryChange};
-use serde::{Deserialize, Serialize, Serializer};
+use hark_core::directory::DirectoryChange;
+use serde::{Deserialize, Serialize};
 
 use crate::audio::{AudioController, ServerStats};
 
@@ -23,38 +23,17 @@ const MAX_REQUEST: u64 = 64 * 1024;
 /// A client that sends nothing for this long is disconnected so the next one can be served.
 const IDLE: Duration = Duration::from_secs(30);
 
-/// One admin request.
+/// One admin request: `"reset"`, `"stats"`, or a directory change in the form the conformance
+/// vectors use, e.g. `{"ban":{"channel":"demo","user":"mallory"}}` or
+/// `{"add_channel":{"id":"news","members":["alice"]}}` (a channel as in `[[channels]]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case")]
 pub enum AdminRequest {
-    Ban {
-        channel: String,
-        user: String,
-    },
-    Unban {
-        channel: String,
-        user: String,
-    },
-    AddMember {
-        channel: String,
-        user: String,
-    },
-    RemoveMember {
-        channel: String,
-        user: String,
-    },
-    RemoveChannel {
-        channel: String,
-    },
-    /// Adds a channel, written as in the configuration's `[[channels]]`:
-    /// `{"op":"add_channel","channel":{"id":"news","members":["alice"]}}`.
-    AddChannel {
-        #[serde(serialize_with = "serialize_channel")]
-        channel: ChannelConfig,
-    },
     /// Ends every session and undoes run-time directory changes, as a restart would.
     Reset,
     Stats,
+    #[serde(untagged)]
+    Change(DirectoryChange),
 }
 
 /// The answer to one request.
@@ -89,71 +68,31 @@ impl AdminRequest {
     /// Reads the command-line form: `ban CHANNEL USER`, `reset`, ….
     pub fn from_words(words: &[String]) -> Result<Self, String> {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let pair = |channel: &str, user: &str| (channel.to_owned(), user.to_owned());
-        Ok(match words.as_slice() {
-            ["ban", c, u] => {
-                let (channel, user) = pair(c, u);
-                Self::Ban { channel, user }
-            }
-            ["unban", c, u] => {
-                let (channel, user) = pair(c, u);
-                Self::Unban { channel, user }
-            }
-            ["add-member", c, u] => {
-                let (channel, user) = pair(c, u);
-                Self::AddMember { channel, user }
-            }
-            ["remove-member", c, u] => {
-                let (channel, user) = pair(c, u);
-                Self::RemoveMember { channel, user }
-            }
-            ["remove-channel", c] => Self::RemoveChannel {
-                channel: (*c).to_owned(),
+        let owned = |word: &&str| (*word).to_owned();
+        let change = match words.as_slice() {
+            ["reset"] => return Ok(Self::Reset),
+            ["stats"] => return Ok(Self::Stats),
+            ["ban", c, u] => DirectoryChange::Ban {
+                channel: owned(c),
+                user: owned(u),
             },
-            ["reset"] => Self::Reset,
-            ["stats"] => Self::Stats,
+            ["unban", c, u] => DirectoryChange::Unban {
+                channel: owned(c),
+                user: owned(u),
+            },
+            ["add-member", c, u] => DirectoryChange::AddMember {
+                channel: owned(c),
+                user: owned(u),
+            },
+            ["remove-member", c, u] => DirectoryChange::RemoveMember {
+                channel: owned(c),
+                user: owned(u),
+            },
+            ["remove-channel", c] => DirectoryChange::RemoveChannel { channel: owned(c) },
             _ => return Err(format!("unknown admin request {:?}", words.join(" "))),
-        })
+        };
+        Ok(Self::Change(change))
     }
-
-    fn directory_change(self) -> Option<DirectoryChange> {
-        Some(match self {
-            Self::Ban { channel, user } => DirectoryChange::Ban { channel, user },
-            Self::Unban { channel, user } => DirectoryChange::Unban { channel, user },
-            Self::AddMember { channel, user } => DirectoryChange::AddMember { channel, user },
-            Self::RemoveMember { channel, user } => DirectoryChange::RemoveMember { channel, user },
-            Self::RemoveChannel { channel } => DirectoryChange::RemoveChannel { channel },
-            Self::AddChannel { channel } => DirectoryChange::AddChannel(channel),
-            Self::Reset | Self::Stats => return None,
-        })
-    }
-}
-
-/// `ChannelConfig` only reads itself; this writes it back in the same shape, omitting what is unset.
-fn serialize_channel<S: Serializer>(
-    channel: &ChannelConfig,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    struct ChannelJson<'a> {
-        id: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        name: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        members: Option<&'a [String]>,
-        #[serde(skip_serializing_if = "<[String]>::is_empty")]
-        banned: &'a [String],
-        #[serde(skip_serializing_if = "Option::is_none")]
-        max_users: Option<u32>,
-    }
-    ChannelJson {
-        id: &channel.id,
-        name: channel.name.as_deref(),
-        members: channel.members.as_deref(),
-        banned: &channel.banned,
-        max_users: channel.max_users,
-    }
-    .serialize(serializer)
 }
 
 /// The listening socket; removed from the file system when dropped.
@@ -237,12 +176,9 @@ fn answer(request: AdminRequest, controller: &AudioController) -> AdminResponse 
             };
         }
         AdminRequest::Reset => futures_lite::future::block_on(controller.reset()),
-        change => match change.directory_change() {
-            Some(change) => {
-                futures_lite::future::block_on(controller.apply_directory_change(change))
-            }
-            None => Ok(()),
-        },
+        AdminRequest::Change(change) => {
+            futures_lite::future::block_on(controller.apply_directory_change(change))
+        }
     };
     match result {
         Ok(()) => AdminResponse::ok(),
@@ -266,12 +202,29 @@ pub fn request(path: &Path, request: &AdminRequest) -> io::Result<AdminResponse>
 
 #[cfg(test)]
 mod tests {
+    use hark_core::directory::ChannelConfig;
+
     use super::*;
 
+    fn words(text: &str) -> Vec<String> {
+        text.split(' ').map(str::to_owned).collect()
+    }
+
     #[test]
-    fn add_channel_reads_a_channel_as_configured() {
-        let line =
-            r#"{"op":"add_channel","channel":{"id":"news","members":["alice"],"max_users":3}}"#;
+    fn control_requests_are_bare_words() {
+        assert_eq!(
+            serde_json::from_str::<AdminRequest>(r#""reset""#).unwrap(),
+            AdminRequest::Reset
+        );
+        assert_eq!(
+            serde_json::to_string(&AdminRequest::Stats).unwrap(),
+            r#""stats""#
+        );
+    }
+
+    #[test]
+    fn directory_changes_use_the_vectors_form() {
+        let line = r#"{"add_channel":{"id":"news","members":["alice"],"max_users":3}}"#;
         let request: AdminRequest = serde_json::from_str(line).unwrap();
         let channel = ChannelConfig {
             id: "news".into(),
@@ -282,21 +235,33 @@ mod tests {
         };
         assert_eq!(
             request,
-            AdminRequest::AddChannel {
-                channel: channel.clone()
-            }
+            AdminRequest::Change(DirectoryChange::AddChannel(channel))
         );
         assert_eq!(serde_json::to_string(&request).unwrap(), line);
-        assert_eq!(
-            request.directory_change(),
-            Some(DirectoryChange::AddChannel(channel))
-        );
     }
 
     #[test]
-    fn add_channel_refuses_unknown_channel_keys() {
-        let line = r#"{"op":"add_channel","channel":{"id":"news","memebrs":["alice"]}}"#;
+    fn unknown_keys_are_refused() {
+        let line = r#"{"add_channel":{"id":"news","memebrs":["alice"]}}"#;
         assert!(serde_json::from_str::<AdminRequest>(line).is_err());
-        assert!(serde_json::from_str::<AdminRequest>(r#"{"op":"add_channel"}"#).is_err());
+        assert!(serde_json::from_str::<AdminRequest>(r#"{"ban":{"channel":"a"}}"#).is_err());
+    }
+
+    #[test]
+    fn the_command_line_form_maps_to_requests() {
+        assert_eq!(
+            AdminRequest::from_words(&words("ban demo mallory")),
+            Ok(AdminRequest::Change(DirectoryChange::Ban {
+                channel: "demo".into(),
+                user: "mallory".into()
+            }))
+        );
+        assert_eq!(
+            AdminRequest::from_words(&words("remove-channel demo")),
+            Ok(AdminRequest::Change(DirectoryChange::RemoveChannel {
+                channel: "demo".into()
+            }))
+        );
+        assert!(AdminRequest::from_words(&words("ban demo")).is_err());
     }
 }

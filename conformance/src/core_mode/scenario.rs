@@ -15,7 +15,7 @@ use bytes::Bytes;
 use hark_core::audio::AudioService;
 
 use super::convert::{describe, event_json, stats_json, transmit_json};
-use super::setup::{Clients, audio_config, directory, directory_change};
+use super::setup::{Clients, audio_config, directory};
 use crate::compare;
 use crate::format::{
     EffectiveFixture, EventJson, Fixture, Input, Scenario, StatsJson, Step, TransmitJson,
@@ -188,7 +188,7 @@ impl Harness {
             }
             Input::Directory(change) => self
                 .service
-                .apply_directory_change(now, wall, directory_change(change))
+                .apply_directory_change(now, wall, change.clone())
                 .map_err(|e| format!("the directory refused the change: {e}"))?,
             Input::Reset => self.reset(now, wall)?,
             Input::Tick => {}

@@ -5,10 +5,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use hark_core::audio::AudioConfig;
-use hark_core::directory::{Directory, DirectoryChange, DirectoryError};
+use hark_core::directory::{Directory, DirectoryError};
 use hark_core::limits::RateLimit;
 
-use crate::format::{DirectoryJson, EffectiveFixture, RateJson};
+use crate::format::{EffectiveFixture, RateJson};
 
 /// The port of the fixture's first client; the n-th client gets `FIRST_PORT + n`. Fixed, so
 /// that a failing run names the same addresses every time.
@@ -77,19 +77,6 @@ pub fn audio_config(fixture: &EffectiveFixture) -> AudioConfig {
 
 pub fn directory(fixture: &EffectiveFixture) -> Result<Directory, DirectoryError> {
     Directory::new(fixture.channels.iter().cloned())
-}
-
-pub fn directory_change(change: &DirectoryJson) -> DirectoryChange {
-    match change.clone() {
-        DirectoryJson::AddChannel(config) => DirectoryChange::AddChannel(config),
-        DirectoryJson::RemoveChannel { channel } => DirectoryChange::RemoveChannel { channel },
-        DirectoryJson::Ban { channel, user } => DirectoryChange::Ban { channel, user },
-        DirectoryJson::Unban { channel, user } => DirectoryChange::Unban { channel, user },
-        DirectoryJson::AddMember { channel, user } => DirectoryChange::AddMember { channel, user },
-        DirectoryJson::RemoveMember { channel, user } => {
-            DirectoryChange::RemoveMember { channel, user }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,6 @@ pub use fixture::{
 };
 pub use hex::Hex;
 pub use scenario::{
-    DirectoryJson, EventJson, Expect, Input, ReasonJson, Scenario, ScenarioFile, StatsJson, Step,
+    DirectoryChange, EventJson, Expect, Input, ReasonJson, Scenario, ScenarioFile, StatsJson, Step,
     TransmitJson,
 };

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Hex;
-use super::fixture::{ChannelConfig, FixtureOverrides};
+use super::fixture::FixtureOverrides;
 
 /// One `scenarios/*.json` file.
 #[derive(Debug, Clone, Deserialize)]
@@ -44,7 +44,7 @@ pub enum Input {
     /// A datagram from a symbolic client.
     Send { from: String, datagram: Hex },
     /// An operator's change to the directory.
-    Directory(DirectoryJson),
+    Directory(DirectoryChange),
     /// The operator's reset (spec §7.7): every session ends with `server_closing`, and the
     /// server returns to its configured state (users, rate budgets, directory), as a restart
     /// would. Live mode also uses it between scenarios.
@@ -65,7 +65,7 @@ struct StepJson {
     #[serde(default)]
     send: Option<Hex>,
     #[serde(default)]
-    directory: Option<DirectoryJson>,
+    directory: Option<DirectoryChange>,
     #[serde(default)]
     reset: Option<bool>,
     #[serde(default)]
@@ -99,17 +99,9 @@ impl TryFrom<StepJson> for Step {
     }
 }
 
-/// Operator changes, written as `{"ban": {"channel": "main", "user": "bob"}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum DirectoryJson {
-    AddChannel(ChannelConfig),
-    RemoveChannel { channel: String },
-    Ban { channel: String, user: String },
-    Unban { channel: String, user: String },
-    AddMember { channel: String, user: String },
-    RemoveMember { channel: String, user: String },
-}
+/// Operator changes, written as `{"ban": {"channel": "main", "user": "bob"}}`: hark-core's own
+/// JSON form, which the admin socket speaks too.
+pub use hark_core::directory::DirectoryChange;
 
 /// What must come out of one step. `transmits` and `events` are required and exhaustive: an
 /// empty list means "nothing".
@@ -246,7 +238,7 @@ mod tests {
         let s = step(r#""directory":{"ban":{"channel":"main","user":"bob"}}"#).unwrap();
         assert_eq!(
             s.input,
-            Input::Directory(DirectoryJson::Ban {
+            Input::Directory(DirectoryChange::Ban {
                 channel: "main".into(),
                 user: "bob".into()
             })
