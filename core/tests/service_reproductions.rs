@@ -55,9 +55,9 @@ fn addr(port: u16) -> SocketAddr {
 ///
 /// Expected: `Ack(Handshake)`; alice's `open` session ends as `Replaced`, its record (now without
 /// a session) makes room for alice/team.
-/// Actual: `Error(too_many_sessions)` and event `ServerFull`. `AudioService::handshake` asks
-/// `make_room_for_user` for a record *before* ending the replaced session, when that session's
-/// record still counts as live, so no record is evictable.
+/// Before 5f7c73c: `Error(too_many_sessions)` and event `ServerFull`, because
+/// `AudioService::handshake` looked for an evictable record *before* ending the replaced
+/// session, whose record still counted as live.
 #[test]
 fn a_handshake_replacing_a_session_is_accepted_when_user_records_are_full() {
     let mut config = AudioConfig::new(SECRET);

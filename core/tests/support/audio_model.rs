@@ -209,9 +209,8 @@ pub fn tight_config() -> AudioConfig {
     config.max_sessions = 3;
     config.max_sessions_per_user = 2;
     config.default_max_users_per_channel = 2;
-    // One over `max_sessions`: at 3 (the least `validate` accepts) a handshake replacing a
-    // session is refused, the bug `service_reproductions.rs` reproduces. Back to 3 once fixed.
-    config.max_user_records = 4;
+    // As few as `validate` accepts: every record can belong to a live session.
+    config.max_user_records = 3;
     config
 }
 
