@@ -28,13 +28,14 @@ usage:
   hark-bench sweep [--hark PATH] [--hark-smol PATH] [--servers LIST] [--clients N] [--speakers K]
                    [--rate R] [--secs D] [--payload BYTES] [--grace SECS] [--groups G]
                    [--step F] [--max-steps S] [--refine B] [--loss-limit FRACTION]
-                   [--server-cpu CPU] [--buffer BYTES] [--quiet-wait SECS] [--dir DIR]
-                   [--json FILE]
+                   [--server-cpu CPU] [--buffer BYTES] [--quiet-wait SECS] [--attempts A]
+                   [--dir DIR] [--json FILE]
       For each server of LIST (default null-relay,hark,hark-smol): start it with
       `taskset -c CPU` (default 0), run scenario (a) (N, K, R), then multiply the offered load by
       F (default 1.25) until loss passes the limit (default 0.01), then bisect B times (default
       2). Before each step, wait up to --quiet-wait seconds (default 120) for every core to be
-      idle. Run the sweep itself under `taskset -c 1`. Servers default to the hark and hark-smol
+      idle, and run a step again (up to A times, default 3) if other processes took more than
+      10% of a core during it, keeping the least disturbed run. Run the sweep itself under `taskset -c 1`. Servers default to the hark and hark-smol
       next to this program.";
 
 /// What to do.
@@ -157,6 +158,7 @@ fn sweep(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
     let mut refine = 2;
     let mut loss_limit = 0.01;
     let mut quiet_wait = Duration::from_secs(120);
+    let mut attempts = 3;
     let mut json: Option<PathBuf> = None;
     while let Some(arg) = parser.next()? {
         match arg {
@@ -179,6 +181,7 @@ fn sweep(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
             Long("refine") => refine = value(parser)?,
             Long("loss-limit") => loss_limit = value(parser)?,
             Long("quiet-wait") => quiet_wait = seconds(parser)?,
+            Long("attempts") => attempts = value(parser)?,
             Long("server-cpu") => setup.cpu = parser.value()?.string()?,
             Long("buffer") => setup.buffer = value(parser)?,
             Long("dir") => setup.dir = parser.value()?.into(),
@@ -219,6 +222,7 @@ fn sweep(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
         refine,
         loss_limit,
         quiet_wait,
+        attempts,
         json,
     })))
 }

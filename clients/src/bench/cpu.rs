@@ -76,6 +76,33 @@ impl CpuMeter {
     }
 }
 
+/// The one core `pid` (`None`: this process) may run on, if it is pinned to exactly one
+/// (`Cpus_allowed_list` of `/proc/<pid>/status`, as `taskset -c N` leaves it).
+pub fn pinned_core(pid: Option<u32>) -> Option<usize> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/status"),
+        None => "/proc/self/status".to_owned(),
+    };
+    let status = std::fs::read_to_string(path).ok()?;
+    let list = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))?;
+    list.trim().parse().ok()
+}
+
+/// Busy time of each core that the measured processes do not explain: `busy` minus the CPU
+/// each `(core, utilisation)` used there. Other processes on a pinned core take its time and
+/// delay its wake-ups, so a run with much of it measured the machine's neighbours too.
+pub fn other_load(busy: &[f64], own: &[(usize, f64)]) -> Vec<f64> {
+    busy.iter()
+        .enumerate()
+        .map(|(core, busy)| {
+            let mine: f64 = own.iter().filter(|(c, _)| *c == core).map(|(_, u)| u).sum();
+            (busy - mine).max(0.0)
+        })
+        .collect()
+}
+
 /// Busy and total time of each core so far, in ticks, from the `cpuN` lines of `/proc/stat`.
 /// Busy is everything but idle and iowait, whoever ran: compared with the server's own CPU it
 /// shows whether other processes shared its core during a run.
@@ -122,6 +149,13 @@ pub fn core_busy(before: &[(u64, u64)], after: &[(u64, u64)]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_load_is_what_the_measured_processes_do_not_explain() {
+        let other = other_load(&[0.9, 0.5], &[(0, 0.85), (1, 0.2), (1, 0.1)]);
+        assert!((other[0] - 0.05).abs() < 1e-9 && (other[1] - 0.2).abs() < 1e-9);
+        assert_eq!(other_load(&[0.1], &[(0, 0.3)]), [0.0]);
+    }
 
     #[test]
     fn core_busy_counts_everything_but_idle() {

@@ -154,12 +154,24 @@ pub async fn run(params: &UdpParams) -> Result<Report, BenchError> {
     let generator_cpu = generator_cpu.stop()?;
     let server_cpu = server_cpu.map(|m| m.stop()).transpose()?;
     let core_busy = cpu::core_busy(&cores_before, &cpu::core_ticks());
+    let mut own = Vec::new();
+    if let Some(core) = cpu::pinned_core(None) {
+        own.push((core, generator_cpu.utilisation()));
+    }
+    if let (Some(core), Some(server)) = (
+        params.server_pid.and_then(|p| cpu::pinned_core(Some(p))),
+        &server_cpu,
+    ) {
+        own.push((core, server.utilisation()));
+    }
+    let other_load = cpu::other_load(&core_busy, &own);
     let drops_after = udp_drops::drops_by_port();
 
     Ok(report(params, &sent, &heard, |r| {
         r.generator_cpu = generator_cpu;
         r.server_cpu = server_cpu;
         r.core_busy = core_busy;
+        r.other_load = other_load;
         r.drops_server =
             udp_drops::dropped_since(&drops_before, &drops_after, [params.target.port()]);
         r.drops_clients = udp_drops::dropped_since(&drops_before, &drops_after, client_ports);

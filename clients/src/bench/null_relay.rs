@@ -1,8 +1,9 @@
 //! The null relay: the yardstick hark is measured against. It moves datagrams with exactly the
 //! I/O hark's audio driver uses (`hark_driver::udp`: quinn-udp `recvmmsg` batches, the same
-//! bounded send queue, the same runtime) and decides nothing: a handshake registers its source,
-//! control packets get an Ack-shaped reply so the generator's setup works unchanged, and audio is
-//! forwarded to every other address seen. What hark costs beyond it is the protocol.
+//! bounded send queue, the same runtime) and decides nothing: a handshake registers its source
+//! and a LeaveChannel forgets it, control packets get an Ack-shaped reply so the generator's setup
+//! works unchanged, and audio is forwarded to every other address registered. What hark costs
+//! beyond it is the protocol.
 
 use std::collections::HashSet;
 use std::future::poll_fn;
@@ -85,6 +86,11 @@ impl NullRelay {
             && self.known.insert(from)
         {
             self.peers.push(from);
+        }
+        // Forgetting a client that left keeps a relay reused across runs from sending to the
+        // closed sockets of earlier ones (hark stops fanning out to them the same way).
+        if kind == PacketType::LeaveChannel.to_wire() && self.known.remove(&from) {
+            self.peers.retain(|peer| *peer != from);
         }
         let control = PacketType::Handshake.to_wire()..=PacketType::Heartbeat.to_wire();
         if control.contains(&kind)
@@ -225,6 +231,8 @@ mod tests {
             handle(&mut relay, port, handshake(&id, "a.b.c", 9).unwrap());
         }
         assert_eq!(relay.peers, [addr(1), addr(2)]);
+        handle(&mut relay, 1, control(&id, Control::Leave, 9));
+        assert_eq!(relay.peers, [addr(2)]);
         assert!(handle(&mut relay, 1, Bytes::from_static(&[1, 0, 0])).is_empty());
         assert!(handle(&mut relay, 1, Bytes::new()).is_empty());
         assert!(handle(&mut relay, 1, Bytes::from_static(&[8; 30])).is_empty());

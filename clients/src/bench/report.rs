@@ -68,6 +68,9 @@ pub struct Report {
     pub server_cpu: Option<CpuUse>,
     /// How busy each core of the machine was (any process), in core order.
     pub core_busy: Vec<f64>,
+    /// The part of each core's busy time that the generator and the server do not explain
+    /// (other processes), when they are pinned to one core each.
+    pub other_load: Vec<f64>,
     /// Kernel receive-buffer drops at the server's port and at the clients' ports.
     pub drops_server: u64,
     pub drops_clients: u64,
@@ -83,6 +86,11 @@ impl Report {
             return 0.0;
         }
         (1.0 - self.received as f64 / self.expected as f64).max(0.0)
+    }
+
+    /// The busiest core's share of other processes.
+    pub fn max_other_load(&self) -> f64 {
+        self.other_load.iter().copied().fold(0.0, f64::max)
     }
 
     /// Deliveries per second the load asked for.
@@ -103,7 +111,10 @@ impl Report {
                 .float("utilisation", c.utilisation())
                 .finish()
         };
-        let core_busy: Vec<String> = self.core_busy.iter().map(|b| format!("{b:.3}")).collect();
+        let fractions =
+            |v: &[f64]| -> Vec<String> { v.iter().map(|b| format!("{b:.3}")).collect() };
+        let core_busy = fractions(&self.core_busy);
+        let other_load = fractions(&self.other_load);
         JsonObject::new()
             .string("label", &self.label)
             .opt_string("target", self.target.map(|t| t.to_string()).as_deref())
@@ -128,6 +139,7 @@ impl Report {
                 &self.server_cpu.as_ref().map_or("null".into(), cpu),
             )
             .raw("core_busy", &array(core_busy.iter().map(String::as_str)))
+            .raw("other_load", &array(other_load.iter().map(String::as_str)))
             .uint("drops_server_socket", self.drops_server)
             .uint("drops_client_sockets", self.drops_clients)
             .uint("server_errors", self.server_errors)
@@ -167,6 +179,14 @@ impl Report {
                 .map(|b| format!("{:.0}%", b * 100.0))
                 .collect();
             line.push_str(&format!(", cores busy {}", busy.join("/")));
+        }
+        if self.max_other_load() > 0.0 {
+            let other: Vec<String> = self
+                .other_load
+                .iter()
+                .map(|b| format!("{:.0}%", b * 100.0))
+                .collect();
+            line.push_str(&format!(" (other processes {})", other.join("/")));
         }
         line.push_str(&format!(
             "; kernel drops: server socket {}, client sockets {}",
