@@ -267,16 +267,7 @@ impl Harness {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const FIXTURE: &str = r#"{"secret":"s","wall_clock_start":1700000000,"clients":["a"],
-        "channels":[{"id":"c"}],
-        "config":{"max_packet_size":1024,"handshake_timeout_ms":1000,
-        "session_timeout_ms":3000,"user_timeout_ms":6000,"cleanup_interval_ms":2000,
-        "max_clock_skew_secs":30,"jwt_leeway_secs":5,"max_token_len":2048,
-        "session_rate":{"per_second":10,"burst":50},
-        "unauthenticated_reply_rate":{"per_second":10,"burst":20},
-        "max_sessions":10,"max_sessions_per_user":2,
-        "default_max_users_per_channel":256,"max_user_records":100}}"#;
+    use crate::format::test_fixture;
 
     fn scenario(steps: &str) -> Scenario {
         serde_json::from_str(&format!(
@@ -291,21 +282,21 @@ mod tests {
 
     #[test]
     fn a_quiet_scenario_passes() {
-        let fixture: Fixture = serde_json::from_str(FIXTURE).unwrap();
+        let fixture = test_fixture(&["a"]);
         assert_eq!(run(&fixture, &scenario(&tick(500))), Ok(()));
     }
 
     #[test]
     fn cleanup_sweeps_that_change_nothing_need_no_margin() {
         // Sweeps run every 2000 ms; with no users they do nothing.
-        let fixture: Fixture = serde_json::from_str(FIXTURE).unwrap();
+        let fixture = test_fixture(&["a"]);
         assert_eq!(run(&fixture, &scenario(&tick(2000))), Ok(()));
     }
 
     #[test]
     fn a_step_next_to_an_effective_timer_is_an_invalid_vector() {
         use hark_core::auth::{TokenClaims, mint_token};
-        let fixture: Fixture = serde_json::from_str(FIXTURE).unwrap();
+        let fixture = test_fixture(&["a"]);
         let start: u32 = 1_700_000_000;
         let claims = TokenClaims {
             sub: Some("u".into()),

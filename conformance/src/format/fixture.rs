@@ -100,22 +100,40 @@ impl Fixture {
     }
 }
 
+/// A small fixture for the runner's own unit tests: the given clients, one open channel `c`, and
+/// the shipped fixture's shortened timers.
+#[cfg(test)]
+pub(crate) fn test_fixture(clients: &[&str]) -> Fixture {
+    let config = serde_json::json!({
+        "max_packet_size": 1024, "handshake_timeout_ms": 1000, "session_timeout_ms": 3000,
+        "user_timeout_ms": 6000, "cleanup_interval_ms": 2000, "max_clock_skew_secs": 30,
+        "jwt_leeway_secs": 5, "max_token_len": 2048,
+        "session_rate": {"per_second": 10, "burst": 50},
+        "unauthenticated_reply_rate": {"per_second": 10, "burst": 20},
+        "max_sessions": 10, "max_sessions_per_user": 2,
+        "default_max_users_per_channel": 256, "max_user_records": 100
+    });
+    Fixture {
+        secret: "s".into(),
+        wall_clock_start: 1_700_000_000,
+        clients: clients.iter().map(|c| (*c).to_owned()).collect(),
+        config: config.as_object().cloned().unwrap_or_default(),
+        channels: vec![ChannelConfig {
+            id: "c".into(),
+            name: None,
+            members: None,
+            banned: Vec::new(),
+            max_users: None,
+        }],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn fixture() -> Fixture {
-        serde_json::from_str(
-            r#"{"secret":"s","wall_clock_start":1,"clients":["a"],"channels":[{"id":"c"}],
-                "config":{"max_packet_size":1024,"handshake_timeout_ms":5000,
-                "session_timeout_ms":30000,"user_timeout_ms":300000,"cleanup_interval_ms":60000,
-                "max_clock_skew_secs":30,"jwt_leeway_secs":5,"max_token_len":2048,
-                "session_rate":{"per_second":100,"burst":50},
-                "unauthenticated_reply_rate":{"per_second":20,"burst":20},
-                "max_sessions":10000,"max_sessions_per_user":4,
-                "default_max_users_per_channel":256,"max_user_records":20000}}"#,
-        )
-        .unwrap()
+        test_fixture(&["a"])
     }
 
     #[test]
@@ -124,7 +142,7 @@ mod tests {
             serde_json::from_str(r#"{"config":{"max_sessions":2}}"#).unwrap();
         let effective = fixture().effective(Some(&overrides)).unwrap();
         assert_eq!(effective.config.max_sessions, 2);
-        assert_eq!(effective.config.max_sessions_per_user, 4);
+        assert_eq!(effective.config.max_sessions_per_user, 2);
         assert_eq!(effective.channels.len(), 1);
     }
 

@@ -11,6 +11,8 @@ pub use codec::{
     CodecExpect, CodecFile, CodecVector, DEFAULT_MAX_PACKET_SIZE, HandshakeFormat, PacketJson,
     TypeName,
 };
+#[cfg(test)]
+pub(crate) use fixture::test_fixture;
 pub use fixture::{
     ChannelConfig, ConfigJson, EffectiveFixture, Fixture, FixtureOverrides, RateJson,
 };

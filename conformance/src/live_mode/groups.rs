@@ -99,17 +99,7 @@ fn unique_name(scenario: &str, groups: &[Group<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::Fixture;
-
-    const FIXTURE: &str = r#"{"secret":"s","wall_clock_start":1,"clients":["a"],
-        "channels":[{"id":"c"}],
-        "config":{"max_packet_size":1024,"handshake_timeout_ms":1000,
-        "session_timeout_ms":3000,"user_timeout_ms":6000,"cleanup_interval_ms":2000,
-        "max_clock_skew_secs":30,"jwt_leeway_secs":5,"max_token_len":2048,
-        "session_rate":{"per_second":10,"burst":50},
-        "unauthenticated_reply_rate":{"per_second":10,"burst":20},
-        "max_sessions":10,"max_sessions_per_user":2,
-        "default_max_users_per_channel":256,"max_user_records":100}}"#;
+    use crate::format::test_fixture;
 
     fn scenario(name: &str, overrides: &str) -> Located<Scenario> {
         let overrides = if overrides.is_empty() {
@@ -128,7 +118,7 @@ mod tests {
     fn set(scenarios: Vec<Located<Scenario>>) -> VectorSet {
         VectorSet {
             dir: "x".into(),
-            fixture: serde_json::from_str::<Fixture>(FIXTURE).unwrap(),
+            fixture: test_fixture(&["a"]),
             codec: Vec::new(),
             scenarios,
         }

@@ -322,7 +322,7 @@ mod tests {
     use std::os::unix::net::UnixListener;
 
     use super::*;
-    use crate::format::Fixture;
+    use crate::format::test_fixture;
     use crate::live_mode::test_dir::Dir;
 
     fn steps(json: &str) -> Vec<Step> {
@@ -402,19 +402,7 @@ mod tests {
     const START: u32 = 1_700_000_000;
 
     fn fixture() -> EffectiveFixture {
-        let fixture: Fixture = serde_json::from_str(
-            r#"{"secret":"s","wall_clock_start":1700000000,"clients":["a","b"],
-                "channels":[{"id":"c"}],
-                "config":{"max_packet_size":1024,"handshake_timeout_ms":1000,
-                "session_timeout_ms":3000,"user_timeout_ms":6000,"cleanup_interval_ms":2000,
-                "max_clock_skew_secs":30,"jwt_leeway_secs":5,"max_token_len":2048,
-                "session_rate":{"per_second":10,"burst":50},
-                "unauthenticated_reply_rate":{"per_second":10,"burst":20},
-                "max_sessions":10,"max_sessions_per_user":2,
-                "default_max_users_per_channel":256,"max_user_records":100}}"#,
-        )
-        .unwrap();
-        fixture.effective(None).unwrap()
+        test_fixture(&["a", "b"]).effective(None).unwrap()
     }
 
     /// A header of `kind` from user u in channel c at `timestamp`.
