@@ -19,15 +19,17 @@ hark-bench: load generator for hark's UDP audio relay
 usage:
   hark-bench udp --target ADDR --secret SECRET [--channel ID] [--clients N] [--speakers K]
                  [--rate R] [--secs D] [--payload BYTES] [--grace SECS] [--groups G]
-                 [--label NAME] [--server-pid PID]
+                 [--probes P] [--poll-ms MS] [--label NAME] [--server-pid PID]
       N clients handshake into channel ID (default bnch) of the server at ADDR; K of them send R
-      audio packets/s each for D seconds (defaults: 200, 20, 50, 5; payload 160 B). Prints one
+      audio packets/s each for D seconds (defaults: 200, 20, 50, 5; payload 160 B). P evenly
+      spaced clients (default 8) receive on readiness and time every datagram; the others are
+      drained every MS milliseconds (default 5) by G tasks (default 4) and only count. Prints one
       summary line on stderr and the figures as JSON on stdout.
   hark-bench null-relay [--bind ADDR] [--buffer BYTES] [--max-peers N]
       The null relay: hark's batched UDP I/O without the protocol. Relays until SIGINT/SIGTERM.
   hark-bench sweep [--hark PATH] [--hark-smol PATH] [--servers LIST] [--clients N] [--speakers K]
                    [--rate R] [--secs D] [--payload BYTES] [--grace SECS] [--groups G]
-                   [--step F] [--max-steps S] [--refine B] [--loss-limit FRACTION]
+                   [--probes P] [--poll-ms MS] [--step F] [--max-steps S] [--refine B] [--loss-limit FRACTION]
                    [--server-cpu CPU] [--buffer BYTES] [--quiet-wait SECS] [--attempts A]
                    [--dir DIR] [--json FILE]
       For each server of LIST (default null-relay,hark,hark-smol): start it with
@@ -79,8 +81,8 @@ fn seconds(parser: &mut lexopt::Parser) -> Result<Duration, lexopt::Error> {
 }
 
 /// The flags shared by `udp` and `sweep`: the load's shape.
-const LOAD_FLAGS: [&str; 7] = [
-    "clients", "speakers", "rate", "secs", "payload", "grace", "groups",
+const LOAD_FLAGS: [&str; 9] = [
+    "clients", "speakers", "rate", "secs", "payload", "grace", "groups", "probes", "poll-ms",
 ];
 
 /// Parses the value of `--flag`, one of [`LOAD_FLAGS`].
@@ -96,7 +98,9 @@ fn load_flag(
         "secs" => load.secs = value(parser)?,
         "payload" => load.payload = value(parser)?,
         "grace" => load.grace = seconds(parser)?,
-        _ => load.groups = value(parser)?,
+        "groups" => load.groups = value(parser)?,
+        "probes" => load.probes = value(parser)?,
+        _ => load.poll_interval = Duration::from_millis(value(parser)?),
     }
     Ok(())
 }

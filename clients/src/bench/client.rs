@@ -5,12 +5,13 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
-use hark_driver::runtime::{AsyncUdpSocket, UdpTransmit};
+use hark_driver::runtime::{AsyncUdpSocket, Runtime, UdpTransmit};
 use hark_driver::udp;
 use hark_tokio::TokioRuntime;
 
 use super::BenchError;
 use super::packets::Identity;
+use super::polled::PolledRuntime;
 
 /// A simulated user.
 #[derive(Debug, Clone)]
@@ -18,6 +19,15 @@ pub struct BenchClient {
     pub identity: Identity,
     pub socket: Arc<dyn AsyncUdpSocket>,
     pub port: u16,
+    /// Readiness-driven, and timed: see [`super::polled`].
+    pub probe: bool,
+}
+
+/// Which of `count` clients are the `probes` latency probes: evenly spaced over the indices, so
+/// they sit at different places in the server's fan-out order.
+pub fn is_probe(index: usize, count: usize, probes: usize) -> bool {
+    let probes = probes.min(count);
+    probes > 0 && (index * probes) % count < probes
 }
 
 /// The user id of client `index`: `b0000001`, `b0000002`, … (8 characters, the protocol's limit).
@@ -26,12 +36,14 @@ pub fn user_id(index: usize) -> String {
 }
 
 /// Binds `count` clients on the target's loopback address (any address for a remote target),
-/// with `buffer` bytes of kernel buffer each, inside the current tokio runtime.
+/// with `buffer` bytes of kernel buffer each, inside the current tokio runtime. Clients for which
+/// `probe(index)` holds are registered with tokio's reactor; the others are polled.
 pub fn bind_clients(
     count: usize,
     target: SocketAddr,
     channel: &str,
     buffer: usize,
+    probe: impl Fn(usize) -> bool,
 ) -> Result<Vec<BenchClient>, BenchError> {
     if count > 9_999_999 {
         return Err(BenchError::new(
@@ -46,13 +58,16 @@ pub fn bind_clients(
     (0..count)
         .map(|index| {
             let identity = Identity::new(&user_id(index), channel)?;
-            let socket = udp::bind(&TokioRuntime, SocketAddr::new(ip, 0), buffer)
+            let probe = probe(index);
+            let runtime: &dyn Runtime = if probe { &TokioRuntime } else { &PolledRuntime };
+            let socket = udp::bind(runtime, SocketAddr::new(ip, 0), buffer)
                 .map_err(|e| BenchError::from(e).context(format!("binding client {index}")))?;
             let port = socket.local_addr()?.port();
             Ok(BenchClient {
                 identity,
                 socket,
                 port,
+                probe,
             })
         })
         .collect()
@@ -72,6 +87,15 @@ pub fn send(socket: &dyn AsyncUdpSocket, dst: SocketAddr, datagram: &[u8]) -> io
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn probes_are_evenly_spaced() {
+        let probes: Vec<usize> = (0..200).filter(|&i| is_probe(i, 200, 8)).collect();
+        assert_eq!(probes, [0, 25, 50, 75, 100, 125, 150, 175]);
+        assert_eq!((0..10).filter(|&i| is_probe(i, 10, 20)).count(), 10);
+        assert_eq!((0..10).filter(|&i| is_probe(i, 10, 0)).count(), 0);
+        assert_eq!((0..7).filter(|&i| is_probe(i, 7, 3)).count(), 3);
+    }
 
     #[test]
     fn user_ids_fit_the_header() {

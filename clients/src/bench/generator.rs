@@ -35,8 +35,12 @@ pub struct UdpParams {
     pub secs: f64,
     /// Audio payload bytes.
     pub payload: usize,
-    /// Tasks the clients are spread over.
+    /// Tasks the polled clients are spread over.
     pub groups: usize,
+    /// Readiness-driven listeners that time what they receive (the others only count it).
+    pub probes: usize,
+    /// How often the polled listeners are drained.
+    pub poll_interval: Duration,
     /// How long listeners keep receiving after the last send.
     pub grace: Duration,
     /// Kernel buffer of each client socket, bytes.
@@ -58,7 +62,9 @@ impl UdpParams {
             rate: 50.0,
             secs: 5.0,
             payload: 160,
-            groups: 8,
+            groups: 4,
+            probes: 8,
+            poll_interval: Duration::from_millis(5),
             grace: Duration::from_secs(1),
             client_buffer: 4 << 20,
             server_pid: None,
@@ -82,6 +88,9 @@ impl UdpParams {
         if !(self.secs > 0.0 && self.secs <= 3600.0) {
             return Err(BenchError::new("--secs: more than 0 and at most 3600"));
         }
+        if self.poll_interval.is_zero() || self.poll_interval > Duration::from_millis(100) {
+            return Err(BenchError::new("--poll-ms: between 1 and 100"));
+        }
         if !(STAMP_LEN..=u16::MAX as usize).contains(&self.payload) {
             return Err(BenchError::new(format!(
                 "--payload: between {STAMP_LEN} (the timing stamp) and 65535 bytes"
@@ -104,6 +113,7 @@ pub async fn run(params: &UdpParams) -> Result<Report, BenchError> {
         params.target,
         &params.channel,
         params.client_buffer,
+        |index| super::client::is_probe(index, params.clients, params.probes),
     )?;
     let client_ports: Vec<u16> = clients.iter().map(|c| c.port).collect();
     let speakers: Vec<Speaker> = clients
@@ -131,7 +141,8 @@ pub async fn run(params: &UdpParams) -> Result<Report, BenchError> {
         .into_iter()
         .map(|group| {
             let stats = ListenStats::new(&template);
-            tokio::spawn(listen(group, params.target, base, until, stats))
+            let tick = params.poll_interval;
+            tokio::spawn(listen(group, params.target, base, until, tick, stats))
         })
         .collect();
     let schedule = Schedule {
@@ -186,7 +197,8 @@ async fn join_all(groups: Vec<Group>, params: &UdpParams) -> Result<Vec<Group>, 
         .map(|group| {
             let secret = Arc::clone(&secret);
             let target = params.target;
-            tokio::spawn(async move { setup::join(group, target, &secret).await })
+            let tick = params.poll_interval;
+            tokio::spawn(async move { setup::join(group, target, &secret, tick).await })
         })
         .collect();
     let mut joined = Vec::with_capacity(tasks.len());
@@ -220,6 +232,8 @@ fn report(
         // Every packet goes to every other member of the channel.
         expected: sent.sent.saturating_mul(params.clients as u64 - 1),
         received: heard.received,
+        probes: params.probes.min(params.clients),
+        latency_samples: heard.latency.len(),
         latency_us: Latency::from_histogram(&heard.latency),
         server_errors: heard.server_errors,
         last_server_error: heard.last_server_error.clone(),

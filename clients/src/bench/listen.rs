@@ -32,7 +32,7 @@ pub fn latency_histogram() -> Result<Histogram<u64>, BenchError> {
 pub struct ListenStats {
     /// Stamped audio datagrams received.
     pub received: u64,
-    /// One-way latency of each, nanoseconds.
+    /// One-way latency of those the probes received, nanoseconds.
     pub latency: Histogram<u64>,
     /// Error packets from the server, and the last one's text.
     pub server_errors: u64,
@@ -69,11 +69,15 @@ impl ListenStats {
         self.recv_errors += other.recv_errors;
     }
 
-    fn record(&mut self, now_ns: u64, datagram: &bytes::Bytes) {
+    /// Counts one datagram; `now_ns` is its arrival time for a probe, `None` for a polled socket
+    /// (whose receive time is the next tick, not the arrival).
+    fn record(&mut self, now_ns: Option<u64>, datagram: &[u8]) {
         if let Some(stamp) = Stamp::from_datagram(datagram) {
             self.received += 1;
-            self.latency
-                .saturating_record(now_ns.saturating_sub(stamp.sent_ns).max(1));
+            if let Some(now_ns) = now_ns {
+                self.latency
+                    .saturating_record(now_ns.saturating_sub(stamp.sent_ns).max(1));
+            }
         } else if datagram.first() == Some(&PacketType::Error.to_wire()) {
             self.server_errors += 1;
             if let Reply::Error(message) = classify(datagram) {
@@ -85,25 +89,34 @@ impl ListenStats {
     }
 }
 
-/// Receives until `until`, timing each audio datagram against `base` and adding to `stats`, and
-/// heartbeats every [`HEARTBEAT`]. Returns the group for the leave that follows.
+/// Receives until `until` and adds to `stats`: a probe group times each audio datagram against
+/// `base`, a polled group is read every `tick`. Heartbeats every [`HEARTBEAT`]. Returns the group
+/// for the leave that follows.
 pub async fn listen(
     mut group: Group,
     target: SocketAddr,
     base: Instant,
     until: Instant,
+    tick: Duration,
     mut stats: ListenStats,
 ) -> (Group, ListenStats) {
     let mut end = Box::pin(tokio::time::sleep_until(until.into()));
     let mut heartbeat = Box::pin(tokio::time::sleep(HEARTBEAT));
+    let mut poll_again = Box::pin(tokio::time::sleep(tick));
+    let timed = group.probes;
     poll_fn(|cx| {
         let received = &mut stats;
         let errors = group.poll_receive(cx, |_, now, datagram| {
-            let now_ns =
-                u64::try_from(now.saturating_duration_since(base).as_nanos()).unwrap_or(u64::MAX);
+            let now_ns = timed.then(|| {
+                u64::try_from(now.saturating_duration_since(base).as_nanos()).unwrap_or(u64::MAX)
+            });
             received.record(now_ns, datagram);
         });
         stats.recv_errors += errors;
+        while !timed && poll_again.as_mut().poll(cx).is_ready() {
+            poll_again.as_mut().reset((Instant::now() + tick).into());
+            cx.waker().wake_by_ref();
+        }
         while heartbeat.as_mut().poll(cx).is_ready() {
             send_all(&group, target, Control::Heartbeat);
             heartbeat

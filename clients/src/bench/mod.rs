@@ -19,6 +19,8 @@ pub mod json;
 pub mod listen;
 pub mod null_relay;
 pub mod packets;
+pub mod polled;
+pub mod recv;
 pub mod report;
 pub mod server;
 pub mod setup;

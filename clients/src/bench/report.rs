@@ -63,6 +63,9 @@ pub struct Report {
     /// Deliveries expected (each packet to every other member) and received.
     pub expected: u64,
     pub received: u64,
+    /// Listeners that timed their datagrams, and how many datagrams they timed.
+    pub probes: usize,
+    pub latency_samples: u64,
     pub latency_us: Latency,
     pub generator_cpu: CpuUse,
     pub server_cpu: Option<CpuUse>,
@@ -132,6 +135,8 @@ impl Report {
             .float("loss", self.loss())
             .float("offered_pps", self.offered_pps())
             .float("delivered_pps", self.delivered_pps())
+            .uint("probes", self.probes as u64)
+            .uint("latency_samples", self.latency_samples)
             .raw("latency_us", &self.latency_us.json())
             .raw("generator_cpu", &cpu(&self.generator_cpu))
             .raw(
@@ -152,7 +157,7 @@ impl Report {
     pub fn summary(&self) -> String {
         let mut line = format!(
             "{}: {} clients, {} speakers x {:.0}/s, {} B: delivered {:.0}/s of {:.0}/s (loss {:.3}%), \
-             latency p50 {:.3} ms p99 {:.3} ms p99.9 {:.3} ms; generator CPU {:.0}%",
+             latency p50 {:.3} ms p99 {:.3} ms p99.9 {:.3} ms ({} probes); generator CPU {:.0}%",
             self.label,
             self.clients,
             self.speakers,
@@ -164,6 +169,7 @@ impl Report {
             self.latency_us.p50 / 1000.0,
             self.latency_us.p99 / 1000.0,
             self.latency_us.p999 / 1000.0,
+            self.probes,
             self.generator_cpu.utilisation() * 100.0,
         );
         if let Some(server) = &self.server_cpu {

@@ -5,7 +5,7 @@
 use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::task::Poll;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hark_core::auth::{TokenClaims, mint_token};
 use hark_core::wire::audio::PacketType;
@@ -43,11 +43,13 @@ pub fn token(secret: &[u8], user: &str) -> String {
     )
 }
 
-/// Handshakes and joins every client of `group`; returns the group once all are members.
+/// Handshakes and joins every client of `group`; returns the group once all are members. A
+/// polled group's sockets are read every `tick`.
 pub async fn join(
     mut group: Group,
     target: SocketAddr,
     secret: &[u8],
+    tick: Duration,
 ) -> Result<Group, BenchError> {
     let handshakes = group
         .clients
@@ -67,6 +69,7 @@ pub async fn join(
             send_for(client, stage, hs, target);
         }
         let mut timer = Box::pin(tokio::time::sleep(RETRY_AFTER));
+        let mut poll_again = Box::pin(tokio::time::sleep(tick));
         let mut refused = None;
         poll_fn(|cx| {
             let mut replies = Vec::new();
@@ -100,6 +103,10 @@ pub async fn join(
             }
             if refused.is_some() || stages.iter().all(|s| *s == Stage::Joined) {
                 return Poll::Ready(());
+            }
+            while !group.probes && poll_again.as_mut().poll(cx).is_ready() {
+                poll_again.as_mut().reset((Instant::now() + tick).into());
+                cx.waker().wake_by_ref();
             }
             timer.as_mut().poll(cx)
         })

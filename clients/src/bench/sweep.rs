@@ -22,6 +22,8 @@ use super::server::{BenchSetup, RunningServer, ServerKind, ServerSpec, allowed_c
 
 /// Pause between steps, so the previous server's sockets are gone and the machine is quiet.
 const SETTLE: Duration = Duration::from_millis(300);
+/// Highest per-speaker rate the ramp goes to (every client speaking by then).
+const MAX_RATE: f64 = 10_000.0;
 /// A core busier than this (other processes) makes a step wait, up to `quiet_wait`.
 const QUIET_BUSY: f64 = 0.15;
 /// A step during which other processes took more than this of a core is run again.
@@ -171,15 +173,12 @@ pub fn run(runtime: &Runtime, params: &SweepParams) -> Result<Vec<ServerResult>,
         ),
         None => {}
     }
-    let mut results = Vec::new();
-    for spec in &params.servers {
-        let result = sweep_server(&mut ctx, spec);
+    let mut searches: Vec<Search> = params.servers.iter().map(Search::new).collect();
+    search(&mut ctx, &mut searches);
+    let results: Vec<ServerResult> = searches.into_iter().map(|s| s.result).collect();
+    for result in &results {
         if let Some(error) = &result.error {
-            println!("{}: stopped: {error}", spec.label);
-        }
-        results.push(result);
-        if ctx.interrupted {
-            break;
+            println!("{}: stopped: {error}", result.label);
         }
     }
     print!("{}", table(params, &results));
@@ -191,68 +190,107 @@ pub fn run(runtime: &Runtime, params: &SweepParams) -> Result<Vec<ServerResult>,
     Ok(results)
 }
 
-fn sweep_server(ctx: &mut Ctx<'_>, spec: &ServerSpec) -> ServerResult {
-    let mut result = ServerResult {
-        label: spec.label.clone(),
-        steps: Vec::new(),
-        error: None,
-    };
-    if let Err(e) = search(ctx, spec, &mut result.steps) {
-        result.error = Some(e.0);
-    }
-    result
+/// Where one server's saturation search stands: the highest load within the loss limit and the
+/// lowest beyond it, in audio packets per second.
+#[derive(Debug)]
+struct Search<'a> {
+    spec: &'a ServerSpec,
+    good: Option<f64>,
+    bad: Option<f64>,
+    result: ServerResult,
 }
 
-/// Scenario (a), then up (or down) by `step` until the loss limit is crossed, then bisection.
-fn search(ctx: &mut Ctx<'_>, spec: &ServerSpec, steps: &mut Vec<Report>) -> Result<(), BenchError> {
+impl<'a> Search<'a> {
+    fn new(spec: &'a ServerSpec) -> Self {
+        Self {
+            spec,
+            good: None,
+            bad: None,
+            result: ServerResult {
+                label: spec.label.clone(),
+                steps: Vec::new(),
+                error: None,
+            },
+        }
+    }
+
+    fn bracketed(&self) -> bool {
+        self.good.is_some() && self.bad.is_some()
+    }
+
+    /// The next load of the ramp: up from the best good load, or down from the lightest bad one.
+    fn next_ramp(&self, factor: f64) -> Option<f64> {
+        match (self.good, self.bad) {
+            (Some(_), Some(_)) => None,
+            (Some(good), None) => Some(good * factor),
+            (None, Some(bad)) => Some(bad / factor),
+            (None, None) => None,
+        }
+    }
+
+    /// The next bisection load, between the bracket's ends.
+    fn next_bisection(&self) -> Option<f64> {
+        Some((self.good? * self.bad?).sqrt())
+    }
+
+    fn run(&mut self, ctx: &mut Ctx<'_>, load: f64, shape: Load) {
+        if self.result.error.is_some() {
+            return;
+        }
+        match step(ctx, self.spec, shape, &mut self.result.steps) {
+            Ok(report) if report.loss() <= ctx.params.loss_limit => {
+                self.good = Some(self.good.map_or(load, |g| g.max(load)));
+            }
+            Ok(_) => self.bad = Some(self.bad.map_or(load, |b| b.min(load))),
+            Err(e) => self.result.error = Some(e.0),
+        }
+    }
+}
+
+/// Scenario (a) for every server, then the ramp (up, or down if (a) already lost too much, by
+/// `step` per round) until each server's loss limit is bracketed, then `refine` bisections.
+/// Every round runs the servers one after the other at their loads, so the runs that are compared
+/// are minutes apart at most, not a whole search apart: a shared machine drifts.
+fn search(ctx: &mut Ctx<'_>, searches: &mut [Search<'_>]) {
     let params = ctx.params;
-    let limit = params.loss_limit;
     let a = Load {
         speakers: params.base.speakers,
         rate: params.base.rate,
     };
-    let first = step(ctx, spec, a, steps)?;
-    let (mut good, mut bad) = if first.loss() <= limit {
-        (Some(a.packets_per_sec()), None)
-    } else {
-        (None, Some(a.packets_per_sec()))
-    };
-    let mut load = a.packets_per_sec();
+    for search in searches.iter_mut() {
+        search.run(ctx, a.packets_per_sec(), a);
+    }
     for _ in 0..params.max_steps {
-        if good.is_some() && bad.is_some() {
+        if searches
+            .iter()
+            .all(|s| s.bracketed() || s.result.error.is_some())
+        {
             break;
         }
-        load = if bad.is_none() {
-            load * params.step
-        } else {
-            load / params.step
-        };
-        let report = step(ctx, spec, Load::of(load, &params.base), steps)?;
-        if report.loss() <= limit {
-            good = Some(load);
-        } else {
-            bad = Some(load);
+        for search in searches.iter_mut() {
+            if let Some(load) = search.next_ramp(params.step) {
+                let shape = Load::of(load, &params.base);
+                if shape.rate <= MAX_RATE {
+                    search.run(ctx, load, shape);
+                }
+            }
         }
-        if Load::of(load, &params.base).rate > 10_000.0 {
-            break;
+        if ctx.interrupted {
+            return;
         }
     }
     for _ in 0..params.refine {
-        let (Some(low), Some(high)) = (good, bad) else {
-            break;
-        };
-        let middle = (low * high).sqrt();
-        let report = step(ctx, spec, Load::of(middle, &params.base), steps)?;
-        if report.loss() <= limit {
-            good = Some(middle);
-        } else {
-            bad = Some(middle);
+        for search in searches.iter_mut() {
+            if let Some(load) = search.next_bisection() {
+                search.run(ctx, load, Load::of(load, &params.base));
+            }
+        }
+        if ctx.interrupted {
+            return;
         }
     }
-    Ok(())
 }
 
-/// One step: a fresh server, one generator run, the server stopped.
 /// One step, run again while other processes disturb it (up to `attempts`); keeps the least
 /// disturbed run.
 fn step(
@@ -286,6 +324,7 @@ fn step(
     Ok(report)
 }
 
+/// One run: a fresh server, the generator, the server stopped.
 fn attempt_step(ctx: &mut Ctx<'_>, spec: &ServerSpec, load: Load) -> Result<Report, BenchError> {
     let params = ctx.params;
     ctx.sleep(SETTLE)?;
@@ -546,6 +585,23 @@ mod tests {
         let all = Load::of(20_000.0, &base);
         assert_eq!(all.speakers, 200);
         assert_eq!(all.rate, 100.0);
+    }
+
+    #[test]
+    fn the_search_ramps_towards_the_limit_then_bisects() {
+        let spec = ServerSpec {
+            label: "x".into(),
+            kind: ServerKind::Hark("hark".into()),
+        };
+        let mut search = Search::new(&spec);
+        search.good = Some(1000.0);
+        assert_eq!(search.next_ramp(1.25), Some(1250.0));
+        assert_eq!(search.next_bisection(), None);
+        search.bad = Some(4000.0);
+        assert_eq!(search.next_ramp(1.25), None);
+        assert_eq!(search.next_bisection(), Some(2000.0));
+        search.good = None;
+        assert_eq!(search.next_ramp(2.0), Some(2000.0));
     }
 
     #[test]
