@@ -177,7 +177,7 @@ impl RunningServer {
         self.child.kill()?;
         self.child.wait()?;
         Err(BenchError::new(format!(
-            "pid {} ignored SIGTERM for {STOP_TIMEOUT:?} and was killed",
+            "pid {} had not exited {STOP_TIMEOUT:?} after SIGTERM and was killed",
             self.pid
         )))
     }
