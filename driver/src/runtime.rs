@@ -34,6 +34,10 @@ pub trait Runtime: Send + Sync + fmt::Debug + 'static {
 
     /// Completes when the process is asked to stop (SIGINT or SIGTERM).
     fn shutdown_signal(&self) -> io::Result<BoxFuture>;
+
+    /// Gives the runtime's other tasks, and its I/O and signal drivers, a turn. A loaded loop calls
+    /// it between batches so that a single-threaded runtime keeps handling signals.
+    fn yield_now(&self) -> BoxFuture;
 }
 
 /// A resettable timer.

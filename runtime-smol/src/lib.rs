@@ -70,6 +70,10 @@ impl Runtime for SmolRuntime {
             signals.next().await;
         }))
     }
+
+    fn yield_now(&self) -> BoxFuture {
+        Box::pin(futures_lite::future::yield_now())
+    }
 }
 
 #[derive(Debug)]

@@ -70,6 +70,11 @@ impl Runtime for TokioRuntime {
             }
         }))
     }
+
+    fn yield_now(&self) -> BoxFuture {
+        // tokio's own yield defers the task until the I/O and signal drivers have been polled.
+        Box::pin(tokio::task::yield_now())
+    }
 }
 
 #[derive(Debug)]

@@ -100,6 +100,13 @@ impl AudioDriver {
                         svc.handle_datagram(now, wall, from, datagram);
                     });
                     self.counters.packets_received += received;
+                    self.drain();
+                    // A batch can fan out to thousands of sends. Let the runtime run its other
+                    // tasks and drivers (signals, the program's own tasks) between batches:
+                    // tokio's budget counts only readiness polls, so a loaded relay would
+                    // otherwise hold a single-threaded runtime for seconds.
+                    self.runtime.yield_now().await;
+                    continue;
                 }
                 Wake::Timeout => self.svc.handle_timeout(now, wall),
                 Wake::Writable | Wake::RecvFailed => {}
