@@ -155,6 +155,7 @@ pub async fn serve(
             }
         })
         .await;
+        let received = matches!(wake, Wake::Received(_));
         match wake {
             Wake::Stop => return Ok(stats),
             Wake::Writable => blocked = false,
@@ -174,6 +175,11 @@ pub async fn serve(
             blocked = outcome.blocked;
             stats.sent += outcome.sent;
             stats.send_errors += outcome.failed;
+        }
+        if received {
+            // As hark's audio loop does after every batch: let the runtime's drivers (signals)
+            // and other tasks run, so a loaded relay still stops promptly.
+            runtime.yield_now().await;
         }
     }
 }

@@ -48,6 +48,10 @@ impl Runtime for PolledRuntime {
     fn shutdown_signal(&self) -> io::Result<BoxFuture> {
         TokioRuntime.shutdown_signal()
     }
+
+    fn yield_now(&self) -> BoxFuture {
+        TokioRuntime.yield_now()
+    }
 }
 
 /// A non-blocking socket read with quinn-udp's `recvmmsg`. `poll_recv` never registers a waker:

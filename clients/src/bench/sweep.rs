@@ -439,7 +439,7 @@ fn table(params: &SweepParams, results: &[ServerResult]) -> String {
     let null = null_saturation(params, results);
     out.push_str(&format!(
         "\n(b) saturation: highest delivered/s with loss <= {}%, and the first load beyond it\n\
-         {:<12} {:>12} {:>9} {:>8} {:>8} {:>8} {:>10} {:>14} {:>8} {:>10}\n",
+         {:<12} {:>12} {:>9} {:>8} {:>8} {:>8} {:>10} {:>10} {:>14} {:>8} {:>10}\n",
         limit * 100.0,
         "server",
         "delivered/s",
@@ -447,6 +447,7 @@ fn table(params: &SweepParams, results: &[ServerResult]) -> String {
         "rate",
         "gen CPU",
         "srv CPU",
+        "us/deliv",
         "cli drops",
         "next: deliv/s",
         "loss",
@@ -459,13 +460,14 @@ fn table(params: &SweepParams, results: &[ServerResult]) -> String {
         };
         let over = result.first_over(limit);
         out.push_str(&format!(
-            "{:<12} {:>12.0} {:>9} {:>8.1} {:>7.0}% {:>7.0}% {:>10} {:>14} {:>8} {:>10}\n",
+            "{:<12} {:>12.0} {:>9} {:>8.1} {:>7.0}% {:>7.0}% {:>10.2} {:>10} {:>14} {:>8} {:>10}\n",
             result.label,
             sat.delivered_pps(),
             sat.speakers,
             sat.rate,
             sat.generator_cpu.utilisation() * 100.0,
             sat.server_cpu.map_or(0.0, |c| c.utilisation() * 100.0),
+            sat.server_us_per_delivery().unwrap_or(f64::NAN),
             sat.drops_clients,
             over.map_or("-".into(), |o| format!("{:.0}", o.delivered_pps())),
             over.map_or("-".into(), |o| format!("{:.1}%", o.loss() * 100.0)),
