@@ -121,6 +121,24 @@ impl AudioPacket {
         self.body.packet_type()
     }
 
+    /// An Audio packet (the seed's `AudioPacket::audio(seq, user, channel, data)`; the core has no
+    /// clock, so the timestamp is the caller's). Fails only for more than 65535 bytes of audio.
+    pub fn audio(
+        sequence: u32,
+        user_id: UserId,
+        channel_id: ChannelId,
+        timestamp: u32,
+        data: Bytes,
+    ) -> Result<Self, WireError> {
+        let header = Header {
+            sequence,
+            user_id,
+            channel_id,
+            timestamp,
+        };
+        Ok(Self::new(header, Body::Audio(AudioData::new(data)?)))
+    }
+
     /// Parses one datagram. Payload bytes (audio) are slices of `datagram`, not copies.
     pub fn parse(datagram: &Bytes, max_size: usize) -> Result<Self, WireError> {
         let len = datagram.len();

@@ -218,3 +218,15 @@ fn error_bodies_fit_a_size_budget_or_refuse() {
     assert_eq!(fitted.message(), "a lo");
     assert!(body.fitted(HEADER_LEN + 4).is_none());
 }
+
+#[test]
+fn the_audio_constructor_fills_the_seed_fields() {
+    let user = UserId::new("user123").unwrap();
+    let channel = ChannelId::new("chan").unwrap();
+    let packet = AudioPacket::audio(1, user, channel, 7, Bytes::from_static(&[1, 2])).unwrap();
+    assert_eq!(packet.packet_type(), PacketType::Audio);
+    assert_eq!(packet.header.sequence, 1);
+    assert_eq!(packet.encode().len(), HEADER_LEN + 2 + 2);
+    let too_long = Bytes::from(vec![0; 65_536]);
+    assert!(AudioPacket::audio(1, user, channel, 7, too_long).is_err());
+}
