@@ -4,5 +4,5 @@
 # Loopback only; every step is bounded (--secs + --grace) and the sweep stops by itself.
 set -eu
 cd "$(dirname "$0")/../.."
-cargo build --release -p hark-client -p hark-tokio -p hark-smol
+cargo build --release -p hark-bench -p hark-tokio -p hark-smol
 exec taskset -c 1 target/release/hark-bench sweep --json target/hark-bench.json "$@"

@@ -1,7 +1,3 @@
-//! hark-client: clients of the hark servers that reuse hark-core's codecs.
-//!
-//! For now this is [`bench`], the machinery of `hark-bench`: a UDP load generator for the `audio`
-//! relay, the null relay it is compared with, and the sweep that runs both pinned to their own
-//! cores. See `docs/benchmark.md` for how to run it and what it measured.
-
-pub mod bench;
+//! hark-client: clients of the hark servers that reuse hark-core's codecs and sans-IO discipline.
+//! The client state machines come with their own issue; the relay benchmark lives beside this
+//! crate, in `clients/bench` (crate `hark-bench`).

@@ -55,7 +55,7 @@ impl Stamp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::packets::{Identity, audio};
+    use crate::packets::{Identity, audio};
 
     #[test]
     fn a_stamp_survives_the_audio_codec() {

@@ -187,7 +187,7 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::packets::{Control, Identity, Reply, audio, classify, control, handshake};
+    use crate::packets::{Control, Identity, Reply, audio, classify, control, handshake};
 
     fn addr(port: u16) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], port))

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use hark_client::bench::cli::{self, Command, USAGE};
-use hark_client::bench::{BenchError, generator, null_relay, sweep};
+use hark_bench::cli::{self, Command, USAGE};
+use hark_bench::{BenchError, generator, null_relay, sweep};
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args_os().skip(1)) {
