@@ -723,6 +723,3 @@ impl AudioService {
         });
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -2,15 +2,20 @@
 //! spec case by case; these tests pin the properties that vectors cannot see (shared buffers,
 //! timer scheduling) and the main paths, in the language of the spec.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-
-use super::*;
-use crate::auth::{TokenClaims, mint_token};
-use crate::directory::ChannelConfig;
-use crate::wire::audio::{AudioData, ErrorCode};
+use hark_core::Transmit;
+use hark_core::audio::{AudioConfig, AudioError, AudioEvent, AudioService, EndReason};
+use hark_core::auth::{TokenClaims, mint_token};
+use hark_core::directory::{ChannelConfig, Directory, DirectoryChange};
+use hark_core::limits::RateLimit;
+use hark_core::wire::audio::{
+    Ack, AudioData, AudioPacket, Body, ChannelId, ErrorCode, Handshake, Header, PacketType, UserId,
+};
 
 const SECRET: &[u8] = b"unit-test-secret";
 const WALL: u64 = 1_700_000_000;
@@ -299,7 +304,7 @@ fn activity_postpones_expiry() {
 #[test]
 fn the_session_rate_limit_drops_excess_packets() {
     let mut config = AudioConfig::new(SECRET);
-    config.session_rate = crate::limits::RateLimit::new(1, 3);
+    config.session_rate = RateLimit::new(1, 3);
     let mut h = Harness::with(config);
     h.send(0, 1, handshake("alice"));
     let heartbeat = packet("alice", 0, Body::Heartbeat);
