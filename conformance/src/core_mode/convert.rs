@@ -1,12 +1,12 @@
 //! hark-core's types as vector JSON, so that comparisons and diffs happen on one shape.
 
 use hark_core::Transmit;
-use hark_core::audio::{AudioEvent, AudioStats, EndReason};
+use hark_core::audio::{AudioEvent, AudioStats};
 use hark_core::wire::audio::{AudioPacket, Body, PacketType};
 
 use super::setup::Clients;
 use crate::format::{
-    EventJson, HandshakeFormat, Hex, PacketJson, ReasonJson, StatsJson, TransmitJson, TypeName,
+    EventJson, HandshakeFormat, Hex, PacketJson, StatsJson, TransmitJson, TypeName,
 };
 
 pub fn type_name(packet_type: PacketType) -> TypeName {
@@ -74,19 +74,6 @@ pub fn transmit_json(transmit: &Transmit, clients: &Clients) -> TransmitJson {
     }
 }
 
-fn reason(reason: EndReason) -> ReasonJson {
-    match reason {
-        EndReason::Left => ReasonJson::Left,
-        EndReason::Replaced => ReasonJson::Replaced,
-        EndReason::HandshakeTimeout => ReasonJson::HandshakeTimeout,
-        EndReason::Expired => ReasonJson::Expired,
-        EndReason::Banned => ReasonJson::Banned,
-        EndReason::NotAMember => ReasonJson::NotAMember,
-        EndReason::ChannelRemoved => ReasonJson::ChannelRemoved,
-        EndReason::ServerClosing => ReasonJson::ServerClosing,
-    }
-}
-
 pub fn event_json(event: &AudioEvent, clients: &Clients) -> EventJson {
     match event {
         AudioEvent::SessionStarted {
@@ -107,7 +94,7 @@ pub fn event_json(event: &AudioEvent, clients: &Clients) -> EventJson {
             user_id: user_id.to_string(),
             channel_id: channel_id.to_string(),
             addr: clients.name(*addr),
-            reason: reason(*why),
+            reason: *why,
         },
         AudioEvent::UserJoined {
             user_id,
@@ -127,7 +114,7 @@ pub fn event_json(event: &AudioEvent, clients: &Clients) -> EventJson {
             user_id: user_id.to_string(),
             channel_id: channel_id.to_string(),
             addr: clients.name(*socket_addr),
-            reason: reason(*why),
+            reason: *why,
         },
         AudioEvent::UserMuted {
             user_id,

@@ -18,6 +18,6 @@ pub use fixture::{
 };
 pub use hex::Hex;
 pub use scenario::{
-    DirectoryChange, EventJson, Expect, Input, ReasonJson, Scenario, ScenarioFile, StatsJson, Step,
+    DirectoryChange, EventJson, Expect, Input, Scenario, ScenarioFile, StatsJson, Step,
     TransmitJson,
 };

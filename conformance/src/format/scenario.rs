@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Hex;
 use super::fixture::FixtureOverrides;
+use hark_core::audio::EndReason;
 
 /// One `scenarios/*.json` file.
 #[derive(Debug, Clone, Deserialize)]
@@ -125,20 +126,6 @@ pub struct TransmitJson {
     pub hex: Hex,
 }
 
-/// Why a session or a membership ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReasonJson {
-    Left,
-    Replaced,
-    HandshakeTimeout,
-    Expired,
-    Banned,
-    NotAMember,
-    ChannelRemoved,
-    ServerClosing,
-}
-
 /// A service event. `addr` fields hold symbolic client names.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -152,7 +139,7 @@ pub enum EventJson {
         user_id: String,
         channel_id: String,
         addr: String,
-        reason: ReasonJson,
+        reason: EndReason,
     },
     UserJoined {
         user_id: String,
@@ -163,7 +150,7 @@ pub enum EventJson {
         user_id: String,
         channel_id: String,
         addr: String,
-        reason: ReasonJson,
+        reason: EndReason,
     },
     UserMuted {
         user_id: String,

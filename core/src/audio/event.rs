@@ -3,13 +3,16 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::JwtError;
 use crate::directory::Refusal;
 use crate::wire::audio::{ChannelId, ErrorCode, PacketType, SuggestedAction, UserId, WireError};
 
-/// Why a session or a channel membership ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a session or a channel membership ended. Serialized in snake_case (`"handshake_timeout"`),
+/// as the conformance vectors write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EndReason {
     /// The client sent LeaveChannel.
     Left,
