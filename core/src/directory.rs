@@ -9,6 +9,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+/// The longest channel id. Every service can then name every channel on its wire: `voice`
+/// writes ids as a `str8` and lists many users with their channel in one frame
+/// (`conformance/spec/voice.md` §7). `audio`'s header can only name ids of up to 4 characters.
+pub const MAX_CHANNEL_ID_LEN: usize = 16;
+
+/// Channel ids are 1 to [`MAX_CHANNEL_ID_LEN`] printable ASCII characters without spaces (the
+/// id characters of `conformance/spec/audio.md` §2.1), so they print and compare unambiguously.
+pub fn is_valid_channel_id(id: &str) -> bool {
+    (1..=MAX_CHANNEL_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// One channel as configured (`[[channels]]` in the server's file, `channels` in vectors).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,8 +117,10 @@ pub enum DirectoryChange {
 /// A change or configuration the directory cannot take.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DirectoryError {
-    #[error("channel id must not be empty")]
-    EmptyChannelId,
+    #[error(
+        "channel id {0:?} must be 1 to {MAX_CHANNEL_ID_LEN} printable ASCII characters without spaces"
+    )]
+    InvalidChannelId(String),
     #[error("channel {0:?} is defined twice")]
     DuplicateChannel(String),
     #[error("channel {0:?} does not exist")]
@@ -196,8 +209,8 @@ impl Directory {
     }
 
     fn add_channel(&mut self, config: ChannelConfig) -> Result<(), DirectoryError> {
-        if config.id.is_empty() {
-            return Err(DirectoryError::EmptyChannelId);
+        if !is_valid_channel_id(&config.id) {
+            return Err(DirectoryError::InvalidChannelId(config.id));
         }
         if self.channels.contains_key(&config.id) {
             return Err(DirectoryError::DuplicateChannel(config.id));
@@ -303,14 +316,28 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_and_empty_ids_are_configuration_errors() {
+    fn duplicate_ids_are_configuration_errors() {
         assert_eq!(
             Directory::new([config("a", None, &[]), config("a", None, &[])]).unwrap_err(),
             DirectoryError::DuplicateChannel("a".into())
         );
-        assert_eq!(
-            Directory::new([config("", None, &[])]).unwrap_err(),
-            DirectoryError::EmptyChannelId
+    }
+
+    #[test]
+    fn channel_ids_are_one_to_sixteen_printable_characters() {
+        for bad in ["", "has space", "seventeen-chars-x", "tab\t", "é"] {
+            assert_eq!(
+                Directory::new([config(bad, None, &[])]).unwrap_err(),
+                DirectoryError::InvalidChannelId(bad.into()),
+                "{bad:?}"
+            );
+        }
+        assert!(
+            Directory::new([
+                config("sixteen-chars-id", None, &[]),
+                config("~", None, &[])
+            ])
+            .is_ok()
         );
     }
 
