@@ -4,3 +4,4 @@
 //! zero-copy slices of it.
 
 pub mod audio;
+pub mod voice;
