@@ -1,0 +1,1080 @@
+"""A client for hark's `voice` protocol (conformance/spec/voice.md), standard library only.
+
+Three layers, usable separately:
+
+- the codec: management frames (§3) and voice datagrams (§4) as dataclasses, with
+  `encode_frame`/`decode_frame`, a `FrameReader` that reassembles frames from a TCP stream, and
+  `encode_datagram`/`decode_datagram`; every parse failure is a `CodecError` whose `kind` is the
+  spec's name for it;
+- `mint_token`: the HS256 JWT that `hark token --user NAME` prints (claims `sub`, `exp`, `iat`);
+- `VoiceClient`: one user's management connection and UDP socket, with a method per request that
+  waits for the server's answer under a deadline. An Error frame becomes a `ServerError` carrying
+  its §10 name.
+
+Every wait takes a timeout and ends at a deadline: nothing here sleeps to let the server catch up.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import json
+import os
+import select
+import socket
+import struct
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
+
+PROTOCOL_VERSION = 1
+"""The `version` a LoginRequest carries (§3.1)."""
+
+DEFAULT_TCP_PORT = 9001
+DEFAULT_UDP_PORT = 9002
+MAX_FRAME_LEN = 4096
+"""The default limit on a client's frame body (§3, §9)."""
+MAX_SERVER_FRAME_LEN = 0xFFFF
+"""A server frame's body can use the whole u16 length (§3)."""
+MAX_DATAGRAM_SIZE = 1200
+"""The default limit on a datagram (§4, §9)."""
+MAX_RECEIVED_DATAGRAM = 0xFFFF
+"""A client accepts any datagram UDP can carry: the server's `max_datagram_size` may be raised."""
+VOICE_TOKEN_LEN = 16
+
+
+# ------------------------------------------------------------------------------------------
+# Errors
+# ------------------------------------------------------------------------------------------
+
+
+class VoiceError(Exception):
+    """Anything this module raises about the protocol or the server."""
+
+
+class CodecError(VoiceError):
+    """Bytes that do not parse. `kind` is the spec's name (§3.2 for frames, §4 for datagrams)."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One row of §10."""
+
+    code: int
+    name: str
+    fatal: bool
+    message: str
+
+
+ERROR_CODES: dict[int, ErrorCode] = {
+    e.code: e
+    for e in (
+        ErrorCode(1, "malformed_frame", True, "malformed frame"),
+        ErrorCode(2, "frame_too_large", True, "frame too large"),
+        ErrorCode(3, "unsupported_version", True, "unsupported protocol version"),
+        ErrorCode(4, "invalid_token", True, "invalid token"),
+        ErrorCode(5, "token_expired", True, "token expired"),
+        ErrorCode(6, "invalid_username", True, "invalid username"),
+        ErrorCode(7, "username_taken", True, "username already logged in"),
+        ErrorCode(8, "not_logged_in", False, "log in first"),
+        ErrorCode(9, "already_logged_in", False, "already logged in"),
+        ErrorCode(10, "channel_not_found", False, "channel not found"),
+        ErrorCode(11, "not_a_member", False, "not a member of this channel"),
+        ErrorCode(12, "banned", False, "banned from this channel"),
+        ErrorCode(13, "channel_full", False, "channel is full"),
+        ErrorCode(14, "not_in_voice", False, "join a voice channel first"),
+        ErrorCode(15, "bad_chat_length", False, "chat message empty or too long"),
+        ErrorCode(16, "rate_limited", False, "slow down"),
+        ErrorCode(17, "too_many_frames", True, "too many frames"),
+        ErrorCode(18, "login_timeout", True, "login not completed in time"),
+        ErrorCode(19, "idle_timeout", True, "connection idle"),
+        ErrorCode(20, "server_full", True, "server full"),
+        ErrorCode(21, "server_closing", True, "server closing"),
+    )
+}
+ERROR_CODE_BY_NAME: dict[str, int] = {e.name: e.code for e in ERROR_CODES.values()}
+
+AUTH_STATUS_NAMES: dict[int, str] = {
+    0: "ok",
+    1: "unknown_token",
+    2: "token_in_use",
+    3: "address_in_use",
+    4: "not_authenticated",
+}
+"""VoiceAuthResponse statuses (§4)."""
+
+
+class ServerError(VoiceError):
+    """The server answered with an Error frame (§10).
+
+    `name` is the §10 name, or `unknown(<code>)` for a code this client does not know (§3.2
+    carries unknown codes through). `fatal` says whether the server closes the connection after it.
+    """
+
+    def __init__(self, code: int, message: str) -> None:
+        known = ERROR_CODES.get(code)
+        self.code = code
+        self.name = known.name if known else f"unknown({code})"
+        self.fatal = known.fatal if known else False
+        self.message = message
+        super().__init__(f"server error {self.name} (code {code}): {message}")
+
+
+class VoiceAuthError(VoiceError):
+    """The relay refused a VoiceAuthRequest (§6.1); `name` is the §4 status name."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.name = AUTH_STATUS_NAMES.get(status, f"unknown({status})")
+        super().__init__(f"voice authentication refused: {self.name} (status {status})")
+
+
+class Timeout(VoiceError, TimeoutError):
+    """What was waited for did not arrive before the deadline."""
+
+
+class ConnectionClosed(VoiceError, ConnectionError):
+    """The server closed the management connection."""
+
+
+# ------------------------------------------------------------------------------------------
+# Field codecs (§2)
+# ------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads fields in order from one frame body or datagram; a short read is `truncated`."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pos = 0
+
+    def take(self, n: int) -> bytes:
+        end = self._pos + n
+        if end > len(self._data):
+            raise CodecError("truncated", f"needs {end} bytes, has {len(self._data)}")
+        out = self._data[self._pos : end]
+        self._pos = end
+        return out
+
+    def rest(self) -> bytes:
+        out = self._data[self._pos :]
+        self._pos = len(self._data)
+        return out
+
+    def remaining(self) -> int:
+        return len(self._data) - self._pos
+
+
+class _Field:
+    """How one field type is read, written and shown in vector JSON (vectors.md §6.1)."""
+
+    def read(self, r: _Reader) -> Any:
+        raise NotImplementedError
+
+    def write(self, value: Any) -> bytes:
+        raise NotImplementedError
+
+    def to_json(self, value: Any) -> Any:
+        return value
+
+    def from_json(self, value: Any) -> Any:
+        return value
+
+
+class _Int(_Field):
+    def __init__(self, fmt: str) -> None:
+        self._struct = struct.Struct(">" + fmt)
+        self._max = (1 << (8 * self._struct.size)) - 1
+
+    def read(self, r: _Reader) -> int:
+        return self._struct.unpack(r.take(self._struct.size))[0]
+
+    def write(self, value: Any) -> bytes:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= self._max:
+            raise ValueError(f"{value!r} is not an integer in 0..{self._max}")
+        return self._struct.pack(value)
+
+
+class _Bool(_Field):
+    def read(self, r: _Reader) -> bool:
+        byte = r.take(1)[0]
+        if byte > 1:
+            raise CodecError("invalid_bool", f"0x{byte:02x}")
+        return byte == 1
+
+    def write(self, value: Any) -> bytes:
+        if not isinstance(value, bool):
+            raise ValueError(f"{value!r} is not a bool")
+        return b"\x01" if value else b"\x00"
+
+
+class _Str(_Field):
+    def __init__(self, length: _Int) -> None:
+        self._length = length
+
+    def read(self, r: _Reader) -> str:
+        raw = r.take(self._length.read(r))
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise CodecError("invalid_utf8", str(e)) from None
+
+    def write(self, value: Any) -> bytes:
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not a string")
+        raw = value.encode("utf-8")
+        return self._length.write(len(raw)) + raw
+
+
+class _Fixed(_Field):
+    """A fixed number of raw bytes (a voice token); hex in JSON."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+
+    def read(self, r: _Reader) -> bytes:
+        return r.take(self._size)
+
+    def write(self, value: Any) -> bytes:
+        if not isinstance(value, (bytes, bytearray)) or len(value) != self._size:
+            raise ValueError(f"{value!r} is not {self._size} bytes")
+        return bytes(value)
+
+    def to_json(self, value: bytes) -> str:
+        return value.hex()
+
+    def from_json(self, value: str) -> bytes:
+        return bytes.fromhex(value)
+
+
+class _Rest(_Field):
+    """Every remaining byte (a voice payload); hex in JSON."""
+
+    def read(self, r: _Reader) -> bytes:
+        return r.rest()
+
+    def write(self, value: Any) -> bytes:
+        if not isinstance(value, (bytes, bytearray)):
+            raise ValueError(f"{value!r} is not bytes")
+        return bytes(value)
+
+    def to_json(self, value: bytes) -> str:
+        return value.hex()
+
+    def from_json(self, value: str) -> bytes:
+        return bytes.fromhex(value)
+
+
+class _List(_Field):
+    """A u16 count, then that many items."""
+
+    def __init__(self, item: _Field) -> None:
+        self._item = item
+
+    def read(self, r: _Reader) -> tuple:
+        count = U16.read(r)
+        return tuple(self._item.read(r) for _ in range(count))
+
+    def write(self, value: Any) -> bytes:
+        items = list(value)
+        return U16.write(len(items)) + b"".join(self._item.write(v) for v in items)
+
+    def to_json(self, value: tuple) -> list:
+        return [self._item.to_json(v) for v in value]
+
+    def from_json(self, value: list) -> tuple:
+        return tuple(self._item.from_json(v) for v in value)
+
+
+U8 = _Int("B")
+U16 = _Int("H")
+U32 = _Int("I")
+U64 = _Int("Q")
+BOOL = _Bool()
+STR8 = _Str(U8)
+STR16 = _Str(U16)
+TOKEN = _Fixed(VOICE_TOKEN_LEN)
+REST = _Rest()
+
+
+class _Struct:
+    """A dataclass whose fields are listed, in wire order, in `FIELDS`."""
+
+    FIELDS: ClassVar[tuple[tuple[str, _Field], ...]] = ()
+
+    @classmethod
+    def read_fields(cls, r: _Reader) -> Any:
+        return cls(**{name: codec.read(r) for name, codec in cls.FIELDS})
+
+    def write_fields(self) -> bytes:
+        return b"".join(codec.write(getattr(self, name)) for name, codec in self.FIELDS)
+
+    def fields_json(self) -> dict[str, Any]:
+        return {name: codec.to_json(getattr(self, name)) for name, codec in self.FIELDS}
+
+    @classmethod
+    def from_fields_json(cls, obj: dict[str, Any]) -> Any:
+        names = {name for name, _ in cls.FIELDS}
+        unknown = set(obj) - names
+        if unknown:
+            raise ValueError(f"{cls.__name__}: unknown members {sorted(unknown)}")
+        return cls(**{name: codec.from_json(obj[name]) for name, codec in cls.FIELDS})
+
+
+class _StructField(_Field):
+    def __init__(self, cls: type[_Struct]) -> None:
+        self._cls = cls
+
+    def read(self, r: _Reader) -> Any:
+        return self._cls.read_fields(r)
+
+    def write(self, value: Any) -> bytes:
+        if not isinstance(value, self._cls):
+            raise ValueError(f"{value!r} is not a {self._cls.__name__}")
+        return value.write_fields()
+
+    def to_json(self, value: Any) -> dict:
+        return value.fields_json()
+
+    def from_json(self, value: dict) -> Any:
+        return self._cls.from_fields_json(value)
+
+
+# ------------------------------------------------------------------------------------------
+# Management frames (§3)
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participant(_Struct):
+    """A logged-in user as LoginResponse lists them; `channel` is "" when in none."""
+
+    user_id: int
+    username: str
+    muted: bool
+    channel: str
+    FIELDS: ClassVar = (("user_id", U32), ("username", STR8), ("muted", BOOL), ("channel", STR8))
+
+
+class Frame(_Struct):
+    """A management message. `TYPE` is its §3.1 type byte, `NAME` its vector-JSON name."""
+
+    TYPE: ClassVar[int]
+    NAME: ClassVar[str]
+
+
+@dataclass(frozen=True)
+class LoginRequest(Frame):
+    username: str
+    token: str
+    version: int = PROTOCOL_VERSION
+    TYPE: ClassVar = 0x01
+    NAME: ClassVar = "login_request"
+    FIELDS: ClassVar = (("version", U8), ("username", STR8), ("token", STR16))
+
+
+@dataclass(frozen=True)
+class ChatSend(Frame):
+    text: str
+    TYPE: ClassVar = 0x02
+    NAME: ClassVar = "chat_send"
+    FIELDS: ClassVar = (("text", STR16),)
+
+
+@dataclass(frozen=True)
+class SetMute(Frame):
+    muted: bool
+    TYPE: ClassVar = 0x03
+    NAME: ClassVar = "set_mute"
+    FIELDS: ClassVar = (("muted", BOOL),)
+
+
+@dataclass(frozen=True)
+class JoinVoice(Frame):
+    channel: str
+    TYPE: ClassVar = 0x04
+    NAME: ClassVar = "join_voice"
+    FIELDS: ClassVar = (("channel", STR8),)
+
+
+@dataclass(frozen=True)
+class LeaveVoice(Frame):
+    TYPE: ClassVar = 0x05
+    NAME: ClassVar = "leave_voice"
+    FIELDS: ClassVar = ()
+
+
+@dataclass(frozen=True)
+class Ping(Frame):
+    nonce: int
+    TYPE: ClassVar = 0x06
+    NAME: ClassVar = "ping"
+    FIELDS: ClassVar = (("nonce", U64),)
+
+
+@dataclass(frozen=True)
+class LoginResponse(Frame):
+    user_id: int
+    voice_token: bytes
+    participants: tuple[Participant, ...]
+    TYPE: ClassVar = 0x81
+    NAME: ClassVar = "login_response"
+    FIELDS: ClassVar = (
+        ("user_id", U32),
+        ("voice_token", TOKEN),
+        ("participants", _List(_StructField(Participant))),
+    )
+
+
+@dataclass(frozen=True)
+class UserJoined(Frame):
+    user_id: int
+    username: str
+    TYPE: ClassVar = 0x82
+    NAME: ClassVar = "user_joined"
+    FIELDS: ClassVar = (("user_id", U32), ("username", STR8))
+
+
+@dataclass(frozen=True)
+class UserLeft(Frame):
+    user_id: int
+    TYPE: ClassVar = 0x83
+    NAME: ClassVar = "user_left"
+    FIELDS: ClassVar = (("user_id", U32),)
+
+
+@dataclass(frozen=True)
+class ChatMessage(Frame):
+    user_id: int
+    channel: str
+    text: str
+    TYPE: ClassVar = 0x84
+    NAME: ClassVar = "chat_message"
+    FIELDS: ClassVar = (("user_id", U32), ("channel", STR8), ("text", STR16))
+
+
+@dataclass(frozen=True)
+class UserMuted(Frame):
+    user_id: int
+    muted: bool
+    TYPE: ClassVar = 0x85
+    NAME: ClassVar = "user_muted"
+    FIELDS: ClassVar = (("user_id", U32), ("muted", BOOL))
+
+
+@dataclass(frozen=True)
+class JoinVoiceResponse(Frame):
+    channel: str
+    members: tuple[int, ...]
+    TYPE: ClassVar = 0x86
+    NAME: ClassVar = "join_voice_response"
+    FIELDS: ClassVar = (("channel", STR8), ("members", _List(U32)))
+
+
+@dataclass(frozen=True)
+class UserJoinedVoice(Frame):
+    user_id: int
+    channel: str
+    TYPE: ClassVar = 0x87
+    NAME: ClassVar = "user_joined_voice"
+    FIELDS: ClassVar = (("user_id", U32), ("channel", STR8))
+
+
+@dataclass(frozen=True)
+class UserLeftVoice(Frame):
+    user_id: int
+    channel: str
+    TYPE: ClassVar = 0x88
+    NAME: ClassVar = "user_left_voice"
+    FIELDS: ClassVar = (("user_id", U32), ("channel", STR8))
+
+
+@dataclass(frozen=True)
+class Error(Frame):
+    code: int
+    message: str
+    TYPE: ClassVar = 0x89
+    NAME: ClassVar = "error"
+    FIELDS: ClassVar = (("code", U16), ("message", STR8))
+
+    def to_exception(self) -> ServerError:
+        return ServerError(self.code, self.message)
+
+
+@dataclass(frozen=True)
+class Pong(Frame):
+    nonce: int
+    TYPE: ClassVar = 0x8A
+    NAME: ClassVar = "pong"
+    FIELDS: ClassVar = (("nonce", U64),)
+
+
+FRAME_TYPES: dict[int, type[Frame]] = {
+    cls.TYPE: cls
+    for cls in (
+        LoginRequest,
+        ChatSend,
+        SetMute,
+        JoinVoice,
+        LeaveVoice,
+        Ping,
+        LoginResponse,
+        UserJoined,
+        UserLeft,
+        ChatMessage,
+        UserMuted,
+        JoinVoiceResponse,
+        UserJoinedVoice,
+        UserLeftVoice,
+        Error,
+        Pong,
+    )
+}
+_FRAMES_BY_NAME: dict[str, type[Frame]] = {cls.NAME: cls for cls in FRAME_TYPES.values()}
+
+
+def encode_frame(frame: Frame) -> bytes:
+    """The frame's bytes, length prefix included. Out-of-range fields raise ValueError."""
+    body = bytes([frame.TYPE]) + frame.write_fields()
+    if len(body) > MAX_SERVER_FRAME_LEN:
+        raise ValueError(f"frame body of {len(body)} bytes exceeds the u16 length")
+    return U16.write(len(body)) + body
+
+
+def decode_frame(data: bytes, max_frame_len: int = MAX_FRAME_LEN) -> tuple[Frame, int] | None:
+    """Parses the first frame of `data` (§3.2).
+
+    Returns the frame and the number of bytes it used, or None when `data` is a proper prefix of
+    a frame (incomplete: not an error). Raises CodecError otherwise.
+    """
+    if len(data) < 2:
+        return None
+    length = int.from_bytes(data[:2], "big")
+    if length == 0:
+        raise CodecError("empty_frame")
+    if length > max_frame_len:
+        raise CodecError("frame_too_large", f"{length} bytes, limit {max_frame_len}")
+    end = 2 + length
+    if len(data) < end:
+        return None
+    type_byte = data[2]
+    cls = FRAME_TYPES.get(type_byte)
+    if cls is None:
+        raise CodecError("unknown_type", f"0x{type_byte:02x}")
+    r = _Reader(bytes(data[3:end]))
+    frame = cls.read_fields(r)
+    if r.remaining():
+        raise CodecError("trailing_bytes", f"{r.remaining()} after the last field")
+    return frame, end
+
+
+class FrameReader:
+    """Reassembles frames from a byte stream (§3.2): `feed` bytes, then take `next_frame()`s.
+
+    After a CodecError the stream is unusable (its framing can no longer be trusted) and every
+    later call raises the same error.
+    """
+
+    def __init__(self, max_frame_len: int = MAX_SERVER_FRAME_LEN) -> None:
+        self._max = max_frame_len
+        self._buf = bytearray()
+        self._failed: CodecError | None = None
+
+    def feed(self, data: bytes) -> None:
+        self._buf += data
+
+    def buffered(self) -> int:
+        """Bytes received but not yet returned as a frame."""
+        return len(self._buf)
+
+    def next_frame(self) -> Frame | None:
+        """The next complete frame, or None until more bytes arrive."""
+        if self._failed is not None:
+            raise self._failed
+        try:
+            parsed = decode_frame(self._buf, self._max)
+        except CodecError as e:
+            self._failed = e
+            raise
+        if parsed is None:
+            return None
+        frame, used = parsed
+        del self._buf[:used]
+        return frame
+
+
+def frame_to_json(frame: Frame) -> dict[str, Any]:
+    """The vector JSON of a frame (vectors.md §6.1)."""
+    return {"type": frame.NAME, **frame.fields_json()}
+
+
+def frame_from_json(obj: dict[str, Any]) -> Frame:
+    """The frame a vector's `{"type": ..., fields...}` describes."""
+    fields = dict(obj)
+    name = fields.pop("type")
+    cls = _FRAMES_BY_NAME.get(name)
+    if cls is None:
+        raise ValueError(f"unknown frame type {name!r}")
+    return cls.from_fields_json(fields)
+
+
+# ------------------------------------------------------------------------------------------
+# Voice datagrams (§4)
+# ------------------------------------------------------------------------------------------
+
+
+class Datagram(_Struct):
+    """A voice-relay packet. `TYPE` is its §4 type byte, `NAME` its vector-JSON name."""
+
+    TYPE: ClassVar[int]
+    NAME: ClassVar[str]
+
+
+@dataclass(frozen=True)
+class VoiceAuthRequest(Datagram):
+    token: bytes
+    TYPE: ClassVar = 0x01
+    NAME: ClassVar = "voice_auth_request"
+    FIELDS: ClassVar = (("token", TOKEN),)
+
+
+@dataclass(frozen=True)
+class VoiceAuthResponse(Datagram):
+    status: int
+    user_id: int
+    TYPE: ClassVar = 0x02
+    NAME: ClassVar = "voice_auth_response"
+    FIELDS: ClassVar = (("status", U8), ("user_id", U32))
+
+    @property
+    def status_name(self) -> str:
+        return AUTH_STATUS_NAMES.get(self.status, f"unknown({self.status})")
+
+
+@dataclass(frozen=True)
+class VoiceData(Datagram):
+    user_id: int
+    sequence: int
+    payload: bytes = b""
+    TYPE: ClassVar = 0x03
+    NAME: ClassVar = "voice_data"
+    FIELDS: ClassVar = (("user_id", U32), ("sequence", U32), ("payload", REST))
+
+
+@dataclass(frozen=True)
+class Keepalive(Datagram):
+    nonce: int
+    TYPE: ClassVar = 0x04
+    NAME: ClassVar = "keepalive"
+    FIELDS: ClassVar = (("nonce", U64),)
+
+
+DATAGRAM_TYPES: dict[int, type[Datagram]] = {
+    cls.TYPE: cls for cls in (VoiceAuthRequest, VoiceAuthResponse, VoiceData, Keepalive)
+}
+_DATAGRAMS_BY_NAME: dict[str, type[Datagram]] = {c.NAME: c for c in DATAGRAM_TYPES.values()}
+
+
+def encode_datagram(packet: Datagram) -> bytes:
+    """The datagram's bytes. Out-of-range fields raise ValueError."""
+    return bytes([packet.TYPE]) + packet.write_fields()
+
+
+def decode_datagram(data: bytes, max_datagram_size: int = MAX_DATAGRAM_SIZE) -> Datagram:
+    """Parses one datagram (§4); raises CodecError with the §4 kind."""
+    if len(data) > max_datagram_size:
+        raise CodecError("oversize", f"{len(data)} bytes, limit {max_datagram_size}")
+    if not data:
+        raise CodecError("truncated", "empty datagram")
+    cls = DATAGRAM_TYPES.get(data[0])
+    if cls is None:
+        raise CodecError("unknown_type", f"0x{data[0]:02x}")
+    r = _Reader(bytes(data[1:]))
+    packet = cls.read_fields(r)
+    if r.remaining():
+        raise CodecError("trailing_bytes", f"{r.remaining()} after the last field")
+    return packet
+
+
+def datagram_to_json(packet: Datagram) -> dict[str, Any]:
+    """The vector JSON of a datagram (vectors.md §6.1)."""
+    return {"type": packet.NAME, **packet.fields_json()}
+
+
+def datagram_from_json(obj: dict[str, Any]) -> Datagram:
+    """The datagram a vector's `{"type": ..., fields...}` describes."""
+    fields = dict(obj)
+    name = fields.pop("type")
+    cls = _DATAGRAMS_BY_NAME.get(name)
+    if cls is None:
+        raise ValueError(f"unknown datagram type {name!r}")
+    return cls.from_fields_json(fields)
+
+
+# ------------------------------------------------------------------------------------------
+# Tokens (audio.md §4)
+# ------------------------------------------------------------------------------------------
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def mint_token(
+    secret: str | bytes, user: str, ttl_secs: int = 3600, now: int | None = None
+) -> str:
+    """An HS256 JWT for `user`, valid `ttl_secs` from `now` (default: the wall clock).
+
+    Byte for byte what `hark token --user USER --ttl TTL` prints at the same second: header
+    `{"typ":"JWT","alg":"HS256"}`, claims `{"sub":…,"exp":…,"iat":…}`, compact JSON.
+    """
+    key = secret.encode("utf-8") if isinstance(secret, str) else secret
+    issued = int(time.time()) if now is None else now
+    header = {"typ": "JWT", "alg": "HS256"}
+    claims = {"sub": user, "exp": issued + ttl_secs, "iat": issued}
+
+    def compact(obj: dict) -> bytes:
+        return json.dumps(obj, separators=(",", ":")).encode("utf-8")
+
+    signing_input = f"{_b64url(compact(header))}.{_b64url(compact(claims))}"
+    mac = hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64url(mac)}"
+
+
+# ------------------------------------------------------------------------------------------
+# The client
+# ------------------------------------------------------------------------------------------
+
+
+class Deadline:
+    """A point in monotonic time; `remaining()` never goes below zero."""
+
+    def __init__(self, seconds: float) -> None:
+        self._at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self._at - time.monotonic())
+
+    def expired(self) -> bool:
+        return self.remaining() == 0.0
+
+    def within(self, seconds: float) -> Deadline:
+        """The earlier of this deadline and `seconds` from now."""
+        return Deadline(min(seconds, self.remaining()))
+
+
+@dataclass(frozen=True)
+class Login:
+    """What LoginResponse told us."""
+
+    user_id: int
+    voice_token: bytes
+    participants: tuple[Participant, ...]
+
+
+FrameMatch = Callable[[Frame], bool]
+DatagramMatch = Callable[[Datagram], bool]
+
+
+class VoiceClient:
+    """One user: a management connection (TCP) and a voice socket (UDP) to one server.
+
+    Frames and datagrams that arrive while the client waits for something else are kept, in
+    order, in `frames` and `datagrams` until a later wait takes them. `presence` follows every
+    received frame: the other logged-in users by user id, with their mute state and channel.
+    Methods that wait take a `timeout` in seconds (default `self.timeout`).
+
+    Connecting raises OSError when the management port cannot be reached.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        tcp_port: int = DEFAULT_TCP_PORT,
+        udp_port: int = DEFAULT_UDP_PORT,
+        timeout: float = 5.0,
+    ) -> None:
+        self.host = host
+        self.tcp_port = tcp_port
+        self.udp_port = udp_port
+        self.timeout = timeout
+        self.user_id = 0
+        self.username = ""
+        self.voice_token = b""
+        self.channel = ""
+        self.muted = False
+        self.presence: dict[int, Participant] = {}
+        self.frames: list[Frame] = []
+        self.datagrams: list[Datagram] = []
+        self._reader = FrameReader()
+        self._closed = False
+        self._tcp = socket.create_connection((host, tcp_port), timeout=timeout)
+        self._tcp.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        family, kind, proto, _, addr = socket.getaddrinfo(host, udp_port, type=socket.SOCK_DGRAM)[0]
+        self._udp = socket.socket(family, kind, proto)
+        self._udp.connect(addr)
+
+    def __repr__(self) -> str:
+        return f"VoiceClient({self._who()!r}, user_id={self.user_id})"
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Closes both sockets: the server treats the user as gone (§5.6)."""
+        if not self._closed:
+            self._closed = True
+            self._tcp.close()
+            self._udp.close()
+
+    def __enter__(self) -> VoiceClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def udp_address(self) -> tuple:
+        """The local address the relay sees this client's datagrams come from."""
+        return self._udp.getsockname()
+
+    # -- raw sending ------------------------------------------------------------------------
+
+    def send_frame(self, frame: Frame) -> None:
+        self.send_bytes(encode_frame(frame))
+
+    def send_bytes(self, data: bytes) -> None:
+        """Writes raw bytes on the management connection (any number of frames, or part of one)."""
+        self._tcp.sendall(data)
+
+    def send_datagram(self, packet: Datagram) -> None:
+        self._udp.send(encode_datagram(packet))
+
+    # -- receiving --------------------------------------------------------------------------
+
+    def wait_frame(self, match: FrameMatch, timeout: float | None = None) -> Frame:
+        """The first frame (already kept or still to come) that `match` accepts.
+
+        Other frames are kept in `self.frames`. An Error frame that `match` does not accept is
+        raised as a ServerError; end of stream is ConnectionClosed; the deadline is Timeout.
+        """
+        for i, frame in enumerate(self.frames):
+            if match(frame):
+                return self.frames.pop(i)
+        deadline = Deadline(self.timeout if timeout is None else timeout)
+        while True:
+            frame = self._read_frame(deadline)
+            if match(frame):
+                return frame
+            if isinstance(frame, Error):
+                raise frame.to_exception()
+            self.frames.append(frame)
+
+    def wait_type(self, cls: type[Frame], timeout: float | None = None, **fields: Any) -> Any:
+        """The first frame of class `cls` whose attributes equal `fields`."""
+
+        def match(frame: Frame) -> bool:
+            return isinstance(frame, cls) and all(
+                getattr(frame, k) == v for k, v in fields.items()
+            )
+
+        return self.wait_frame(match, timeout)
+
+    def take_frames(self, cls: type[Frame] | None = None) -> list[Frame]:
+        """Removes and returns the kept frames (only those of class `cls`, if given)."""
+        taken = [f for f in self.frames if cls is None or isinstance(f, cls)]
+        self.frames = [f for f in self.frames if not (cls is None or isinstance(f, cls))]
+        return taken
+
+    def wait_closed(self, timeout: float | None = None) -> list[Frame]:
+        """Reads until the server closes the connection; returns the frames that came first."""
+        deadline = Deadline(self.timeout if timeout is None else timeout)
+        while True:
+            try:
+                self.frames.append(self._read_frame(deadline))
+            except ConnectionClosed:
+                return self.take_frames()
+
+    def _read_frame(self, deadline: Deadline) -> Frame:
+        while True:
+            frame = self._reader.next_frame()
+            if frame is not None:
+                self._track(frame)
+                return frame
+            data = self._recv(self._tcp, deadline, "a management frame")
+            if not data:
+                raise ConnectionClosed(
+                    f"server closed the connection ({self._reader.buffered()} bytes of a "
+                    "partial frame unread)"
+                    if self._reader.buffered()
+                    else "server closed the connection"
+                )
+            self._reader.feed(data)
+
+    def wait_datagram(self, match: DatagramMatch, timeout: float | None = None) -> Datagram:
+        """The first datagram (already kept or still to come) that `match` accepts.
+
+        Others are kept in `self.datagrams`; datagrams that do not parse are dropped, as the
+        relay drops them (§6.3).
+        """
+        for i, packet in enumerate(self.datagrams):
+            if match(packet):
+                return self.datagrams.pop(i)
+        deadline = Deadline(self.timeout if timeout is None else timeout)
+        while True:
+            data = self._recv(self._udp, deadline, "a datagram")
+            try:
+                packet = decode_datagram(data, MAX_RECEIVED_DATAGRAM)
+            except CodecError:
+                continue
+            if match(packet):
+                return packet
+            self.datagrams.append(packet)
+
+    def take_datagrams(self, cls: type[Datagram] | None = None) -> list[Datagram]:
+        """Removes and returns the kept datagrams (only those of class `cls`, if given)."""
+        taken = [d for d in self.datagrams if cls is None or isinstance(d, cls)]
+        self.datagrams = [d for d in self.datagrams if not (cls is None or isinstance(d, cls))]
+        return taken
+
+    def _recv(self, sock: socket.socket, deadline: Deadline, what: str) -> bytes:
+        remaining = deadline.remaining()
+        readable, _, _ = select.select([sock], [], [], remaining)
+        if not readable:
+            raise Timeout(f"{self._who()}: no {what} within the deadline")
+        try:
+            return sock.recv(65536)
+        except ConnectionResetError:
+            return b""
+        except ConnectionRefusedError as e:
+            raise ConnectionError(f"{self._who()}: the relay port refused a datagram") from e
+
+    def _who(self) -> str:
+        return self.username or f"{self.host}:{self.tcp_port}"
+
+    def _track(self, frame: Frame) -> None:
+        """Keeps `presence` and this user's own state in step with what the server says."""
+        own = self.user_id != 0 and getattr(frame, "user_id", None) == self.user_id
+        if isinstance(frame, LoginResponse):
+            self.presence = {p.user_id: p for p in frame.participants}
+        elif isinstance(frame, UserJoined):
+            self.presence[frame.user_id] = Participant(frame.user_id, frame.username, False, "")
+        elif isinstance(frame, UserLeft):
+            self.presence.pop(frame.user_id, None)
+        elif isinstance(frame, JoinVoiceResponse):
+            self.channel = frame.channel
+        elif own and isinstance(frame, UserMuted):
+            self.muted = frame.muted
+        elif own and isinstance(frame, UserLeftVoice):
+            self.channel = ""
+        elif isinstance(frame, (UserMuted, UserJoinedVoice, UserLeftVoice)):
+            known = self.presence.get(frame.user_id)
+            if known is not None:
+                self.presence[frame.user_id] = _updated(known, frame)
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def login(self, username: str, token: str, timeout: float | None = None) -> Login:
+        """Logs in (§5.2); returns our user id, voice token and the other users."""
+        self.send_frame(LoginRequest(username=username, token=token))
+        response = self.wait_type(LoginResponse, timeout)
+        self.user_id = response.user_id
+        self.username = username
+        self.voice_token = response.voice_token
+        return Login(response.user_id, response.voice_token, response.participants)
+
+    def voice_auth(self, timeout: float | None = None, retry_every: float = 0.25) -> int:
+        """Binds this UDP socket to our login (§6.1); returns the user id the relay confirmed.
+
+        UDP can lose either packet, and asking again is harmless (§6.1 step 4), so the request is
+        repeated every `retry_every` seconds until an answer or the deadline.
+        """
+        if not self.voice_token:
+            raise VoiceError("voice_auth needs a login first (no voice token yet)")
+        deadline = Deadline(self.timeout if timeout is None else timeout)
+        while True:
+            self.send_datagram(VoiceAuthRequest(self.voice_token))
+            try:
+                answer = self.wait_datagram(
+                    lambda d: isinstance(d, VoiceAuthResponse),
+                    deadline.within(retry_every).remaining(),
+                )
+            except Timeout:
+                if deadline.expired():
+                    raise Timeout(f"{self._who()}: no VoiceAuthResponse within the deadline")
+                continue
+            if answer.status != 0:
+                raise VoiceAuthError(answer.status)
+            return answer.user_id
+
+    def join_voice(self, channel: str, timeout: float | None = None) -> tuple[int, ...]:
+        """Joins a voice channel (§5.3); returns the other members' user ids."""
+        self.send_frame(JoinVoice(channel))
+        return self.wait_type(JoinVoiceResponse, timeout, channel=channel).members
+
+    def leave_voice(self, timeout: float | None = None) -> str:
+        """Leaves the voice channel (§5.3); returns the channel left."""
+        self.send_frame(LeaveVoice())
+        return self.wait_type(UserLeftVoice, timeout, user_id=self.user_id).channel
+
+    def set_mute(self, muted: bool, timeout: float | None = None) -> None:
+        """Sets our mute state (§5.4) and waits for the server's UserMuted."""
+        self.send_frame(SetMute(muted))
+        self.wait_type(UserMuted, timeout, user_id=self.user_id, muted=muted)
+
+    def chat(self, text: str, timeout: float | None = None) -> ChatMessage:
+        """Sends chat to our voice channel (§5.5); returns the server's echo to us."""
+        self.send_frame(ChatSend(text))
+        return self.wait_type(ChatMessage, timeout, user_id=self.user_id, text=text)
+
+    def ping(self, nonce: int | None = None, timeout: float | None = None) -> float:
+        """Pings the management connection; returns the round trip in seconds.
+
+        Frames that arrive before the Pong are kept, so a ping is also a barrier: what the server
+        sent on this connection before answering it is in `self.frames` afterwards.
+        """
+        nonce = int.from_bytes(os.urandom(8), "big") if nonce is None else nonce
+        start = time.monotonic()
+        self.send_frame(Ping(nonce))
+        self.wait_type(Pong, timeout, nonce=nonce)
+        return time.monotonic() - start
+
+    def keepalive(self, nonce: int | None = None, timeout: float | None = None) -> float:
+        """Sends a Keepalive and waits for its echo (§6.2); returns the round trip in seconds.
+
+        Datagrams that arrive before the echo are kept, so this is a barrier for the relay: what
+        it sent to this address before echoing is in `self.datagrams` afterwards.
+        """
+        nonce = int.from_bytes(os.urandom(8), "big") if nonce is None else nonce
+        start = time.monotonic()
+        self.send_datagram(Keepalive(nonce))
+        self.wait_datagram(lambda d: isinstance(d, Keepalive) and d.nonce == nonce, timeout)
+        return time.monotonic() - start
+
+    def send_voice(self, sequence: int, payload: bytes) -> bytes:
+        """Sends a VoiceData from our user id; returns the datagram's exact bytes."""
+        data = encode_datagram(VoiceData(self.user_id, sequence, payload))
+        self._udp.send(data)
+        return data
+
+    def recv_voice(self, timeout: float | None = None, **fields: Any) -> VoiceData:
+        """The next VoiceData whose attributes equal `fields` (e.g. `user_id=...`)."""
+
+        def match(d: Datagram) -> bool:
+            return isinstance(d, VoiceData) and all(getattr(d, k) == v for k, v in fields.items())
+
+        return self.wait_datagram(match, timeout)
+
+
+def _updated(known: Participant, frame: Frame) -> Participant:
+    if isinstance(frame, UserMuted):
+        return dataclasses.replace(known, muted=frame.muted)
+    if isinstance(frame, UserJoinedVoice):
+        return dataclasses.replace(known, channel=frame.channel)
+    return dataclasses.replace(known, channel="")
