@@ -36,3 +36,6 @@ pub const DEFAULT_MAX_FRAME_LEN: usize = 4096;
 pub const DEFAULT_MAX_DATAGRAM_SIZE: usize = 1200;
 /// The u16 length prefix in front of every frame body.
 pub const FRAME_HEADER_LEN: usize = 2;
+
+#[cfg(test)]
+mod tests;
