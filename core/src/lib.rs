@@ -8,9 +8,12 @@
 
 pub mod audio;
 pub mod auth;
+mod config_error;
 pub mod directory;
 pub mod limits;
 mod transmit;
+pub mod voice;
 pub mod wire;
 
+pub use config_error::ConfigError;
 pub use transmit::Transmit;

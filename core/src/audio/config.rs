@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::ConfigError;
 use crate::auth::JwtSettings;
 use crate::limits::RateLimit;
 use crate::wire::audio::{DEFAULT_MAX_PACKET_SIZE, HEADER_LEN};
@@ -35,13 +36,6 @@ pub struct AudioConfig {
     pub default_max_users_per_channel: u32,
     /// Remembered users (with or without a session); must be at least `max_sessions`.
     pub max_user_records: usize,
-}
-
-/// A setting that cannot work.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{key} is invalid: {reason}")]
-    Invalid { key: &'static str, reason: String },
 }
 
 impl AudioConfig {

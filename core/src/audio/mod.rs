@@ -22,7 +22,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-pub use config::{AudioConfig, ConfigError};
+pub use crate::ConfigError;
+pub use config::AudioConfig;
 pub use event::{AudioError, AudioEvent, EndReason};
 pub use replay::{ReplayVerdict, ReplayWindow};
 
