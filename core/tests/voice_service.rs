@@ -468,7 +468,7 @@ fn a_muted_user_is_not_relayed() {
         user_id: alice,
         muted: true,
     };
-    assert_eq!(out.frames_to(1), [muted.clone()]);
+    assert_eq!(out.frames_to(1), std::slice::from_ref(&muted));
     assert_eq!(out.frames_to(2), [muted]);
     let out = h.datagram(udp(1), voice(alice, 1));
     assert!(out.datagrams.is_empty());
@@ -538,7 +538,7 @@ fn chat_reaches_every_member_of_the_channel_with_one_buffer() {
         channel: "main".into(),
         text: "hi".into(),
     };
-    assert_eq!(out.frames_to(1), [delivered.clone()]);
+    assert_eq!(out.frames_to(1), std::slice::from_ref(&delivered));
     assert_eq!(out.frames_to(2), [delivered]);
     assert!(out.frames_to(3).is_empty(), "carol is in no channel");
     assert_eq!(out.raw[&1][0].as_ptr(), out.raw[&2][0].as_ptr());
