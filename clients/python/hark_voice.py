@@ -27,7 +27,7 @@ import socket
 import struct
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Sequence
 
 PROTOCOL_VERSION = 1
 """The `version` a LoginRequest carries (§3.1)."""
@@ -668,6 +668,13 @@ class VoiceData(Datagram):
     NAME: ClassVar = "voice_data"
     FIELDS: ClassVar = (("user_id", U32), ("sequence", U32), ("payload", REST))
 
+    def __repr__(self) -> str:
+        shown = self.payload[:8].hex() + ("…" if len(self.payload) > 8 else "")
+        return (
+            f"VoiceData(user_id={self.user_id}, sequence={self.sequence}, "
+            f"payload=<{len(self.payload)} bytes {shown}>)"
+        )
+
 
 @dataclass(frozen=True)
 class Keepalive(Datagram):
@@ -790,7 +797,8 @@ class VoiceClient:
     Frames and datagrams that arrive while the client waits for something else are kept, in
     order, in `frames` and `datagrams` until a later wait takes them. `presence` follows every
     received frame: the other logged-in users by user id, with their mute state and channel.
-    Methods that wait take a `timeout` in seconds (default `self.timeout`).
+    Methods that wait take a `timeout` in seconds (default `self.timeout`); with a `deadline`,
+    no wait goes past it, whatever its timeout.
 
     Connecting raises OSError when the management port cannot be reached.
     """
@@ -801,11 +809,13 @@ class VoiceClient:
         tcp_port: int = DEFAULT_TCP_PORT,
         udp_port: int = DEFAULT_UDP_PORT,
         timeout: float = 5.0,
+        deadline: Deadline | None = None,
     ) -> None:
         self.host = host
         self.tcp_port = tcp_port
         self.udp_port = udp_port
         self.timeout = timeout
+        self.deadline = deadline
         self.user_id = 0
         self.username = ""
         self.voice_token = b""
@@ -816,7 +826,7 @@ class VoiceClient:
         self.datagrams: list[Datagram] = []
         self._reader = FrameReader()
         self._closed = False
-        self._tcp = socket.create_connection((host, tcp_port), timeout=timeout)
+        self._tcp = socket.create_connection((host, tcp_port), timeout=self._timeout(None))
         self._tcp.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         family, kind, proto, _, addr = socket.getaddrinfo(host, udp_port, type=socket.SOCK_DGRAM)[0]
         self._udp = socket.socket(family, kind, proto)
@@ -827,8 +837,19 @@ class VoiceClient:
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    def _timeout(self, timeout: float | None) -> float:
+        seconds = self.timeout if timeout is None else timeout
+        return seconds if self.deadline is None else min(seconds, self.deadline.remaining())
+
+    def logout(self) -> None:
+        """Closes the management connection, which ends the login (§5.6).
+
+        The UDP socket stays open: datagrams sent from it now show the binding is gone.
+        """
+        self._tcp.close()
+
     def close(self) -> None:
-        """Closes both sockets: the server treats the user as gone (§5.6)."""
+        """Closes both sockets."""
         if not self._closed:
             self._closed = True
             self._tcp.close()
@@ -858,18 +879,25 @@ class VoiceClient:
 
     # -- receiving --------------------------------------------------------------------------
 
-    def wait_frame(self, match: FrameMatch, timeout: float | None = None) -> Frame:
+    def wait_frame(
+        self, match: FrameMatch, timeout: float | None = None, what: str = "matching frame"
+    ) -> Frame:
         """The first frame (already kept or still to come) that `match` accepts.
 
         Other frames are kept in `self.frames`. An Error frame that `match` does not accept is
-        raised as a ServerError; end of stream is ConnectionClosed; the deadline is Timeout.
+        raised as a ServerError; end of stream is ConnectionClosed; the deadline is Timeout,
+        whose message names `what` was awaited.
         """
         for i, frame in enumerate(self.frames):
             if match(frame):
                 return self.frames.pop(i)
-        deadline = Deadline(self.timeout if timeout is None else timeout)
+        seconds = self._timeout(timeout)
+        deadline = Deadline(seconds)
         while True:
-            frame = self._read_frame(deadline)
+            try:
+                frame = self._read_frame(deadline)
+            except Timeout:
+                raise self._timed_out(what, seconds, self.frames) from None
             if match(frame):
                 return frame
             if isinstance(frame, Error):
@@ -884,7 +912,7 @@ class VoiceClient:
                 getattr(frame, k) == v for k, v in fields.items()
             )
 
-        return self.wait_frame(match, timeout)
+        return self.wait_frame(match, timeout, _describe(cls, fields))
 
     def take_frames(self, cls: type[Frame] | None = None) -> list[Frame]:
         """Removes and returns the kept frames (only those of class `cls`, if given)."""
@@ -894,12 +922,15 @@ class VoiceClient:
 
     def wait_closed(self, timeout: float | None = None) -> list[Frame]:
         """Reads until the server closes the connection; returns the frames that came first."""
-        deadline = Deadline(self.timeout if timeout is None else timeout)
+        seconds = self._timeout(timeout)
+        deadline = Deadline(seconds)
         while True:
             try:
                 self.frames.append(self._read_frame(deadline))
             except ConnectionClosed:
                 return self.take_frames()
+            except Timeout:
+                raise self._timed_out("end of stream", seconds, self.frames) from None
 
     def _read_frame(self, deadline: Deadline) -> Frame:
         while True:
@@ -907,7 +938,7 @@ class VoiceClient:
             if frame is not None:
                 self._track(frame)
                 return frame
-            data = self._recv(self._tcp, deadline, "a management frame")
+            data = self._recv(self._tcp, deadline)
             if not data:
                 raise ConnectionClosed(
                     f"server closed the connection ({self._reader.buffered()} bytes of a "
@@ -917,18 +948,24 @@ class VoiceClient:
                 )
             self._reader.feed(data)
 
-    def wait_datagram(self, match: DatagramMatch, timeout: float | None = None) -> Datagram:
+    def wait_datagram(
+        self, match: DatagramMatch, timeout: float | None = None, what: str = "matching datagram"
+    ) -> Datagram:
         """The first datagram (already kept or still to come) that `match` accepts.
 
         Others are kept in `self.datagrams`; datagrams that do not parse are dropped, as the
-        relay drops them (§6.3).
+        relay drops them (§6.3). The deadline is Timeout, whose message names `what`.
         """
         for i, packet in enumerate(self.datagrams):
             if match(packet):
                 return self.datagrams.pop(i)
-        deadline = Deadline(self.timeout if timeout is None else timeout)
+        seconds = self._timeout(timeout)
+        deadline = Deadline(seconds)
         while True:
-            data = self._recv(self._udp, deadline, "a datagram")
+            try:
+                data = self._recv(self._udp, deadline)
+            except Timeout:
+                raise self._timed_out(what, seconds, self.datagrams) from None
             try:
                 packet = decode_datagram(data, MAX_RECEIVED_DATAGRAM)
             except CodecError:
@@ -943,11 +980,10 @@ class VoiceClient:
         self.datagrams = [d for d in self.datagrams if not (cls is None or isinstance(d, cls))]
         return taken
 
-    def _recv(self, sock: socket.socket, deadline: Deadline, what: str) -> bytes:
-        remaining = deadline.remaining()
-        readable, _, _ = select.select([sock], [], [], remaining)
+    def _recv(self, sock: socket.socket, deadline: Deadline) -> bytes:
+        readable, _, _ = select.select([sock], [], [], deadline.remaining())
         if not readable:
-            raise Timeout(f"{self._who()}: no {what} within the deadline")
+            raise Timeout()
         try:
             return sock.recv(65536)
         except ConnectionResetError:
@@ -957,6 +993,10 @@ class VoiceClient:
 
     def _who(self) -> str:
         return self.username or f"{self.host}:{self.tcp_port}"
+
+    def _timed_out(self, what: str, seconds: float, kept: Sequence[object]) -> Timeout:
+        meanwhile = f"; kept meanwhile: {', '.join(map(repr, kept[-5:]))}" if kept else ""
+        return Timeout(f"{self._who()}: no {what} within {seconds:.2f} s{meanwhile}")
 
     def _track(self, frame: Frame) -> None:
         """Keeps `presence` and this user's own state in step with what the server says."""
@@ -997,17 +1037,18 @@ class VoiceClient:
         """
         if not self.voice_token:
             raise VoiceError("voice_auth needs a login first (no voice token yet)")
-        deadline = Deadline(self.timeout if timeout is None else timeout)
+        deadline = Deadline(self._timeout(timeout))
         while True:
             self.send_datagram(VoiceAuthRequest(self.voice_token))
             try:
                 answer = self.wait_datagram(
                     lambda d: isinstance(d, VoiceAuthResponse),
                     deadline.within(retry_every).remaining(),
+                    "VoiceAuthResponse",
                 )
             except Timeout:
                 if deadline.expired():
-                    raise Timeout(f"{self._who()}: no VoiceAuthResponse within the deadline")
+                    raise
                 continue
             if answer.status != 0:
                 raise VoiceAuthError(answer.status)
@@ -1054,7 +1095,11 @@ class VoiceClient:
         nonce = int.from_bytes(os.urandom(8), "big") if nonce is None else nonce
         start = time.monotonic()
         self.send_datagram(Keepalive(nonce))
-        self.wait_datagram(lambda d: isinstance(d, Keepalive) and d.nonce == nonce, timeout)
+        self.wait_datagram(
+            lambda d: isinstance(d, Keepalive) and d.nonce == nonce,
+            timeout,
+            f"Keepalive(nonce={nonce}) echo",
+        )
         return time.monotonic() - start
 
     def send_voice(self, sequence: int, payload: bytes) -> bytes:
@@ -1069,7 +1114,11 @@ class VoiceClient:
         def match(d: Datagram) -> bool:
             return isinstance(d, VoiceData) and all(getattr(d, k) == v for k, v in fields.items())
 
-        return self.wait_datagram(match, timeout)
+        return self.wait_datagram(match, timeout, _describe(VoiceData, fields))
+
+
+def _describe(cls: type, fields: dict[str, Any]) -> str:
+    return f"{cls.__name__}({', '.join(f'{k}={v!r}' for k, v in fields.items())})"
 
 
 def _updated(known: Participant, frame: Frame) -> Participant:

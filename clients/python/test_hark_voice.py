@@ -217,7 +217,8 @@ class Datagrams(unittest.TestCase):
     def test_bytes_after_the_last_field_of_fixed_types(self) -> None:
         for packet in (hv.VoiceAuthRequest(TOKEN), hv.VoiceAuthResponse(4, 0), hv.Keepalive(1)):
             with self.subTest(packet=packet.NAME):
-                self.assertEqual(datagram_error(hv.encode_datagram(packet) + b"\x00"), "trailing_bytes")
+                data = hv.encode_datagram(packet) + b"\x00"
+                self.assertEqual(datagram_error(data), "trailing_bytes")
 
     def test_unknown_statuses_are_carried_through(self) -> None:
         response = hv.decode_datagram(b"\x02\x09\x00\x00\x00\x00")
@@ -376,7 +377,8 @@ class Client(unittest.TestCase):
         thread = self.answer(hv.LoginResponse(2, TOKEN, (bob,)), hv.UserJoined(3, "carol"))
         login = self.client.login("alice", "t.o.k")
         thread.join()
-        self.assertEqual(thread.received, [hv.LoginRequest(username="alice", token="t.o.k")])  # type: ignore[attr-defined]
+        received = thread.received  # type: ignore[attr-defined]
+        self.assertEqual(received, [hv.LoginRequest(username="alice", token="t.o.k")])
         self.assertEqual(login, hv.Login(2, TOKEN, (bob,)))
         self.client.wait_type(hv.UserJoined, user_id=3)
         self.assertEqual(set(self.client.presence), {1, 3})
