@@ -16,6 +16,7 @@ Every wait takes a timeout and ends at a deadline: nothing here sleeps to let th
 
 from __future__ import annotations
 
+import abc
 import base64
 import dataclasses
 import hashlib
@@ -173,14 +174,14 @@ class _Reader:
         return len(self._data) - self._pos
 
 
-class _Field:
+class _Field(abc.ABC):
     """How one field type is read, written and shown in vector JSON (vectors.md §6.1)."""
 
-    def read(self, r: _Reader) -> Any:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def read(self, r: _Reader) -> Any: ...
 
-    def write(self, value: Any) -> bytes:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def write(self, value: Any) -> bytes: ...
 
     def to_json(self, value: Any) -> Any:
         return value
@@ -280,12 +281,12 @@ class _List(_Field):
         self._item = item
 
     def read(self, r: _Reader) -> tuple:
-        count = U16.read(r)
+        count = _U16.read(r)
         return tuple(self._item.read(r) for _ in range(count))
 
     def write(self, value: Any) -> bytes:
         items = list(value)
-        return U16.write(len(items)) + b"".join(self._item.write(v) for v in items)
+        return _U16.write(len(items)) + b"".join(self._item.write(v) for v in items)
 
     def to_json(self, value: tuple) -> list:
         return [self._item.to_json(v) for v in value]
@@ -294,15 +295,15 @@ class _List(_Field):
         return tuple(self._item.from_json(v) for v in value)
 
 
-U8 = _Int("B")
-U16 = _Int("H")
-U32 = _Int("I")
-U64 = _Int("Q")
-BOOL = _Bool()
-STR8 = _Str(U8)
-STR16 = _Str(U16)
-TOKEN = _Fixed(VOICE_TOKEN_LEN)
-REST = _Rest()
+_U8 = _Int("B")
+_U16 = _Int("H")
+_U32 = _Int("I")
+_U64 = _Int("Q")
+_BOOL = _Bool()
+_STR8 = _Str(_U8)
+_STR16 = _Str(_U16)
+_TOKEN = _Fixed(VOICE_TOKEN_LEN)
+_REST = _Rest()
 
 
 class _Struct:
@@ -361,7 +362,12 @@ class Participant(_Struct):
     username: str
     muted: bool
     channel: str
-    FIELDS: ClassVar = (("user_id", U32), ("username", STR8), ("muted", BOOL), ("channel", STR8))
+    FIELDS: ClassVar = (
+        ("user_id", _U32),
+        ("username", _STR8),
+        ("muted", _BOOL),
+        ("channel", _STR8),
+    )
 
 
 class Frame(_Struct):
@@ -378,7 +384,7 @@ class LoginRequest(Frame):
     version: int = PROTOCOL_VERSION
     TYPE: ClassVar = 0x01
     NAME: ClassVar = "login_request"
-    FIELDS: ClassVar = (("version", U8), ("username", STR8), ("token", STR16))
+    FIELDS: ClassVar = (("version", _U8), ("username", _STR8), ("token", _STR16))
 
 
 @dataclass(frozen=True)
@@ -386,7 +392,7 @@ class ChatSend(Frame):
     text: str
     TYPE: ClassVar = 0x02
     NAME: ClassVar = "chat_send"
-    FIELDS: ClassVar = (("text", STR16),)
+    FIELDS: ClassVar = (("text", _STR16),)
 
 
 @dataclass(frozen=True)
@@ -394,7 +400,7 @@ class SetMute(Frame):
     muted: bool
     TYPE: ClassVar = 0x03
     NAME: ClassVar = "set_mute"
-    FIELDS: ClassVar = (("muted", BOOL),)
+    FIELDS: ClassVar = (("muted", _BOOL),)
 
 
 @dataclass(frozen=True)
@@ -402,7 +408,7 @@ class JoinVoice(Frame):
     channel: str
     TYPE: ClassVar = 0x04
     NAME: ClassVar = "join_voice"
-    FIELDS: ClassVar = (("channel", STR8),)
+    FIELDS: ClassVar = (("channel", _STR8),)
 
 
 @dataclass(frozen=True)
@@ -417,7 +423,7 @@ class Ping(Frame):
     nonce: int
     TYPE: ClassVar = 0x06
     NAME: ClassVar = "ping"
-    FIELDS: ClassVar = (("nonce", U64),)
+    FIELDS: ClassVar = (("nonce", _U64),)
 
 
 @dataclass(frozen=True)
@@ -428,8 +434,8 @@ class LoginResponse(Frame):
     TYPE: ClassVar = 0x81
     NAME: ClassVar = "login_response"
     FIELDS: ClassVar = (
-        ("user_id", U32),
-        ("voice_token", TOKEN),
+        ("user_id", _U32),
+        ("voice_token", _TOKEN),
         ("participants", _List(_StructField(Participant))),
     )
 
@@ -440,7 +446,7 @@ class UserJoined(Frame):
     username: str
     TYPE: ClassVar = 0x82
     NAME: ClassVar = "user_joined"
-    FIELDS: ClassVar = (("user_id", U32), ("username", STR8))
+    FIELDS: ClassVar = (("user_id", _U32), ("username", _STR8))
 
 
 @dataclass(frozen=True)
@@ -448,7 +454,7 @@ class UserLeft(Frame):
     user_id: int
     TYPE: ClassVar = 0x83
     NAME: ClassVar = "user_left"
-    FIELDS: ClassVar = (("user_id", U32),)
+    FIELDS: ClassVar = (("user_id", _U32),)
 
 
 @dataclass(frozen=True)
@@ -458,7 +464,7 @@ class ChatMessage(Frame):
     text: str
     TYPE: ClassVar = 0x84
     NAME: ClassVar = "chat_message"
-    FIELDS: ClassVar = (("user_id", U32), ("channel", STR8), ("text", STR16))
+    FIELDS: ClassVar = (("user_id", _U32), ("channel", _STR8), ("text", _STR16))
 
 
 @dataclass(frozen=True)
@@ -467,7 +473,7 @@ class UserMuted(Frame):
     muted: bool
     TYPE: ClassVar = 0x85
     NAME: ClassVar = "user_muted"
-    FIELDS: ClassVar = (("user_id", U32), ("muted", BOOL))
+    FIELDS: ClassVar = (("user_id", _U32), ("muted", _BOOL))
 
 
 @dataclass(frozen=True)
@@ -476,7 +482,7 @@ class JoinVoiceResponse(Frame):
     members: tuple[int, ...]
     TYPE: ClassVar = 0x86
     NAME: ClassVar = "join_voice_response"
-    FIELDS: ClassVar = (("channel", STR8), ("members", _List(U32)))
+    FIELDS: ClassVar = (("channel", _STR8), ("members", _List(_U32)))
 
 
 @dataclass(frozen=True)
@@ -485,7 +491,7 @@ class UserJoinedVoice(Frame):
     channel: str
     TYPE: ClassVar = 0x87
     NAME: ClassVar = "user_joined_voice"
-    FIELDS: ClassVar = (("user_id", U32), ("channel", STR8))
+    FIELDS: ClassVar = (("user_id", _U32), ("channel", _STR8))
 
 
 @dataclass(frozen=True)
@@ -494,7 +500,7 @@ class UserLeftVoice(Frame):
     channel: str
     TYPE: ClassVar = 0x88
     NAME: ClassVar = "user_left_voice"
-    FIELDS: ClassVar = (("user_id", U32), ("channel", STR8))
+    FIELDS: ClassVar = (("user_id", _U32), ("channel", _STR8))
 
 
 @dataclass(frozen=True)
@@ -503,7 +509,7 @@ class Error(Frame):
     message: str
     TYPE: ClassVar = 0x89
     NAME: ClassVar = "error"
-    FIELDS: ClassVar = (("code", U16), ("message", STR8))
+    FIELDS: ClassVar = (("code", _U16), ("message", _STR8))
 
     def to_exception(self) -> ServerError:
         return ServerError(self.code, self.message)
@@ -514,7 +520,7 @@ class Pong(Frame):
     nonce: int
     TYPE: ClassVar = 0x8A
     NAME: ClassVar = "pong"
-    FIELDS: ClassVar = (("nonce", U64),)
+    FIELDS: ClassVar = (("nonce", _U64),)
 
 
 FRAME_TYPES: dict[int, type[Frame]] = {
@@ -546,7 +552,7 @@ def encode_frame(frame: Frame) -> bytes:
     body = bytes([frame.TYPE]) + frame.write_fields()
     if len(body) > MAX_SERVER_FRAME_LEN:
         raise ValueError(f"frame body of {len(body)} bytes exceeds the u16 length")
-    return U16.write(len(body)) + body
+    return _U16.write(len(body)) + body
 
 
 def decode_frame(data: bytes, max_frame_len: int = MAX_FRAME_LEN) -> tuple[Frame, int] | None:
@@ -643,7 +649,7 @@ class VoiceAuthRequest(Datagram):
     token: bytes
     TYPE: ClassVar = 0x01
     NAME: ClassVar = "voice_auth_request"
-    FIELDS: ClassVar = (("token", TOKEN),)
+    FIELDS: ClassVar = (("token", _TOKEN),)
 
 
 @dataclass(frozen=True)
@@ -652,7 +658,7 @@ class VoiceAuthResponse(Datagram):
     user_id: int
     TYPE: ClassVar = 0x02
     NAME: ClassVar = "voice_auth_response"
-    FIELDS: ClassVar = (("status", U8), ("user_id", U32))
+    FIELDS: ClassVar = (("status", _U8), ("user_id", _U32))
 
     @property
     def status_name(self) -> str:
@@ -666,7 +672,7 @@ class VoiceData(Datagram):
     payload: bytes = b""
     TYPE: ClassVar = 0x03
     NAME: ClassVar = "voice_data"
-    FIELDS: ClassVar = (("user_id", U32), ("sequence", U32), ("payload", REST))
+    FIELDS: ClassVar = (("user_id", _U32), ("sequence", _U32), ("payload", _REST))
 
     def __repr__(self) -> str:
         shown = self.payload[:8].hex() + ("…" if len(self.payload) > 8 else "")
@@ -681,7 +687,7 @@ class Keepalive(Datagram):
     nonce: int
     TYPE: ClassVar = 0x04
     NAME: ClassVar = "keepalive"
-    FIELDS: ClassVar = (("nonce", U64),)
+    FIELDS: ClassVar = (("nonce", _U64),)
 
 
 DATAGRAM_TYPES: dict[int, type[Datagram]] = {
