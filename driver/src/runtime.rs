@@ -1,11 +1,12 @@
 //! The little a driver needs from an async runtime, after quinn's `Runtime` trait: timers, spawning,
-//! and a UDP socket registered with the runtime's reactor. `hark-tokio` and `hark-smol` implement
-//! it; every loop in this crate is written once against it.
+//! and UDP and TCP sockets registered with the runtime's reactor. `hark-tokio` and `hark-smol`
+//! implement it; every loop in this crate is written once against it.
 
 use std::fmt;
 use std::future::Future;
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -31,6 +32,13 @@ pub trait Runtime: Send + Sync + fmt::Debug + 'static {
         socket: std::net::UdpSocket,
         state: UdpSocketState,
     ) -> io::Result<Arc<dyn AsyncUdpSocket>>;
+
+    /// Registers a bound, listening TCP socket with the runtime's reactor. The socket is already
+    /// non-blocking and configured (see `crate::tcp::listen`).
+    fn wrap_tcp_listener(
+        &self,
+        listener: std::net::TcpListener,
+    ) -> io::Result<Box<dyn AsyncTcpListener>>;
 
     /// Completes when the process is asked to stop (SIGINT or SIGTERM).
     fn shutdown_signal(&self) -> io::Result<BoxFuture>;
@@ -63,4 +71,30 @@ pub trait AsyncUdpSocket: Send + Sync + fmt::Debug {
     fn try_send(&self, transmit: &UdpTransmit<'_>) -> io::Result<()>;
 
     fn local_addr(&self) -> io::Result<SocketAddr>;
+}
+
+/// A listening TCP socket driven by the runtime's reactor.
+pub trait AsyncTcpListener: Send + Sync + fmt::Debug {
+    /// Accepts the next connection, waiting until one arrives. The stream is registered with the
+    /// same reactor and left as the kernel made it: socket options are the caller's
+    /// (`crate::tcp::accepted`), so both runtimes set them in one place.
+    fn poll_accept(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(Box<dyn AsyncTcpStream>, SocketAddr)>>;
+
+    fn local_addr(&self) -> io::Result<SocketAddr>;
+}
+
+/// A connected TCP stream driven by the runtime's reactor.
+///
+/// Both directions take `&self`, so one task can wait for readability and writability at once.
+/// A kernel socket has no user-space buffer, so there is nothing to flush; options and
+/// `shutdown` go through the file descriptor ([`AsFd`]), see `crate::tcp`.
+pub trait AsyncTcpStream: Send + Sync + fmt::Debug + AsFd {
+    /// Reads into `buf`, waiting until some bytes (or the end of the stream, `Ok(0)`) are there.
+    fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+
+    /// Writes from `buf`, waiting until the kernel takes at least one byte.
+    fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
 }

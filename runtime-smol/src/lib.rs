@@ -19,8 +19,9 @@
 //! ```
 
 use std::future::Future;
-use std::io::{self, IoSliceMut};
+use std::io::{self, IoSliceMut, Read, Write};
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -28,7 +29,8 @@ use std::time::Instant;
 
 use futures_lite::StreamExt;
 use hark_driver::runtime::{
-    AsyncTimer, AsyncUdpSocket, BoxFuture, RecvMeta, Runtime, UdpSocketState, UdpTransmit,
+    AsyncTcpListener, AsyncTcpStream, AsyncTimer, AsyncUdpSocket, BoxFuture, RecvMeta, Runtime,
+    UdpSocketState, UdpTransmit,
 };
 use smol::{Async, Timer};
 
@@ -61,6 +63,13 @@ impl Runtime for SmolRuntime {
             io: Async::new_nonblocking(socket)?,
             state,
         }))
+    }
+
+    fn wrap_tcp_listener(
+        &self,
+        listener: std::net::TcpListener,
+    ) -> io::Result<Box<dyn AsyncTcpListener>> {
+        Ok(Box::new(TcpListener(Async::new_nonblocking(listener)?)))
     }
 
     fn shutdown_signal(&self) -> io::Result<BoxFuture> {
@@ -121,5 +130,70 @@ impl AsyncUdpSocket for UdpSocket {
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
+    }
+}
+
+/// Runs a non-blocking operation, waiting on `ready` each time it would block. async-io reports
+/// readiness as an edge, so the operation is tried first, as `Async`'s own `AsyncRead` does.
+fn poll_io<T>(
+    cx: &mut Context<'_>,
+    mut ready: impl FnMut(&mut Context<'_>) -> Poll<io::Result<()>>,
+    mut op: impl FnMut() -> io::Result<T>,
+) -> Poll<io::Result<T>> {
+    loop {
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            result => return Poll::Ready(result),
+        }
+        ready!(ready(cx))?;
+    }
+}
+
+#[derive(Debug)]
+struct TcpListener(Async<std::net::TcpListener>);
+
+impl AsyncTcpListener for TcpListener {
+    fn poll_accept(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(Box<dyn AsyncTcpStream>, SocketAddr)>> {
+        let (stream, peer) = ready!(poll_io(
+            cx,
+            |cx| self.0.poll_readable(cx),
+            || self.0.get_ref().accept()
+        ))?;
+        let stream: Box<dyn AsyncTcpStream> = Box::new(TcpStream(Async::new(stream)?));
+        Poll::Ready(Ok((stream, peer)))
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.get_ref().local_addr()
+    }
+}
+
+#[derive(Debug)]
+struct TcpStream(Async<std::net::TcpStream>);
+
+impl AsyncTcpStream for TcpStream {
+    fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        poll_io(
+            cx,
+            |cx| self.0.poll_readable(cx),
+            || self.0.get_ref().read(buf),
+        )
+    }
+
+    fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        poll_io(
+            cx,
+            |cx| self.0.poll_writable(cx),
+            || self.0.get_ref().write(buf),
+        )
+    }
+}
+
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.get_ref().as_fd()
     }
 }

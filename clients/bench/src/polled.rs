@@ -9,8 +9,9 @@
 //! milliseconds, is read in batches and wakes nobody. Latency is measured on a few readiness-driven
 //! *probe* listeners instead (see `generator`).
 //!
-//! [`PolledRuntime`] is hark-driver's `Runtime` with such sockets (timers, tasks and signals are
-//! tokio's), so the sockets are bound and configured by `hark_driver::udp::bind` like every other.
+//! [`PolledRuntime`] is hark-driver's `Runtime` with such sockets (timers, tasks, signals and TCP
+//! are tokio's), so the sockets are bound and configured by `hark_driver::udp::bind` like every
+//! other.
 
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
@@ -20,7 +21,8 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use hark_driver::runtime::{
-    AsyncTimer, AsyncUdpSocket, BoxFuture, RecvMeta, Runtime, UdpSocketState, UdpTransmit,
+    AsyncTcpListener, AsyncTimer, AsyncUdpSocket, BoxFuture, RecvMeta, Runtime, UdpSocketState,
+    UdpTransmit,
 };
 use hark_tokio::TokioRuntime;
 
@@ -43,6 +45,13 @@ impl Runtime for PolledRuntime {
         state: UdpSocketState,
     ) -> io::Result<Arc<dyn AsyncUdpSocket>> {
         Ok(Arc::new(PolledSocket { socket, state }))
+    }
+
+    fn wrap_tcp_listener(
+        &self,
+        listener: std::net::TcpListener,
+    ) -> io::Result<Box<dyn AsyncTcpListener>> {
+        TokioRuntime.wrap_tcp_listener(listener)
     }
 
     fn shutdown_signal(&self) -> io::Result<BoxFuture> {

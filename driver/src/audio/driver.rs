@@ -4,7 +4,6 @@
 
 use std::future::poll_fn;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -19,6 +18,7 @@ use hark_core::wire::audio::{ChannelId, UserId};
 
 use super::stats::ServerStats;
 use crate::clock::WallClock;
+use crate::events::EventSink;
 use crate::runtime::{AsyncTimer, AsyncUdpSocket, Runtime};
 use crate::udp::{RecvBatch, SendQueue};
 
@@ -61,13 +61,6 @@ enum Wake {
     Timeout,
 }
 
-/// Where events go: the library user's bounded queue, once it has been taken.
-#[derive(Debug, Clone)]
-pub(crate) struct EventSink {
-    pub tx: Sender<AudioEvent>,
-    pub taken: Arc<AtomicBool>,
-}
-
 pub(crate) struct AudioDriver {
     pub svc: AudioService,
     /// What the service was started with, for `reset`.
@@ -76,7 +69,7 @@ pub(crate) struct AudioDriver {
     pub timer: Pin<Box<dyn AsyncTimer>>,
     pub runtime: Arc<dyn Runtime>,
     pub commands: Pin<Box<Receiver<Command>>>,
-    pub events: EventSink,
+    pub events: EventSink<AudioEvent>,
     pub stats: Arc<Mutex<ServerStats>>,
     pub clock: WallClock,
     pub recv: RecvBatch,
@@ -212,8 +205,7 @@ impl AudioDriver {
         }
         while let Some(event) = self.svc.poll_event() {
             super::log::event(&event);
-            if self.events.taken.load(Ordering::Relaxed) && self.events.tx.try_send(event).is_err()
-            {
+            if !self.events.offer(event) {
                 self.counters.events_dropped += 1;
             }
         }

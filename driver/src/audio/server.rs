@@ -2,7 +2,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_channel::{Receiver, Sender};
@@ -11,8 +10,9 @@ use hark_core::directory::{Directory, DirectoryChange, DirectoryError};
 use hark_core::wire::audio::{AudioPacket, IdError, UserId};
 
 use super::config::AudioServerConfig;
-use super::driver::{AudioDriver, Command, EventSink};
+use super::driver::{AudioDriver, Command};
 use super::stats::ServerStats;
+use crate::events::EventSink;
 use crate::runtime::Runtime;
 use crate::udp::{self, RecvBatch, SendQueue};
 
@@ -36,22 +36,8 @@ pub enum ServerError {
     UserId(#[from] IdError),
 }
 
-/// Receives the server's events. Bounded: while the consumer is slower than the server, new
-/// events are dropped (counted in [`ServerStats::events_dropped`]) and the relay never waits.
-#[derive(Debug)]
-pub struct EventReceiver(Receiver<AudioEvent>);
-
-impl EventReceiver {
-    /// The next event; `None` once the server has stopped and every event was read.
-    pub async fn recv(&mut self) -> Option<AudioEvent> {
-        self.0.recv().await.ok()
-    }
-
-    /// The next event if one is waiting.
-    pub fn try_recv(&mut self) -> Option<AudioEvent> {
-        self.0.try_recv().ok()
-    }
-}
+/// Receives the audio server's events; see [`crate::events::EventReceiver`].
+pub type EventReceiver = crate::events::EventReceiver<AudioEvent>;
 
 #[derive(Debug)]
 struct Running {
@@ -65,7 +51,7 @@ pub struct AudioServer<R: Runtime> {
     runtime: Arc<R>,
     config: AudioServerConfig,
     directory: Directory,
-    events: EventSink,
+    events: EventSink<AudioEvent>,
     events_rx: Option<Receiver<AudioEvent>>,
     stats: Arc<Mutex<ServerStats>>,
     running: Option<Running>,
@@ -80,15 +66,12 @@ impl<R: Runtime + Default> AudioServer<R> {
 
 impl<R: Runtime> AudioServer<R> {
     pub fn with_runtime(runtime: R, config: AudioServerConfig, directory: Directory) -> Self {
-        let (tx, rx) = async_channel::bounded(config.event_queue.max(1));
+        let (events, rx) = EventSink::new(config.event_queue);
         Self {
             runtime: Arc::new(runtime),
             config,
             directory,
-            events: EventSink {
-                tx,
-                taken: Arc::new(AtomicBool::new(false)),
-            },
+            events,
             events_rx: Some(rx),
             stats: Arc::default(),
             running: None,
@@ -141,8 +124,8 @@ impl<R: Runtime> AudioServer<R> {
     /// The event stream; `Some` once. Events are only queued after it has been taken.
     pub fn take_event_receiver(&mut self) -> Option<EventReceiver> {
         let rx = self.events_rx.take()?;
-        self.events.taken.store(true, Ordering::Relaxed);
-        Some(EventReceiver(rx))
+        self.events.mark_taken();
+        Some(EventReceiver::new(rx))
     }
 
     /// Sends one packet to `addr`, as is.
