@@ -1,7 +1,9 @@
 //! The admin socket: a Unix socket (mode 0600, so only the server's user can use it) taking one
 //! JSON request per line — a directory change (ban, unban, membership, channels), `"reset"` or
-//! `"stats"` — and answering one JSON line each, `{"ok":true}` or `{"ok":false,"error":…}`. `hark admin …` is its client; the live conformance runner uses it
-//! for the vectors' directory steps.
+//! `"stats"` — and answering one JSON line each, `{"ok":true}` or `{"ok":false,"error":…}`.
+//! `hark admin …` is its client; the live conformance runner uses it for the vectors' directory
+//! steps. Every request goes to every running service: both serve the same directory, so a change
+//! applies to both (`audio` first) and their answers agree.
 //!
 //! It runs on a plain thread: admin traffic is rare, and a thread keeps it independent of the
 //! runtime.
@@ -13,10 +15,12 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use futures_lite::future::block_on;
 use hark_core::directory::DirectoryChange;
 use serde::{Deserialize, Serialize};
 
 use crate::audio::{AudioController, ServerStats};
+use crate::voice::{VoiceController, VoiceServerStats};
 
 /// Longest request line accepted.
 const MAX_REQUEST: u64 = 64 * 1024;
@@ -43,7 +47,23 @@ pub struct AdminResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stats: Option<ServerStats>,
+    pub stats: Option<Stats>,
+}
+
+/// The answer to `"stats"`: each running service's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<ServerStats>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<VoiceServerStats>,
+}
+
+/// The running services the socket talks to.
+#[derive(Debug, Clone, Default)]
+pub struct Services {
+    pub audio: Option<AudioController>,
+    pub voice: Option<VoiceController>,
 }
 
 impl AdminResponse {
@@ -109,7 +129,7 @@ impl Drop for AdminSocket {
 
 /// Listens at `path` (replacing a stale socket, never another kind of file) and serves requests
 /// on a background thread.
-pub fn serve(path: &Path, controller: AudioController) -> io::Result<AdminSocket> {
+pub fn serve(path: &Path, services: Services) -> io::Result<AdminSocket> {
     if let Ok(meta) = fs::symlink_metadata(path) {
         if !meta.file_type().is_socket() {
             return Err(io::Error::new(
@@ -128,7 +148,7 @@ pub fn serve(path: &Path, controller: AudioController) -> io::Result<AdminSocket
         .name("hark-admin".into())
         .spawn(move || {
             for stream in listener.incoming().flatten() {
-                if let Err(e) = handle(stream, &controller) {
+                if let Err(e) = handle(stream, &services) {
                     tracing::debug!(error = %e, "admin connection ended");
                 }
             }
@@ -138,7 +158,7 @@ pub fn serve(path: &Path, controller: AudioController) -> io::Result<AdminSocket
     })
 }
 
-fn handle(stream: UnixStream, controller: &AudioController) -> io::Result<()> {
+fn handle(stream: UnixStream, services: &Services) -> io::Result<()> {
     stream.set_read_timeout(Some(IDLE))?;
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
@@ -153,7 +173,7 @@ fn handle(stream: UnixStream, controller: &AudioController) -> io::Result<()> {
             AdminResponse::error("request too long")
         } else {
             match serde_json::from_str::<AdminRequest>(&line) {
-                Ok(request) => answer(request, controller),
+                Ok(request) => answer(request, services),
                 Err(e) => AdminResponse::error(format!("bad request: {e}")),
             }
         };
@@ -166,23 +186,43 @@ fn handle(stream: UnixStream, controller: &AudioController) -> io::Result<()> {
     }
 }
 
-fn answer(request: AdminRequest, controller: &AudioController) -> AdminResponse {
+fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
     tracing::info!(?request, "admin request");
-    let result = match request {
+    let (audio, voice) = match request {
         AdminRequest::Stats => {
+            let stats = Stats {
+                audio: services.audio.as_ref().map(AudioController::get_stats),
+                voice: services.voice.as_ref().map(VoiceController::get_stats),
+            };
             return AdminResponse {
-                stats: Some(controller.get_stats()),
+                stats: Some(stats),
                 ..AdminResponse::ok()
             };
         }
-        AdminRequest::Reset => futures_lite::future::block_on(controller.reset()),
-        AdminRequest::Change(change) => {
-            futures_lite::future::block_on(controller.apply_directory_change(change))
-        }
+        AdminRequest::Reset => (
+            services
+                .audio
+                .as_ref()
+                .map(|audio| block_on(audio.reset()).map_err(|e| e.to_string())),
+            services
+                .voice
+                .as_ref()
+                .map(|voice| block_on(voice.reset()).map_err(|e| e.to_string())),
+        ),
+        AdminRequest::Change(change) => (
+            services.audio.as_ref().map(|audio| {
+                block_on(audio.apply_directory_change(change.clone())).map_err(|e| e.to_string())
+            }),
+            services.voice.as_ref().map(|voice| {
+                block_on(voice.apply_directory_change(change)).map_err(|e| e.to_string())
+            }),
+        ),
     };
-    match result {
-        Ok(()) => AdminResponse::ok(),
-        Err(e) => AdminResponse::error(e.to_string()),
+    // Both services were asked even if the first refused: they hold the same directory, so they
+    // refuse alike, and asking both keeps them alike if they ever did not.
+    match audio.into_iter().chain(voice).find_map(Result::err) {
+        None => AdminResponse::ok(),
+        Some(error) => AdminResponse::error(error),
     }
 }
 

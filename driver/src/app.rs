@@ -9,13 +9,14 @@ use hark_core::auth::{TokenClaims, mint_token};
 use hark_core::directory::Directory;
 use hark_core::wire::audio::UserId;
 
-use crate::admin::{self, AdminRequest};
+use crate::admin::{self, AdminRequest, Services};
 use crate::audio::AudioServer;
 use crate::cli::{self, AdminArgs, Command, TokenArgs};
 use crate::config::{self, ConfigError, DEMO_CHANNEL, Flags, Loaded};
 use crate::logging;
 use crate::runtime::Runtime;
 use crate::secret::{self, SecretSource};
+use crate::voice::{VoiceRelayServer, VoiceServerBuilder};
 
 /// Lifetime of the demo token printed at start-up.
 const DEMO_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -33,7 +34,7 @@ fn unix_now() -> u64 {
 }
 
 /// Runs the program named `program` with the process arguments; returns its exit code.
-pub async fn main<R: Runtime>(program: &str, runtime: R) -> ExitCode {
+pub async fn main<R: Runtime + Clone>(program: &str, runtime: R) -> ExitCode {
     let command = match cli::parse(std::env::args_os().skip(1)) {
         Ok(command) => command,
         Err(e) => {
@@ -67,7 +68,7 @@ fn invalid(e: ConfigError) -> String {
     format!("invalid configuration: {e}")
 }
 
-async fn serve<R: Runtime>(program: &str, runtime: R, flags: &Flags) -> Result<(), String> {
+async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> Result<(), String> {
     let loaded = config::load(flags, &env).map_err(invalid)?;
     logging::init(&loaded.log().map_err(invalid)?);
     let data_dir = loaded.data_dir(&env);
@@ -86,21 +87,40 @@ async fn serve<R: Runtime>(program: &str, runtime: R, flags: &Flags) -> Result<(
         .map_err(invalid)?;
     let directory = Directory::new(settings.channels.clone())
         .map_err(|e| invalid(ConfigError::new("channels", e.to_string())))?;
-    let Some(audio) = settings.audio else {
-        return Err("no service is enabled (audio.enabled = false)".into());
-    };
+    if settings.audio.is_none() && settings.voice.is_none() {
+        return Err("no service is enabled (audio.enabled and voice.enabled are false)".into());
+    }
     // Registered before anything starts, so a signal during start-up is not lost.
     let stop = runtime
         .shutdown_signal()
         .map_err(|e| format!("cannot install signal handlers: {e}"))?;
 
-    let mut server = AudioServer::with_runtime(runtime, audio, directory);
-    let addr = server.start().await.map_err(|e| e.to_string())?;
-    println!("{program}: audio listening on udp://{addr}");
+    let mut services = Services::default();
+    let mut audio = None;
+    if let Some(config) = settings.audio {
+        let mut server = AudioServer::with_runtime(runtime.clone(), config, directory.clone());
+        let addr = server.start().await.map_err(|e| e.to_string())?;
+        println!("{program}: audio listening on udp://{addr}");
+        services.audio = Some(server.controller().map_err(|e| e.to_string())?);
+        audio = Some(server);
+    }
+    let mut voice = None;
+    if let Some(config) = settings.voice {
+        let (mut management, link) = VoiceServerBuilder::with_runtime(runtime)
+            .config(config)
+            .directory(directory)
+            .build();
+        let mut relay = VoiceRelayServer::new(link);
+        let relay_addr = relay.start().await.map_err(|e| e.to_string())?;
+        let management_addr = management.start().await.map_err(|e| e.to_string())?;
+        println!("{program}: voice management listening on tcp://{management_addr}");
+        println!("{program}: voice relay listening on udp://{relay_addr}");
+        services.voice = Some(relay.controller());
+        voice = Some(relay);
+    }
     let _admin = match &settings.admin_socket {
         Some(path) => {
-            let controller = server.controller().map_err(|e| e.to_string())?;
-            let socket = admin::serve(path, controller)
+            let socket = admin::serve(path, services)
                 .map_err(|e| format!("admin socket {}: {e}", path.display()))?;
             println!("{program}: admin socket at {}", path.display());
             Some(socket)
@@ -113,8 +133,22 @@ async fn serve<R: Runtime>(program: &str, runtime: R, flags: &Flags) -> Result<(
 
     stop.await;
     tracing::info!("shutting down");
-    server.shutdown().await.map_err(|e| e.to_string())?;
-    Ok(())
+    // Both at once: each gives its clients up to half a second to take the goodbyes.
+    let audio_stopped = async {
+        match &mut audio {
+            Some(server) => server.shutdown().await.map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    };
+    let voice_stopped = async {
+        match &mut voice {
+            Some(relay) => relay.shutdown().await.map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    };
+    let (audio_stopped, voice_stopped) =
+        futures_lite::future::zip(audio_stopped, voice_stopped).await;
+    audio_stopped.and(voice_stopped)
 }
 
 fn print_demo(program: &str, secret: &[u8], flags: &Flags) {

@@ -51,8 +51,9 @@ admin requests:
   ban CHANNEL USER · unban CHANNEL USER · add-member CHANNEL USER · remove-member CHANNEL USER
   remove-channel CHANNEL · reset · stats
 
-environment: AUDIO_BIND_ADDR, AUDIO_MAX_PACKET_SIZE, AUDIO_BUFFER_SIZE, JWT_SECRET, HARK_DATA_DIR,
-RUST_LOG, LOG_FORMAT (override the config file; flags override both)"
+environment: AUDIO_BIND_ADDR, AUDIO_MAX_PACKET_SIZE, AUDIO_BUFFER_SIZE, MANAGEMENT_PORT,
+VOICE_RELAY_PORT, JWT_SECRET, HARK_DATA_DIR, RUST_LOG, LOG_FORMAT (override the config file; flags
+override both)"
     )
 }
 

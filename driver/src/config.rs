@@ -14,6 +14,7 @@ use crate::audio::AudioServerConfig;
 use crate::clock::WallClock;
 use crate::duration;
 use crate::logging::{LogFormat, LogSettings};
+use crate::voice::VoiceServerConfig;
 
 /// A configuration problem: where, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +43,8 @@ pub struct FileConfig {
     pub log: LogSection,
     #[serde(default)]
     pub audio: AudioSection,
+    #[serde(default)]
+    pub voice: VoiceSection,
     pub channels: Option<Vec<ChannelConfig>>,
     #[serde(default)]
     pub admin: AdminSection,
@@ -82,6 +85,39 @@ pub struct AudioSection {
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct VoiceSection {
+    pub enabled: Option<bool>,
+    pub management_addr: Option<String>,
+    pub relay_addr: Option<String>,
+    /// From `MANAGEMENT_PORT` only: replaces the port of `management_addr`.
+    #[serde(skip)]
+    pub management_port: Option<u16>,
+    /// From `VOICE_RELAY_PORT` only: replaces the port of `relay_addr`.
+    #[serde(skip)]
+    pub relay_port: Option<u16>,
+    pub buffer_size: Option<usize>,
+    pub read_buffer: Option<usize>,
+    pub send_queue_bytes: Option<usize>,
+    pub send_queue: Option<usize>,
+    pub event_queue: Option<usize>,
+    pub jwt_leeway: Option<String>,
+    pub max_token_len: Option<usize>,
+    pub max_frame_len: Option<usize>,
+    pub max_datagram_size: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub login_timeout: Option<String>,
+    pub idle_timeout: Option<String>,
+    pub udp_timeout: Option<String>,
+    pub max_chat_len: Option<usize>,
+    pub frame_rate: Option<RateLimit>,
+    pub chat_rate: Option<RateLimit>,
+    pub voice_rate: Option<RateLimit>,
+    pub unauthenticated_reply_rate: Option<RateLimit>,
+    pub default_max_users_per_channel: Option<u32>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AdminSection {
     pub enabled: Option<bool>,
     pub socket: Option<PathBuf>,
@@ -94,6 +130,10 @@ pub struct TestingSection {
     /// Makes the server's wall clock read this unix time at start-up (conformance vectors carry
     /// fixed tokens and timestamps). Never set it in production.
     pub wall_clock_start: Option<u64>,
+    /// Seeds the voice-token generator with these 32 bytes (64 hex digits) instead of the
+    /// operating system's randomness, so tokens are known in advance (voice.md §5.7). Never set
+    /// it in production: anyone who knows it can predict every voice token.
+    pub voice_rng_seed: Option<String>,
 }
 
 /// Flags that override the file and the environment.
@@ -161,6 +201,21 @@ fn apply_env(
     if let Some(v) = number("AUDIO_BUFFER_SIZE")? {
         file.audio.buffer_size = Some(v);
     }
+    let port = |name: &str| -> Result<Option<u16>, ConfigError> {
+        env(name)
+            .map(|v| {
+                v.trim()
+                    .parse()
+                    .map_err(|e| ConfigError::new(name, format!("{v:?}: {e}")))
+            })
+            .transpose()
+    };
+    if let Some(v) = port("MANAGEMENT_PORT")? {
+        file.voice.management_port = Some(v);
+    }
+    if let Some(v) = port("VOICE_RELAY_PORT")? {
+        file.voice.relay_port = Some(v);
+    }
     if let Some(v) = env("JWT_SECRET") {
         file.jwt_secret = Some(v);
     }
@@ -194,6 +249,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// `None` when `audio.enabled = false`.
     pub audio: Option<AudioServerConfig>,
+    /// `None` when `voice.enabled = false`.
+    pub voice: Option<VoiceServerConfig>,
     pub channels: Vec<ChannelConfig>,
     /// No channel was configured: the demo channel is served.
     pub demo: bool,
@@ -204,16 +261,10 @@ impl Loaded {
     /// The data directory: configured, else `$XDG_DATA_HOME/hark`, else `~/.local/share/hark`,
     /// else `./hark-data`.
     pub fn data_dir(&self, env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
-        if let Some(dir) = &self.file.data_dir {
-            return dir.clone();
+        match &self.file.data_dir {
+            Some(dir) => dir.clone(),
+            None => default_data_dir(env),
         }
-        if let Some(xdg) = env("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-            return PathBuf::from(xdg).join("hark");
-        }
-        if let Some(home) = env("HOME").filter(|v| !v.is_empty()) {
-            return PathBuf::from(home).join(".local/share/hark");
-        }
-        PathBuf::from("hark-data")
     }
 
     /// The configured secret, if any (file `jwt_secret` or `JWT_SECRET`).
@@ -254,6 +305,11 @@ impl Loaded {
         } else {
             None
         };
+        let voice = if self.file.voice.enabled.unwrap_or(true) {
+            Some(self.voice(secret)?)
+        } else {
+            None
+        };
         let admin_socket = self.file.admin.enabled.unwrap_or(true).then(|| {
             self.file
                 .admin
@@ -264,6 +320,7 @@ impl Loaded {
         Ok(Settings {
             log: self.log()?,
             audio,
+            voice,
             channels,
             demo,
             admin_socket,
@@ -358,6 +415,127 @@ impl Loaded {
         }
         Ok(config)
     }
+
+    fn voice(&self, secret: &[u8]) -> Result<VoiceServerConfig, ConfigError> {
+        let v = &self.file.voice;
+        let mut config = VoiceServerConfig::new(secret);
+        config.management_addr = address(
+            "voice.management_addr",
+            v.management_addr.as_deref(),
+            VoiceServerConfig::DEFAULT_MANAGEMENT_ADDR,
+            v.management_port,
+        )?;
+        config.relay_addr = address(
+            "voice.relay_addr",
+            v.relay_addr.as_deref(),
+            VoiceServerConfig::DEFAULT_RELAY_ADDR,
+            v.relay_port,
+        )?;
+        set(&mut config.buffer_size, v.buffer_size);
+        set(&mut config.read_buffer, v.read_buffer);
+        set(&mut config.send_queue_bytes, v.send_queue_bytes);
+        set(&mut config.send_queue, v.send_queue);
+        set(&mut config.event_queue, v.event_queue);
+        if let Some(start) = self.file.testing.wall_clock_start {
+            config.wall_clock = WallClock::starting_at(start);
+        }
+        if let Some(seed) = &self.file.testing.voice_rng_seed {
+            let seed =
+                parse_seed(seed).map_err(|r| ConfigError::new("testing.voice_rng_seed", r))?;
+            config.rng_seed = Some(seed);
+        }
+        let core = &mut config.core;
+        set(&mut core.jwt.max_token_len, v.max_token_len);
+        if let Some(leeway) = &v.jwt_leeway {
+            core.jwt.leeway_secs = duration::parse(leeway)
+                .map_err(|r| ConfigError::new("voice.jwt_leeway", r))?
+                .as_secs();
+        }
+        for (key, slot, value) in [
+            (
+                "voice.login_timeout",
+                &mut core.login_timeout,
+                &v.login_timeout,
+            ),
+            (
+                "voice.idle_timeout",
+                &mut core.idle_timeout,
+                &v.idle_timeout,
+            ),
+            ("voice.udp_timeout", &mut core.udp_timeout, &v.udp_timeout),
+        ] {
+            if let Some(text) = value {
+                *slot = duration::parse(text).map_err(|r| ConfigError::new(key, r))?;
+            }
+        }
+        set(&mut core.max_frame_len, v.max_frame_len);
+        set(&mut core.max_datagram_size, v.max_datagram_size);
+        set(&mut core.max_connections, v.max_connections);
+        set(&mut core.max_chat_len, v.max_chat_len);
+        set(&mut core.frame_rate, v.frame_rate);
+        set(&mut core.chat_rate, v.chat_rate);
+        set(&mut core.voice_rate, v.voice_rate);
+        set(
+            &mut core.unauthenticated_reply_rate,
+            v.unauthenticated_reply_rate,
+        );
+        set(
+            &mut core.default_max_users_per_channel,
+            v.default_max_users_per_channel,
+        );
+        config.validate().map_err(|e| match e {
+            hark_core::ConfigError::Invalid { key, reason } => {
+                let key = match key {
+                    "jwt_secret" => "jwt_secret (JWT_SECRET)".to_owned(),
+                    other => format!("voice.{other}"),
+                };
+                ConfigError::new(key, reason)
+            }
+        })?;
+        Ok(config)
+    }
+}
+
+/// `text` (or `default`) as a socket address, its port replaced by `port` when one is given.
+fn address(
+    key: &str,
+    text: Option<&str>,
+    default: &str,
+    port: Option<u16>,
+) -> Result<SocketAddr, ConfigError> {
+    let text = text.unwrap_or(default);
+    let mut addr = text
+        .parse::<SocketAddr>()
+        .map_err(|e| ConfigError::new(key, format!("{text:?}: {e}")))?;
+    if let Some(port) = port {
+        addr.set_port(port);
+    }
+    Ok(addr)
+}
+
+/// 64 hex digits as 32 bytes.
+fn parse_seed(text: &str) -> Result<[u8; 32], String> {
+    let digits = text.trim();
+    let mut seed = [0u8; 32];
+    if digits.len() != seed.len() * 2 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("{text:?} is not 64 hex digits"));
+    }
+    for (byte, pair) in seed.iter_mut().zip(digits.as_bytes().chunks(2)) {
+        let pair = std::str::from_utf8(pair).map_err(|e| e.to_string())?;
+        *byte = u8::from_str_radix(pair, 16).map_err(|e| e.to_string())?;
+    }
+    Ok(seed)
+}
+
+/// `$XDG_DATA_HOME/hark`, else `~/.local/share/hark`, else `./hark-data`.
+pub fn default_data_dir(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+    if let Some(xdg) = env("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(xdg).join("hark");
+    }
+    if let Some(home) = env("HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(home).join(".local/share/hark");
+    }
+    PathBuf::from("hark-data")
 }
 
 fn set<T>(slot: &mut T, value: Option<T>) {

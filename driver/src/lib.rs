@@ -17,3 +17,4 @@ pub mod runtime;
 pub mod secret;
 pub mod tcp;
 pub mod udp;
+pub mod voice;

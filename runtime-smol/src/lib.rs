@@ -1,5 +1,5 @@
-//! hark on smol. [`SmolRuntime`] implements hark-driver's `Runtime`; [`AudioServer`] is the seed's
-//! library API on it, with the same shape as on tokio:
+//! hark on smol. [`SmolRuntime`] implements hark-driver's `Runtime`; [`AudioServer`] is seed 000's
+//! library API on it, with the same shape as on tokio ([`voice`] has seed 001's):
 //!
 //! ```no_run
 //! # fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,6 +17,8 @@
 //! })
 //! # }
 //! ```
+
+pub mod voice;
 
 use std::future::Future;
 use std::io::{self, IoSliceMut, Read, Write};

@@ -1,5 +1,5 @@
-//! hark on tokio. [`TokioRuntime`] implements hark-driver's `Runtime`; [`AudioServer`] is the seed's
-//! library API on it:
+//! hark on tokio. [`TokioRuntime`] implements hark-driver's `Runtime`; [`AudioServer`] is seed
+//! 000's library API on it ([`voice`] has seed 001's):
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -14,6 +14,8 @@
 //! }
 //! # Ok(()) }
 //! ```
+
+pub mod voice;
 
 use std::future::Future;
 use std::io::{self, IoSliceMut};

@@ -16,13 +16,18 @@ pub const SECRET: &str = "integration-test-secret";
 const TTL: i64 = 3600;
 
 /// The config most cases use: an open channel `room` (where `mallory` is banned) and a
-/// members-only channel `priv` (only `alice`).
+/// members-only channel `priv` (only `alice`). The voice service listens on ephemeral ports too,
+/// so that servers of concurrent tests do not collide.
 pub fn config() -> String {
     format!(
         r#"jwt_secret = "{SECRET}"
 
 [audio]
 bind_addr = "127.0.0.1:0"
+
+[voice]
+management_addr = "127.0.0.1:0"
+relay_addr = "127.0.0.1:0"
 
 [[channels]]
 id = "room"
@@ -348,7 +353,7 @@ pub fn token_command_prints_a_token_that_completes_a_handshake(bin: &Path) {
 }
 
 /// Runs `serve` expecting it to refuse its configuration; returns the non-empty stderr line.
-fn refused_config(bin: &Path, config_toml: &str, envs: &[(&str, &str)]) -> String {
+pub(crate) fn refused_config(bin: &Path, config_toml: &str, envs: &[(&str, &str)]) -> String {
     let dir = TempDir::new();
     let path = dir.path().join("hark.toml");
     std::fs::write(&path, config_toml).unwrap();
@@ -439,7 +444,9 @@ pub fn embedded_default_serves_the_demo_channel_with_a_persistent_secret(bin: &P
     ];
     let secret_path = dir.path().join("jwt_secret");
 
-    let mut first = Server::start_with_args(bin, args);
+    // The voice service's default ports would collide with other tests' servers.
+    let ephemeral = [("MANAGEMENT_PORT", "0"), ("VOICE_RELAY_PORT", "0")];
+    let mut first = Server::start_with_env(bin, args, &ephemeral);
     let demo_token = first
         .stdout_line_after("demo token for user \"guest\"")
         .trim()
@@ -459,7 +466,7 @@ pub fn embedded_default_serves_the_demo_channel_with_a_persistent_secret(bin: &P
     );
     assert!(first.stop().success(), "first server's exit");
 
-    let second = Server::start_with_args(bin, args);
+    let second = Server::start_with_env(bin, args, &ephemeral);
     assert_eq!(
         std::fs::read(&secret_path).unwrap(),
         secret,

@@ -1,6 +1,7 @@
 //! Test support shared by the runtime crates: start a real hark binary ([`Server`]), talk to it
-//! over UDP ([`Client`]), and the integration cases every server binary must pass
-//! ([`audio_cases`], instantiated per binary by [`audio_integration_tests!`]).
+//! as an audio client over UDP ([`Client`]) or a voice client over TCP and UDP ([`VoiceClient`]),
+//! and the integration cases every server binary must pass ([`audio_cases`] and [`voice_cases`],
+//! instantiated per binary by [`audio_integration_tests!`] and [`voice_integration_tests!`]).
 //!
 //! Nothing here sleeps to synchronise: every wait is a blocking read or a condition variable
 //! bounded by a deadline, and "nothing else arrived" is shown with a barrier ([`Client::sync`])
@@ -13,12 +14,15 @@ pub mod audio_cases;
 mod client;
 mod process;
 mod server;
+pub mod voice_cases;
+mod voice_client;
 
 pub use client::{
     Client, MAX_QUIET, REPLY_DEADLINE, assert_spec_error, spec_error, token, unix_now,
 };
 pub use process::{COMMAND_DEADLINE, Finished, Process, TempDir, run};
 pub use server::{START_DEADLINE, STOP_DEADLINE, Server};
+pub use voice_client::{Login, VoiceClient};
 
 /// Defines one `#[test]` per case of [`audio_cases`] against the server binary at `$bin` (a
 /// `&str` path, normally `env!("CARGO_BIN_EXE_…")`).
@@ -51,6 +55,35 @@ macro_rules! audio_integration_tests {
             #[test]
             fn $case() {
                 $crate::audio_cases::$case(::std::path::Path::new($bin));
+            }
+        )*
+    };
+}
+
+/// Defines one `#[test]` per case of [`voice_cases`] against the server binary at `$bin`.
+#[macro_export]
+macro_rules! voice_integration_tests {
+    ($bin:expr) => {
+        $crate::voice_integration_tests!(@cases $bin;
+            login_lists_the_others_and_presence_follows_connections,
+            a_forged_token_is_refused_and_the_connection_closed,
+            chat_reaches_every_member_of_the_channel,
+            voice_fans_out_exact_bytes_to_the_other_members_not_the_sender,
+            voice_from_an_unbound_address_is_answered_not_authenticated,
+            a_client_that_never_reads_is_dropped_and_the_others_keep_chatting,
+            admin_ban_removes_the_member_from_voice,
+            admin_reset_closes_every_connection_with_server_closing,
+            sigterm_sends_server_closing_to_every_connection_and_exits_zero,
+            management_and_relay_ports_come_from_the_environment,
+            bad_voice_setting_fails_startup_naming_the_key,
+            bad_port_in_the_environment_fails_startup_naming_the_variable,
+        );
+    };
+    (@cases $bin:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::voice_cases::$case(::std::path::Path::new($bin));
             }
         )*
     };

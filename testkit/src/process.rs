@@ -15,6 +15,8 @@ const SERVER_ENV: &[&str] = &[
     "AUDIO_BIND_ADDR",
     "AUDIO_MAX_PACKET_SIZE",
     "AUDIO_BUFFER_SIZE",
+    "MANAGEMENT_PORT",
+    "VOICE_RELAY_PORT",
     "JWT_SECRET",
     "HARK_DATA_DIR",
     "RUST_LOG",

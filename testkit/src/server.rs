@@ -13,7 +13,11 @@ pub const START_DEADLINE: Duration = Duration::from_secs(10);
 /// How long [`Server::stop`] waits for the exit after SIGTERM.
 pub const STOP_DEADLINE: Duration = Duration::from_secs(5);
 
-const LISTENING: &str = "audio listening on udp://";
+/// The first line a serving binary prints, whichever services are enabled.
+const READY: &str = " listening on ";
+const AUDIO: &str = "audio listening on udp://";
+const VOICE_MANAGEMENT: &str = "voice management listening on tcp://";
+const VOICE_RELAY: &str = "voice relay listening on udp://";
 const ADMIN: &str = "admin socket at ";
 
 /// A running `serve`. Killed, and its temporary directory removed, on drop.
@@ -21,7 +25,6 @@ const ADMIN: &str = "admin socket at ";
 pub struct Server {
     // Declared before `dir`: the process is killed before its directory is removed.
     process: Process,
-    addr: SocketAddr,
     config: Option<PathBuf>,
     dir: Option<TempDir>,
 }
@@ -54,32 +57,61 @@ impl Server {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let process = Process::spawn(binary, args, &[]);
+        Self::start_with_env(binary, args, &[])
+    }
+
+    /// As [`Server::start_with_args`], with environment variables.
+    pub fn start_with_env<I, S>(binary: &Path, args: I, envs: &[(&str, &str)]) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let process = Process::spawn(binary, args, envs);
         let deadline = Instant::now() + START_DEADLINE;
-        let listening = process.wait_stdout(0, deadline, |line| {
-            let (_, addr) = line.split_once(LISTENING)?;
-            Some(addr.trim().parse::<SocketAddr>().unwrap_or_else(|e| {
-                panic!("bad address in {line:?}: {e}");
-            }))
-        });
-        let Some((_, addr)) = listening else {
+        let ready = process.wait_stdout(0, deadline, |line| line.contains(READY).then_some(()));
+        if ready.is_none() {
             // The transcript (stderr included) is printed when `process` is dropped.
             panic!(
-                "{} did not print {LISTENING:?} within {START_DEADLINE:?}",
+                "{} did not print {READY:?} within {START_DEADLINE:?}",
                 process.name()
             );
-        };
+        }
         Self {
             process,
-            addr,
             config: None,
             dir: None,
         }
     }
 
+    /// The address in the ready line that contains `marker`.
+    fn listening(&self, marker: &str) -> SocketAddr {
+        let found = self
+            .process
+            .wait_stdout(0, Instant::now() + START_DEADLINE, |line| {
+                let (_, addr) = line.split_once(marker)?;
+                Some(addr.trim().parse::<SocketAddr>().unwrap_or_else(|e| {
+                    panic!("bad address in {line:?}: {e}");
+                }))
+            });
+        match found {
+            Some((_, addr)) => addr,
+            None => panic!("{} did not print {marker:?}", self.process.name()),
+        }
+    }
+
     /// The audio service's UDP address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.listening(AUDIO)
+    }
+
+    /// The voice service's management (TCP) address.
+    pub fn voice_management_addr(&self) -> SocketAddr {
+        self.listening(VOICE_MANAGEMENT)
+    }
+
+    /// The voice service's relay (UDP) address.
+    pub fn voice_relay_addr(&self) -> SocketAddr {
+        self.listening(VOICE_RELAY)
     }
 
     /// The config file written by [`Server::start`].
@@ -97,7 +129,7 @@ impl Server {
             .expect("the server was started without a temporary directory")
     }
 
-    /// The admin socket's path, from the line the server prints after its listening line.
+    /// The admin socket's path, from the line the server prints after its listening lines.
     pub fn admin_socket(&self) -> PathBuf {
         let found = self
             .process

@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 use std::io::Write;
+use std::time::Duration;
 
 use super::*;
 
@@ -138,4 +139,116 @@ fn the_data_dir_falls_back_to_xdg_then_home() {
         loaded.data_dir(&home),
         PathBuf::from("/h/.local/share/hark")
     );
+}
+
+fn voice(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> VoiceServerConfig {
+    settings(flags, env).unwrap().voice.unwrap()
+}
+
+#[test]
+fn voice_listens_on_the_seeds_ports_by_default() {
+    let v = voice(&Flags::default(), &env_of(&[]));
+    assert_eq!(v.management_addr.to_string(), "0.0.0.0:9001");
+    assert_eq!(v.relay_addr.to_string(), "0.0.0.0:9002");
+    assert_eq!(v.send_queue_bytes, 256 * 1024);
+    assert_eq!(v.rng_seed, None);
+}
+
+#[test]
+fn management_and_relay_ports_from_the_environment_keep_the_configured_ip() {
+    let file = TempConfig::with(
+        "[voice]\nmanagement_addr = \"127.0.0.1:1\"\nrelay_addr = \"127.0.0.1:2\"\n",
+    );
+    let env = env_of(&[("MANAGEMENT_PORT", "7001"), ("VOICE_RELAY_PORT", "7002")]);
+    let v = voice(&file.flags(), &env);
+    assert_eq!(v.management_addr.to_string(), "127.0.0.1:7001");
+    assert_eq!(v.relay_addr.to_string(), "127.0.0.1:7002");
+}
+
+#[test]
+fn a_bad_port_names_the_variable() {
+    for name in ["MANAGEMENT_PORT", "VOICE_RELAY_PORT"] {
+        let err = settings(&Flags::default(), &env_of(&[(name, "70000")])).unwrap_err();
+        assert_eq!(err.key, name);
+    }
+}
+
+#[test]
+fn a_bad_voice_address_names_the_key() {
+    let file = TempConfig::with("[voice]\nrelay_addr = \"localhost\"\n");
+    let err = settings(&file.flags(), &env_of(&[])).unwrap_err();
+    assert_eq!(err.key, "voice.relay_addr");
+}
+
+#[test]
+fn voice_limits_durations_and_rates_are_read() {
+    let file = TempConfig::with(
+        "[voice]\nlogin_timeout = \"3s\"\nidle_timeout = \"1m\"\nudp_timeout = \"500ms\"\n\
+         jwt_leeway = \"10s\"\nmax_chat_len = 200\nmax_connections = 8\n\
+         chat_rate = { per_second = 1, burst = 2 }\nsend_queue_bytes = 100000\n",
+    );
+    let v = voice(&file.flags(), &env_of(&[]));
+    assert_eq!(v.core.login_timeout, Duration::from_secs(3));
+    assert_eq!(v.core.idle_timeout, Duration::from_secs(60));
+    assert_eq!(v.core.udp_timeout, Duration::from_millis(500));
+    assert_eq!(v.core.jwt.leeway_secs, 10);
+    assert_eq!(v.core.max_chat_len, 200);
+    assert_eq!(v.core.max_connections, 8);
+    assert_eq!(v.core.chat_rate, RateLimit::new(1, 2));
+    assert_eq!(v.send_queue_bytes, 100_000);
+}
+
+#[test]
+fn a_send_queue_smaller_than_the_largest_frame_is_refused() {
+    let file = TempConfig::with("[voice]\nsend_queue_bytes = 65536\n");
+    let err = settings(&file.flags(), &env_of(&[])).unwrap_err();
+    assert_eq!(err.key, "voice.send_queue_bytes");
+}
+
+#[test]
+fn a_value_the_voice_core_refuses_names_the_key() {
+    let file = TempConfig::with("[voice]\nmax_frame_len = 300\nmax_chat_len = 1000\n");
+    let err = settings(&file.flags(), &env_of(&[])).unwrap_err();
+    assert_eq!(err.key, "voice.max_chat_len");
+}
+
+#[test]
+fn voice_durations_need_units() {
+    let file = TempConfig::with("[voice]\nidle_timeout = \"30\"\n");
+    let err = settings(&file.flags(), &env_of(&[])).unwrap_err();
+    assert_eq!(err.key, "voice.idle_timeout");
+}
+
+#[test]
+fn the_voice_rng_seed_is_64_hex_digits() {
+    let hex = "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
+    let file = TempConfig::with(&format!("[testing]\nvoice_rng_seed = \"{hex}\"\n"));
+    let seed = voice(&file.flags(), &env_of(&[])).rng_seed.unwrap();
+    assert_eq!(seed[..4], [0x00, 0x11, 0x22, 0x33]);
+    assert_eq!(seed[28..], [0xcc, 0xdd, 0xee, 0xff]);
+
+    for bad in ["0011", &format!("{}zz", &hex[2..])] {
+        let file = TempConfig::with(&format!("[testing]\nvoice_rng_seed = \"{bad}\"\n"));
+        let err = settings(&file.flags(), &env_of(&[])).unwrap_err();
+        assert_eq!(err.key, "testing.voice_rng_seed", "{bad}");
+    }
+}
+
+#[test]
+fn voice_can_be_disabled() {
+    let file = TempConfig::with("[voice]\nenabled = false\n");
+    assert!(
+        settings(&file.flags(), &env_of(&[]))
+            .unwrap()
+            .voice
+            .is_none()
+    );
+}
+
+#[test]
+fn an_unknown_voice_key_is_refused_with_its_line() {
+    let file = TempConfig::with("[voice]\nmanagement_port = 1\n");
+    let err = settings(&file.flags(), &env_of(&[])).unwrap_err();
+    assert!(err.reason.contains("line 2"), "{err}");
+    assert!(err.reason.contains("unknown field"), "{err}");
 }
