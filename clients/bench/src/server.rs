@@ -71,6 +71,9 @@ pub fn hark_config(setup: &BenchSetup) -> Result<String, BenchError> {
          max_sessions_per_user = 64\n\
          default_max_users_per_channel = 100000\n\
          \n\
+         [voice]\n\
+         enabled = false\n\
+         \n\
          [admin]\n\
          enabled = false\n\
          \n\
@@ -246,6 +249,7 @@ mod tests {
         assert_eq!(audio.bind_addr, SocketAddr::from(([127, 0, 0, 1], 0)));
         assert_eq!(audio.core.max_sessions_per_user, 64);
         assert!(settings.admin_socket.is_none());
+        assert!(settings.voice.is_none());
         assert_eq!(settings.channels.len(), 1);
         let quoted = BenchSetup {
             dir: "/tmp/it's".into(),
