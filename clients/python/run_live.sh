@@ -83,7 +83,9 @@ relay_addr = "127.0.0.1:0"
 id = "main"
 EOF
 
-"$exe" serve --config "$work/hark.toml" >"$work/stdout" 2>"$work/stderr" &
+# The environment overrides the file (README, configuration): keep it out of this run.
+env -u JWT_SECRET -u HARK_DATA_DIR -u AUDIO_BIND_ADDR -u MANAGEMENT_PORT -u VOICE_RELAY_PORT \
+  "$exe" serve --config "$work/hark.toml" >"$work/stdout" 2>"$work/stderr" &
 server_pid=$!
 
 # The server announces its sockets on stdout once they are bound:
