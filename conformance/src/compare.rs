@@ -1,12 +1,18 @@
 //! Comparing what a step produced with what its vector expects, as human-readable differences.
 //! Independent of how the step was run, so `core` and `live` modes report alike.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::format::{EventJson, StatsJson, TransmitJson};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::format::{EventSubject, StreamJson, Subject, TransmitJson};
 
 /// Turns a datagram into a one-line description for diffs (e.g. "error code=5 …").
 pub type Describe<'a> = &'a dyn Fn(&[u8]) -> String;
+
+/// Turns bytes written on a connection into lines for diffs, one per frame.
+pub type DescribeStream<'a> = &'a dyn Fn(&[u8]) -> Vec<String>;
 
 /// Transmits are a multiset: each expected one must match one actual one, byte for byte.
 /// Returns one line per missing or unexpected transmit.
@@ -84,72 +90,120 @@ pub fn pair_up<'a>(
     (missing, unmatched)
 }
 
-/// Events must match in order within each subject (address); subjects may interleave.
-pub fn events(expected: &[EventJson], actual: &[EventJson]) -> Vec<String> {
-    if by_subject(expected) == by_subject(actual) {
-        return Vec::new();
+/// Bytes on management connections (`vectors.md` §6.3): per client, the expected entries
+/// concatenated in the listed order must equal everything written to its connection, byte for
+/// byte. `actual` maps a client to what was written. One block of lines per client that differs.
+pub fn streams(
+    expected: &[StreamJson],
+    actual: &BTreeMap<String, Vec<u8>>,
+    describe: DescribeStream<'_>,
+) -> Vec<String> {
+    let mut wanted: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    for entry in expected {
+        wanted
+            .entry(entry.to.as_str())
+            .or_default()
+            .extend_from_slice(entry.tcp.as_bytes());
     }
-    let mut lines = vec!["events differ (order matters per address):".to_owned()];
-    lines.push("  expected:".to_owned());
-    lines.extend(expected.iter().map(|e| format!("    {}", json(e))));
-    if expected.is_empty() {
-        lines.push("    (none)".to_owned());
-    }
-    lines.push("  actual:".to_owned());
-    lines.extend(actual.iter().map(|e| format!("    {}", json(e))));
-    if actual.is_empty() {
-        lines.push("    (none)".to_owned());
+    let clients: BTreeSet<&str> = wanted
+        .keys()
+        .copied()
+        .chain(actual.keys().map(String::as_str))
+        .collect();
+    let mut lines = Vec::new();
+    for client in clients {
+        let want = wanted.get(client).map_or(&[][..], Vec::as_slice);
+        let got = actual.get(client).map_or(&[][..], Vec::as_slice);
+        if want == got {
+            continue;
+        }
+        lines.push(format!("bytes written to {client}'s connection differ:"));
+        for (label, bytes) in [("expected", want), ("actual", got)] {
+            lines.push(format!("  {label} ({} bytes):", bytes.len()));
+            if bytes.is_empty() {
+                lines.push("    (none)".to_owned());
+            }
+            lines.extend(describe(bytes).into_iter().map(|l| format!("    {l}")));
+        }
     }
     lines
 }
 
-/// Each counter the vector names must equal the actual one.
-pub fn stats(expected: &StatsJson, actual: &StatsJson) -> Vec<String> {
-    [
-        (
-            "auth_sessions",
-            expected.auth_sessions,
-            actual.auth_sessions,
-        ),
-        (
-            "active_members",
-            expected.active_members,
-            actual.active_members,
-        ),
-        (
-            "total_channels",
-            expected.total_channels,
-            actual.total_channels,
-        ),
-        ("total_users", expected.total_users, actual.total_users),
-    ]
-    .into_iter()
-    .filter_map(|(name, want, got)| {
-        let want = want?;
-        (Some(want) != got).then(|| {
-            let got = got.map_or_else(|| "nothing".to_owned(), |g| g.to_string());
-            format!("stats.{name}: expected {want}, got {got}")
-        })
-    })
-    .collect()
+/// The clients whose connection the server closed, as a multiset.
+pub fn closed(expected: &[String], actual: &[String]) -> Vec<String> {
+    let mut unmatched: Vec<&String> = actual.iter().collect();
+    let mut lines = Vec::new();
+    for want in expected {
+        match unmatched.iter().position(|got| *got == want) {
+            Some(index) => {
+                unmatched.swap_remove(index);
+            }
+            None => lines.push(format!("{want}'s connection was not closed")),
+        }
+    }
+    unmatched.sort();
+    lines.extend(
+        unmatched
+            .into_iter()
+            .map(|got| format!("{got}'s connection was closed unexpectedly")),
+    );
+    lines
 }
 
-fn by_subject(events: &[EventJson]) -> BTreeMap<Option<&str>, Vec<&EventJson>> {
-    let mut map: BTreeMap<Option<&str>, Vec<&EventJson>> = BTreeMap::new();
+/// Events must match in order within each subject; subjects may interleave.
+pub fn events<E: EventSubject + Serialize + PartialEq>(
+    expected: &[E],
+    actual: &[E],
+) -> Vec<String> {
+    if by_subject(expected) == by_subject(actual) {
+        return Vec::new();
+    }
+    let mut lines = vec!["events differ (order matters per subject):".to_owned()];
+    for (label, list) in [("expected", expected), ("actual", actual)] {
+        lines.push(format!("  {label}:"));
+        lines.extend(list.iter().map(|e| format!("    {}", json(e))));
+        if list.is_empty() {
+            lines.push("    (none)".to_owned());
+        }
+    }
+    lines
+}
+
+/// Each counter the vector names (a member serialized, not `None`) must equal the actual one.
+pub fn stats<T: Serialize>(expected: &T, actual: &T) -> Vec<String> {
+    let (Ok(Value::Object(want)), Ok(Value::Object(got))) =
+        (serde_json::to_value(expected), serde_json::to_value(actual))
+    else {
+        return vec!["stats: not comparable as JSON objects".to_owned()];
+    };
+    want.iter()
+        .filter(|(name, want)| got.get(*name) != Some(*want))
+        .map(|(name, want)| {
+            let got = got
+                .get(name)
+                .map_or_else(|| "nothing".to_owned(), Value::to_string);
+            format!("stats.{name}: expected {want}, got {got}")
+        })
+        .collect()
+}
+
+fn by_subject<E: EventSubject>(events: &[E]) -> BTreeMap<Subject<'_>, Vec<&E>> {
+    let mut map: BTreeMap<Subject<'_>, Vec<&E>> = BTreeMap::new();
     for event in events {
         map.entry(event.subject()).or_default().push(event);
     }
     map
 }
 
-fn json(event: &EventJson) -> String {
-    serde_json::to_string(event).unwrap_or_else(|e| format!("<unprintable event: {e}>"))
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("<unprintable: {e}>"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::format::Hex;
+    use crate::format::audio::{EventJson, StatsJson};
 
     fn tx(to: &str, bytes: &[u8]) -> TransmitJson {
         TransmitJson {
@@ -239,6 +293,63 @@ mod tests {
         assert_eq!(
             stats(&want, &wrong),
             ["stats.auth_sessions: expected 1, got 2"]
+        );
+    }
+
+    fn frames(bytes: &[u8]) -> Vec<String> {
+        vec![hex::encode(bytes)]
+    }
+
+    fn stream(to: &str, bytes: &[u8]) -> StreamJson {
+        StreamJson {
+            to: to.into(),
+            tcp: Hex(bytes.to_vec()),
+        }
+    }
+
+    #[test]
+    fn stream_bytes_are_compared_per_client_in_order() {
+        let want = [stream("a", &[1]), stream("b", &[9]), stream("a", &[2, 3])];
+        let got = BTreeMap::from([("a".to_owned(), vec![1, 2, 3]), ("b".to_owned(), vec![9])]);
+        assert!(streams(&want, &got, &frames).is_empty());
+        let swapped = BTreeMap::from([("a".to_owned(), vec![2, 3, 1]), ("b".to_owned(), vec![9])]);
+        let lines = streams(&want, &swapped, &frames);
+        assert_eq!(lines[0], "bytes written to a's connection differ:");
+        assert_eq!(
+            lines[1..],
+            [
+                "  expected (3 bytes):",
+                "    010203",
+                "  actual (3 bytes):",
+                "    020301"
+            ]
+        );
+    }
+
+    #[test]
+    fn bytes_nobody_expected_are_a_difference() {
+        let got = BTreeMap::from([("a".to_owned(), vec![1])]);
+        let lines = streams(&[], &got, &frames);
+        assert_eq!(
+            lines[..3],
+            [
+                "bytes written to a's connection differ:",
+                "  expected (0 bytes):",
+                "    (none)"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_close_must_be_expected() {
+        assert!(closed(&["a".into()], &["a".into()]).is_empty());
+        assert_eq!(
+            closed(&["a".into()], &[]),
+            ["a's connection was not closed"]
+        );
+        assert_eq!(
+            closed(&[], &["b".into()]),
+            ["b's connection was closed unexpectedly"]
         );
     }
 }

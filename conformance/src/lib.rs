@@ -1,11 +1,12 @@
 //! hark's conformance vectors and their runner.
 //!
-//! The vectors (`conformance/vectors/<service>/`) are data: JSON with hex-encoded datagrams, in
-//! the format of `conformance/spec/vectors.md`, generated from the prose specs by an independent
-//! script (`conformance/tools/`). This crate reads them ([`load`], [`format`]) and replays them
-//! against hark-core in-process ([`core_mode`]), reporting differences in a form a person can
-//! act on ([`compare`], [`report`]). [`live_mode`] replays the same scenarios against a running
-//! server over real sockets.
+//! The vectors (`conformance/vectors/<service>/`) are data: JSON with hex-encoded datagrams and
+//! stream bytes, in the format of `conformance/spec/vectors.md`, generated from the prose specs by
+//! independent scripts (`conformance/tools/`). This crate reads them ([`load`], [`format`]) and
+//! replays them against hark-core in-process ([`core_mode`]), reporting differences in a form a
+//! person can act on ([`compare`], [`report`]). [`live_mode`] replays the same scenarios against
+//! a running server over real sockets. Each service's part is chosen by a marker type,
+//! [`format::audio::Audio`] or [`format::voice::Voice`].
 
 pub mod compare;
 pub mod core_mode;
@@ -20,14 +21,14 @@ use std::path::{Path, PathBuf};
 pub use load::{LoadError, LoadErrors, VectorSet, load};
 pub use report::{Failure, Report, Tally};
 
-/// Where the `audio` vectors live in this repository.
-pub fn default_audio_vectors() -> PathBuf {
+/// Where a service's vectors live in this repository: `vectors/<service>`.
+pub fn default_vectors(service: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("vectors")
-        .join("audio")
+        .join(service)
 }
 
-/// Loads `dir` and runs it in core mode.
-pub fn run_core(dir: &Path) -> Result<Report, LoadErrors> {
-    load(dir).map(|set| core_mode::run(&set))
+/// Loads `dir` as service `S`'s vectors and runs them in core mode.
+pub fn run_core<S: core_mode::CoreService>(dir: &Path) -> Result<Report, LoadErrors> {
+    load::<S>(dir).map(|set| core_mode::run(&set))
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::format::{CodecFile, CodecVector, Fixture, Scenario, ScenarioFile};
+use crate::format::{CodecFile, Fixture, Scenario, ScenarioFile, ServiceFormat};
 
 /// Why a vector file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -53,22 +53,36 @@ pub struct Located<T> {
 
 /// Everything in one service's vector directory.
 #[derive(Debug, Clone)]
-pub struct VectorSet {
+pub struct VectorSet<S: ServiceFormat> {
     pub dir: PathBuf,
     pub fixture: Fixture,
-    pub codec: Vec<Located<CodecVector>>,
-    pub scenarios: Vec<Located<Scenario>>,
+    pub codec: Vec<Located<S::Codec>>,
+    pub scenarios: Vec<Located<Scenario<S>>>,
 }
 
-/// Loads `dir` (e.g. `conformance/vectors/audio`). Files are read in name order so reports are
-/// stable.
-pub fn load(dir: &Path) -> Result<VectorSet, LoadErrors> {
+/// Loads `dir` (e.g. `conformance/vectors/audio`) as service `S`'s vectors. Files are read in
+/// name order so reports are stable.
+pub fn load<S: ServiceFormat>(dir: &Path) -> Result<VectorSet<S>, LoadErrors> {
     let mut errors = Vec::new();
-    let fixture = read_json::<Fixture>(&dir.join("fixture.json")).map_err(|e| errors.push(e));
+    let fixture_path = dir.join("fixture.json");
+    let fixture = read_json::<Fixture>(&fixture_path).map_err(|e| errors.push(e));
+    if let Ok(fixture) = &fixture
+        && fixture.rng_seed.is_some() != S::RNG_SEED
+    {
+        let reason = if S::RNG_SEED {
+            format!("{} fixtures need \"rng_seed\"", S::NAME)
+        } else {
+            format!("{} fixtures have no \"rng_seed\"", S::NAME)
+        };
+        errors.push(LoadError::Invalid {
+            path: fixture_path,
+            reason,
+        });
+    }
 
     let mut codec = Vec::new();
     for (file, path) in json_files(dir, "codec", &mut errors) {
-        match read_json::<CodecFile>(&path) {
+        match read_json::<CodecFile<S::Codec>>(&path) {
             Ok(parsed) => codec.extend(parsed.vectors.into_iter().map(|vector| Located {
                 file: file.clone(),
                 vector,
@@ -78,7 +92,7 @@ pub fn load(dir: &Path) -> Result<VectorSet, LoadErrors> {
     }
     let mut scenarios = Vec::new();
     for (file, path) in json_files(dir, "scenarios", &mut errors) {
-        match read_json::<ScenarioFile>(&path) {
+        match read_json::<ScenarioFile<S>>(&path) {
             Ok(parsed) => scenarios.extend(parsed.scenarios.into_iter().map(|vector| Located {
                 file: file.clone(),
                 vector,
@@ -86,7 +100,7 @@ pub fn load(dir: &Path) -> Result<VectorSet, LoadErrors> {
             Err(e) => errors.push(e),
         }
     }
-    check_unique_names(dir, &codec, |v| &v.name, &mut errors);
+    check_unique_names(dir, &codec, S::codec_name, &mut errors);
     check_unique_names(dir, &scenarios, |v| &v.name, &mut errors);
 
     match fixture {
@@ -140,7 +154,7 @@ fn json_files(dir: &Path, sub: &str, errors: &mut Vec<LoadError>) -> Vec<(String
 fn check_unique_names<T>(
     dir: &Path,
     vectors: &[Located<T>],
-    name: impl Fn(&T) -> &String,
+    name: impl Fn(&T) -> &str,
     errors: &mut Vec<LoadError>,
 ) {
     let mut seen = std::collections::BTreeMap::new();
@@ -161,12 +175,26 @@ fn check_unique_names<T>(
 mod tests {
     use super::*;
 
+    use crate::format::audio::Audio;
+    use crate::format::voice::Voice;
+
     #[test]
     fn a_missing_directory_names_every_missing_part() {
-        let errors = load(Path::new("/nonexistent/vectors")).unwrap_err();
+        let errors = load::<Audio>(Path::new("/nonexistent/vectors")).unwrap_err();
         let text = errors.to_string();
         assert!(text.contains("fixture.json"), "{text}");
         assert!(text.contains("codec"), "{text}");
         assert!(text.contains("scenarios"), "{text}");
+    }
+
+    #[test]
+    fn a_fixture_has_a_seed_exactly_when_its_service_draws_tokens() {
+        let errors = load::<Voice>(&crate::default_vectors(Audio::NAME)).unwrap_err();
+        assert!(
+            errors
+                .to_string()
+                .contains("voice fixtures need \"rng_seed\""),
+            "{errors}"
+        );
     }
 }

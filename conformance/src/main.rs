@@ -1,48 +1,84 @@
 //! `hark-conformance`: replays the conformance vectors.
 //!
 //! ```text
-//! hark-conformance core [--vectors DIR]
-//! hark-conformance live --udp ADDR --admin SOCKET [--group G] [--scenario NAME]… [--vectors DIR]
-//! hark-conformance live-plan --out DIR --data-dir DIR [--vectors DIR]
+//! hark-conformance core [--service S] [--vectors DIR]
+//! hark-conformance live [--service S] --udp ADDR [--tcp ADDR] --admin SOCKET [--group G]
+//!                       [--scenario NAME]… [--vectors DIR]
+//! hark-conformance live-plan [--service S] --out DIR --data-dir DIR [--vectors DIR]
 //! ```
 //!
 //! Exit status: 0 when every vector passes, 1 when one fails, 2 when the vectors cannot be read,
 //! the server cannot be reached, or the command line is wrong.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use hark_conformance::live_mode::{self, BASE_GROUP, LiveOptions};
+use hark_conformance::format::ServiceFormat;
+use hark_conformance::format::audio::Audio;
+use hark_conformance::format::voice::Voice;
+use hark_conformance::live_mode::{self, BASE_GROUP, LiveOptions, LiveService};
+use hark_conformance::{VectorSet, core_mode, default_vectors};
 
 const USAGE: &str = "\
-usage: hark-conformance core [--vectors DIR]
-       hark-conformance live --udp ADDR --admin SOCKET [--group G] [--scenario NAME]...
-                             [--vectors DIR]
-       hark-conformance live-plan --out DIR --data-dir DIR [--vectors DIR]
+usage: hark-conformance core [--service S] [--vectors DIR]
+       hark-conformance live [--service S] --udp ADDR [--tcp ADDR] --admin SOCKET [--group G]
+                             [--scenario NAME]... [--vectors DIR]
+       hark-conformance live-plan [--service S] --out DIR --data-dir DIR [--vectors DIR]
 
-  core        replay the audio vectors against hark-core in-process
+  core        replay the vectors against hark-core in-process (every service's, unless
+              --service or --vectors names one)
   live        replay the scenarios of one group against a running server: datagrams over UDP
-              to ADDR, operator steps and a reset before each scenario through its admin SOCKET
+              to ADDR, management connections (voice) over TCP to the --tcp ADDR, operator
+              steps and a reset before each scenario through its admin SOCKET
   live-plan   write one server configuration per scenario group (DIR/<group>.toml, the
               server's data directory and admin socket under --data-dir) and print the groups
 
-  --vectors DIR   a service's vector directory (default: this crate's vectors/audio)
+  --service S     audio or voice (default: audio, except for a bare `core`)
+  --vectors DIR   the service's vector directory (default: this crate's vectors/<service>)
   --group G       the scenario group the server is configured for (default: base)
   --scenario NAME only this scenario of the group (repeatable)";
+
+/// A service the runner knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Audio,
+    Voice,
+}
+
+impl Service {
+    const ALL: [Service; 2] = [Service::Audio, Service::Voice];
+
+    fn name(self) -> &'static str {
+        match self {
+            Service::Audio => Audio::NAME,
+            Service::Voice => Voice::NAME,
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name() == text)
+            .ok_or_else(|| format!("unknown service {text:?} (audio or voice)"))
+    }
+}
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
+    /// Each service with its vector directory, in order.
     Core {
-        vectors: PathBuf,
+        runs: Vec<(Service, PathBuf)>,
     },
     Live {
+        service: Service,
         vectors: PathBuf,
         options: LiveOptions,
     },
     Plan {
+        service: Service,
         vectors: PathBuf,
         out: PathBuf,
         data_dir: PathBuf,
@@ -58,9 +94,14 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         Some(other) => return Err(format!("unknown mode {other:?}")),
         None => return Err("missing mode".to_owned()),
     };
-    let mut vectors = hark_conformance::default_audio_vectors();
-    let (mut udp, mut admin, mut group, mut out, mut data_dir) = (None, None, None, None, None);
+    let (mut service, mut vectors) = (None, None);
+    let (mut udp, mut tcp, mut admin, mut group, mut out, mut data_dir) =
+        (None, None, None, None, None, None);
     let mut only = Vec::new();
+    let address = |flag: &str, text: String| {
+        text.parse::<SocketAddr>()
+            .map_err(|e| format!("{flag} {text:?}: {e}"))
+    };
     while let Some(arg) = args.next() {
         let mut value = |what: &str| {
             args.next()
@@ -68,14 +109,10 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 .ok_or_else(|| format!("{arg} needs {what}"))
         };
         match (mode, arg.as_str()) {
-            (_, "--vectors") => vectors = value("a directory")?.into(),
-            ("live", "--udp") => {
-                let text = value("an address")?;
-                let addr = text
-                    .parse::<SocketAddr>()
-                    .map_err(|e| format!("--udp {text:?}: {e}"))?;
-                udp = Some(addr);
-            }
+            (_, "--service") => service = Some(Service::parse(&value("a service")?)?),
+            (_, "--vectors") => vectors = Some(PathBuf::from(value("a directory")?)),
+            ("live", "--udp") => udp = Some(address(arg, value("an address")?)?),
+            ("live", "--tcp") => tcp = Some(address(arg, value("an address")?)?),
             ("live", "--admin") => admin = Some(PathBuf::from(value("a socket path")?)),
             ("live", "--group") => group = Some(value("a group name")?),
             ("live", "--scenario") => only.push(value("a scenario name")?),
@@ -85,18 +122,32 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             (_, other) => return Err(format!("unknown argument {other:?} for {mode}")),
         }
     }
+    if mode == "core" && service.is_none() && vectors.is_none() {
+        let runs = Service::ALL
+            .into_iter()
+            .map(|s| (s, default_vectors(s.name())))
+            .collect();
+        return Ok(Command::Core { runs });
+    }
+    let service = service.unwrap_or(Service::Audio);
+    let vectors = vectors.unwrap_or_else(|| default_vectors(service.name()));
     Ok(match mode {
-        "core" => Command::Core { vectors },
+        "core" => Command::Core {
+            runs: vec![(service, vectors)],
+        },
         "live" => Command::Live {
+            service,
             vectors,
             options: LiveOptions {
                 udp: udp.ok_or("live needs --udp ADDR")?,
+                tcp,
                 admin: admin.ok_or("live needs --admin SOCKET")?,
                 group: group.unwrap_or_else(|| BASE_GROUP.to_owned()),
                 only,
             },
         },
         _ => Command::Plan {
+            service,
             vectors,
             out: out.ok_or("live-plan needs --out DIR")?,
             data_dir: data_dir.ok_or("live-plan needs --data-dir DIR")?,
@@ -106,58 +157,99 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match parse_args(&args) {
+    match parse_args(&args) {
         Ok(Command::Help) => {
             println!("{USAGE}");
-            return ExitCode::SUCCESS;
+            ExitCode::SUCCESS
         }
-        Ok(command) => command,
+        Ok(Command::Core { runs }) => {
+            let mut worst = ExitCode::SUCCESS;
+            for (service, vectors) in runs {
+                let code = match service {
+                    Service::Audio => core::<Audio>(&vectors),
+                    Service::Voice => core::<Voice>(&vectors),
+                };
+                if code != ExitCode::SUCCESS {
+                    worst = code;
+                }
+            }
+            worst
+        }
+        Ok(Command::Live {
+            service,
+            vectors,
+            options,
+        }) => match service {
+            Service::Audio => live::<Audio>(&vectors, &options),
+            Service::Voice => live::<Voice>(&vectors, &options),
+        },
+        Ok(Command::Plan {
+            service,
+            vectors,
+            out,
+            data_dir,
+        }) => match service {
+            Service::Audio => plan::<Audio>(&vectors, &out, &data_dir),
+            Service::Voice => plan::<Voice>(&vectors, &out, &data_dir),
+        },
         Err(problem) => {
             eprintln!("hark-conformance: {problem}\n{USAGE}");
-            return ExitCode::from(2);
+            ExitCode::from(2)
         }
-    };
-    let vectors = match &command {
-        Command::Core { vectors }
-        | Command::Live { vectors, .. }
-        | Command::Plan { vectors, .. } => vectors,
-        Command::Help => return ExitCode::SUCCESS,
-    };
-    let set = match hark_conformance::load(vectors) {
-        Ok(set) => set,
-        Err(problems) => {
-            for problem in &problems.0 {
-                eprintln!("hark-conformance: {problem}");
-            }
-            return ExitCode::from(2);
-        }
-    };
-    match command {
-        Command::Core { .. } => {
-            let report = hark_conformance::core_mode::run(&set);
-            println!("{report}");
-            verdict(report.is_success())
-        }
-        Command::Live { options, .. } => live(&set, &options),
-        Command::Plan { out, data_dir, .. } => match live_mode::write_plan(&set, &out, &data_dir) {
-            Ok(planned) => {
-                for group in planned {
-                    println!("{}", group.group);
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("hark-conformance: {e}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Help => ExitCode::SUCCESS,
     }
 }
 
-fn live(set: &hark_conformance::VectorSet, options: &LiveOptions) -> ExitCode {
+/// Loads the vectors, printing every problem (exit status 2) if they cannot be read.
+fn load<S: ServiceFormat>(vectors: &Path) -> Result<VectorSet<S>, ExitCode> {
+    hark_conformance::load::<S>(vectors).map_err(|problems| {
+        for problem in &problems.0 {
+            eprintln!("hark-conformance: {problem}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+fn core<S: core_mode::CoreService>(vectors: &Path) -> ExitCode {
+    let set = match load::<S>(vectors) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    let report = core_mode::run(&set);
+    println!("{report}");
+    verdict(report.is_success())
+}
+
+fn plan<S: LiveService>(vectors: &Path, out: &Path, data_dir: &Path) -> ExitCode {
+    let set = match load::<S>(vectors) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    match live_mode::write_plan(&set, out, data_dir) {
+        Ok(planned) => {
+            for group in planned {
+                println!("{}", group.group);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hark-conformance: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn live<S: LiveService>(vectors: &Path, options: &LiveOptions) -> ExitCode {
+    let set = match load::<S>(vectors) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    let tcp = options
+        .tcp
+        .map(|tcp| format!(" and tcp://{tcp}"))
+        .unwrap_or_default();
     println!(
-        "live: group {} against udp://{} (admin {})",
+        "live: {} group {} against udp://{}{tcp} (admin {})",
+        S::NAME,
         options.group,
         options.udp,
         options.admin.display()
@@ -167,7 +259,7 @@ fn live(set: &hark_conformance::VectorSet, options: &LiveOptions) -> ExitCode {
         let verdict = if passed { "ok  " } else { "FAIL" };
         println!("{verdict} {name} ({:.1} s)", took.as_secs_f64());
     };
-    match live_mode::run(set, options, &mut progress) {
+    match live_mode::run(&set, options, &mut progress) {
         Ok(report) => {
             println!("{report}");
             println!(
@@ -201,28 +293,48 @@ mod tests {
     }
 
     #[test]
-    fn core_mode_defaults_to_the_audio_vectors() {
+    fn a_bare_core_runs_every_service() {
         assert_eq!(
             parse_args(&args(&["core"])),
             Ok(Command::Core {
-                vectors: hark_conformance::default_audio_vectors()
+                runs: vec![
+                    (Service::Audio, default_vectors("audio")),
+                    (Service::Voice, default_vectors("voice")),
+                ]
             })
         );
     }
 
     #[test]
-    fn vectors_takes_a_directory() {
+    fn core_runs_one_service_when_asked() {
+        assert_eq!(
+            parse_args(&args(&["core", "--service", "voice"])),
+            Ok(Command::Core {
+                runs: vec![(Service::Voice, default_vectors("voice"))]
+            })
+        );
+        assert!(parse_args(&args(&["core", "--service", "video"])).is_err());
+    }
+
+    #[test]
+    fn vectors_takes_a_directory_of_audio_vectors_unless_told_otherwise() {
         assert_eq!(
             parse_args(&args(&["core", "--vectors", "x"])),
             Ok(Command::Core {
-                vectors: "x".into()
+                runs: vec![(Service::Audio, "x".into())]
+            })
+        );
+        assert_eq!(
+            parse_args(&args(&["core", "--vectors", "x", "--service", "voice"])),
+            Ok(Command::Core {
+                runs: vec![(Service::Voice, "x".into())]
             })
         );
         assert!(parse_args(&args(&["core", "--vectors"])).is_err());
     }
 
     #[test]
-    fn live_needs_the_server_and_defaults_to_the_base_group() {
+    fn live_needs_the_server_and_defaults_to_audio_and_the_base_group() {
         assert_eq!(
             parse_args(&args(&[
                 "live",
@@ -232,9 +344,11 @@ mod tests {
                 "/a.sock"
             ])),
             Ok(Command::Live {
-                vectors: hark_conformance::default_audio_vectors(),
+                service: Service::Audio,
+                vectors: default_vectors("audio"),
                 options: LiveOptions {
                     udp: "127.0.0.1:9".parse().unwrap(),
+                    tcp: None,
                     admin: "/a.sock".into(),
                     group: "base".into(),
                     only: Vec::new(),
@@ -259,11 +373,34 @@ mod tests {
     }
 
     #[test]
+    fn live_voice_takes_the_management_address() {
+        let voice = args(&[
+            "live",
+            "--service",
+            "voice",
+            "--tcp",
+            "127.0.0.1:8",
+            "--udp",
+            "127.0.0.1:9",
+            "--admin",
+            "a",
+        ]);
+        assert!(matches!(
+            parse_args(&voice),
+            Ok(Command::Live { service: Service::Voice, vectors, options })
+                if options.tcp == Some("127.0.0.1:8".parse().unwrap())
+                    && vectors == default_vectors("voice")
+        ));
+        assert!(parse_args(&args(&["live", "--tcp", "nowhere"])).is_err());
+    }
+
+    #[test]
     fn live_plan_needs_both_directories() {
         assert_eq!(
             parse_args(&args(&["live-plan", "--out", "o", "--data-dir", "d"])),
             Ok(Command::Plan {
-                vectors: hark_conformance::default_audio_vectors(),
+                service: Service::Audio,
+                vectors: default_vectors("audio"),
                 out: "o".into(),
                 data_dir: "d".into(),
             })

@@ -1,18 +1,18 @@
-//! Turning a fixture into a hark-core `AudioService`'s inputs: its config, its directory, and
-//! fixed addresses for the symbolic clients.
+//! Fixed loopback addresses for the fixture's symbolic clients (`vectors.md` §5, §6.5): the n-th
+//! client (from 0) sends datagrams from `127.0.0.1:(40001 + n)` and opens its management
+//! connection from `127.0.0.1:(41001 + n)`. Fixed, so that a failing run names the same addresses
+//! every time.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::time::Duration;
 
-use hark_core::audio::AudioConfig;
-use hark_core::directory::{Directory, DirectoryError};
-use hark_core::limits::RateLimit;
+use hark_core::Transmit;
 
-use crate::format::{EffectiveFixture, RateJson};
+use crate::format::{Hex, TransmitJson};
 
-/// The port of the fixture's first client; the n-th client gets `FIRST_PORT + n`. Fixed, so
-/// that a failing run names the same addresses every time.
+/// The UDP port of the fixture's first client.
 pub const FIRST_PORT: u16 = 40001;
+/// The TCP peer port of the fixture's first client.
+pub const FIRST_TCP_PORT: u16 = 41001;
 
 /// Symbolic client names and their loopback addresses.
 #[derive(Debug, Clone)]
@@ -22,7 +22,7 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(names: &[String]) -> Result<Self, String> {
-        let room = usize::from(u16::MAX - FIRST_PORT);
+        let room = usize::from(u16::MAX - FIRST_TCP_PORT);
         if names.len() > room {
             return Err(format!("more than {room} clients"));
         }
@@ -31,13 +31,23 @@ impl Clients {
         })
     }
 
+    /// The client's UDP address.
     pub fn addr(&self, name: &str) -> Option<SocketAddr> {
+        self.port(name, FIRST_PORT)
+    }
+
+    /// The address the client's management connection comes from.
+    pub fn tcp_peer(&self, name: &str) -> Option<SocketAddr> {
+        self.port(name, FIRST_TCP_PORT)
+    }
+
+    fn port(&self, name: &str, first: u16) -> Option<SocketAddr> {
         let index = self.names.iter().position(|n| n == name)?;
-        let port = FIRST_PORT.checked_add(u16::try_from(index).ok()?)?;
+        let port = first.checked_add(u16::try_from(index).ok()?)?;
         Some(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
     }
 
-    /// The client bound to `addr`, or the address itself for one no client has.
+    /// The client UDP address `addr` belongs to, or the address itself for one no client has.
     pub fn name(&self, addr: SocketAddr) -> String {
         let index = usize::from(addr.port().wrapping_sub(FIRST_PORT));
         match self.names.get(index) {
@@ -46,37 +56,17 @@ impl Clients {
         }
     }
 
+    /// A datagram the service sends, addressed to its client.
+    pub fn transmit(&self, transmit: &Transmit) -> TransmitJson {
+        TransmitJson {
+            to: self.name(transmit.dst),
+            hex: Hex::from(transmit.payload.as_ref()),
+        }
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.names.iter().any(|n| n == name)
     }
-}
-
-fn rate(json: RateJson) -> RateLimit {
-    RateLimit::new(json.per_second, json.burst)
-}
-
-pub fn audio_config(fixture: &EffectiveFixture) -> AudioConfig {
-    let c = &fixture.config;
-    let mut config = AudioConfig::new(fixture.secret.as_bytes());
-    config.jwt.leeway_secs = c.jwt_leeway_secs;
-    config.jwt.max_token_len = c.max_token_len;
-    config.max_packet_size = c.max_packet_size;
-    config.handshake_timeout = Duration::from_millis(c.handshake_timeout_ms);
-    config.session_timeout = Duration::from_millis(c.session_timeout_ms);
-    config.user_timeout = Duration::from_millis(c.user_timeout_ms);
-    config.cleanup_interval = Duration::from_millis(c.cleanup_interval_ms);
-    config.max_clock_skew = Duration::from_secs(c.max_clock_skew_secs);
-    config.session_rate = rate(c.session_rate);
-    config.unauthenticated_reply_rate = rate(c.unauthenticated_reply_rate);
-    config.max_sessions = c.max_sessions;
-    config.max_sessions_per_user = c.max_sessions_per_user;
-    config.default_max_users_per_channel = c.default_max_users_per_channel;
-    config.max_user_records = c.max_user_records;
-    config
-}
-
-pub fn directory(fixture: &EffectiveFixture) -> Result<Directory, DirectoryError> {
-    Directory::new(fixture.channels.iter().cloned())
 }
 
 #[cfg(test)]
@@ -91,5 +81,14 @@ mod tests {
         assert_eq!(clients.addr("c"), None);
         assert_eq!(clients.name("127.0.0.1:40002".parse().unwrap()), "b");
         assert_eq!(clients.name("127.0.0.1:9".parse().unwrap()), "127.0.0.1:9");
+    }
+
+    #[test]
+    fn management_connections_come_from_their_own_ports() {
+        let clients = Clients::new(&["a".into(), "b".into()]).unwrap();
+        assert_eq!(
+            clients.tcp_peer("b"),
+            Some("127.0.0.1:41002".parse().unwrap())
+        );
     }
 }

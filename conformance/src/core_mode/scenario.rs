@@ -1,8 +1,8 @@
-//! Scenario vectors against `hark_core::audio::AudioService`, on a simulated clock.
+//! Scenario vectors on a simulated clock, for any [`CoreService`].
 //!
 //! For a step at `at_ms`: `now = start + at_ms`; first every timer due by `now` fires, each at
 //! its own deadline (so a timeout's Error carries the deadline's wall clock, not the step's);
-//! then the step's input is applied at `now`; then every transmit and event is drained and
+//! then the step's input is applied at `now`; then every output and event is drained and
 //! compared with the step's expectation.
 //!
 //! After the last step the scenario must stay quiet for [`QUIET_TAIL_MS`], and every timer
@@ -11,15 +11,9 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use hark_core::audio::AudioService;
-
-use super::convert::{describe, event_json, stats_json, transmit_json};
-use super::setup::{Clients, audio_config, directory};
+use super::{CoreService, Outputs, Simulated, invalid};
 use crate::compare;
-use crate::format::{
-    EffectiveFixture, EventJson, Fixture, Input, Scenario, StatsJson, Step, TransmitJson,
-};
+use crate::format::{Fixture, Scenario, ServiceFormat, Step, StreamJson, TransmitJson};
 use crate::timing::{QUIET_TAIL_MS, TIMER_MARGIN_MS};
 
 /// More timer firings than any sane scenario needs between two steps; beyond this the service
@@ -27,8 +21,8 @@ use crate::timing::{QUIET_TAIL_MS, TIMER_MARGIN_MS};
 const MAX_TIMER_FIRINGS: usize = 100_000;
 
 /// Runs every step; stops at the first step that differs, since the states have diverged.
-pub fn run(fixture: &Fixture, scenario: &Scenario) -> Result<(), Vec<String>> {
-    let mut harness = Harness::new(fixture, scenario).map_err(|e| vec![invalid(&e)])?;
+pub fn run<S: CoreService>(fixture: &Fixture, scenario: &Scenario<S>) -> Result<(), Vec<String>> {
+    let mut harness = Harness::<S>::new(fixture, scenario).map_err(|e| vec![invalid(&e)])?;
     let mut previous_ms = 0;
     for (index, step) in scenario.steps.iter().enumerate() {
         let at = format!(
@@ -66,50 +60,36 @@ pub fn run(fixture: &Fixture, scenario: &Scenario) -> Result<(), Vec<String>> {
     harness.finish(scenario)
 }
 
-fn invalid(reason: &str) -> String {
-    format!("invalid vector: {reason}")
+/// What one step produced: its outputs and the counters after it.
+struct Observed<S: ServiceFormat> {
+    outputs: Outputs<S::Event>,
+    stats: S::Stats,
 }
 
-/// What one step produced.
-struct Observed {
-    transmits: Vec<TransmitJson>,
-    events: Vec<EventJson>,
-    stats: StatsJson,
-}
-
-struct Harness {
-    service: AudioService,
-    /// Kept to rebuild the service on a `reset` step.
-    fixture: EffectiveFixture,
+struct Harness<S: CoreService> {
+    sim: S::Sim,
     start: Instant,
     wall_clock_start: u64,
-    clients: Clients,
+    clients: Vec<String>,
     /// Produced since the last step's outputs were taken (timers fire before a step's input).
-    transmits: Vec<TransmitJson>,
-    events: Vec<EventJson>,
+    outputs: Outputs<S::Event>,
     /// When (ms since the start) a timer firing sent something, reported an event or changed the
     /// counters.
     effective_firings: Vec<u64>,
 }
 
-impl Harness {
-    fn new(fixture: &Fixture, scenario: &Scenario) -> Result<Self, String> {
+impl<S: CoreService> Harness<S> {
+    fn new(fixture: &Fixture, scenario: &Scenario<S>) -> Result<Self, String> {
         let effective = fixture
-            .effective(scenario.fixture_overrides.as_ref())
+            .effective::<S::Config>(scenario.fixture_overrides.as_ref())
             .map_err(|e| format!("fixture config: {e}"))?;
-        let clients = Clients::new(&effective.clients)?;
-        let directory = directory(&effective).map_err(|e| format!("fixture channels: {e}"))?;
         let start = Instant::now();
-        let service = AudioService::new(audio_config(&effective), directory, start)
-            .map_err(|e| format!("fixture config: {e}"))?;
         Ok(Self {
-            service,
+            sim: S::Sim::start(&effective, start)?,
             start,
             wall_clock_start: effective.wall_clock_start,
-            fixture: effective,
-            clients,
-            transmits: Vec::new(),
-            events: Vec::new(),
+            clients: effective.clients,
+            outputs: Outputs::default(),
             effective_firings: Vec::new(),
         })
     }
@@ -117,29 +97,6 @@ impl Harness {
     fn ms_since_start(&self, instant: Instant) -> u64 {
         let ms = instant.saturating_duration_since(self.start).as_millis();
         u64::try_from(ms).unwrap_or(u64::MAX)
-    }
-
-    /// Moves the service's transmits and events into the harness; true if there were any.
-    fn drain(&mut self) -> bool {
-        let before = self.transmits.len() + self.events.len();
-        while let Some(transmit) = self.service.poll_transmit() {
-            self.transmits.push(transmit_json(&transmit, &self.clients));
-        }
-        while let Some(event) = self.service.poll_event() {
-            self.events.push(event_json(&event, &self.clients));
-        }
-        self.transmits.len() + self.events.len() > before
-    }
-
-    /// Spec §7.7: a reset ends every session (server_closing) and returns the service to its
-    /// configured state, as a restart would: a fresh service from the fixture.
-    fn reset(&mut self, now: Instant, wall: u64) -> Result<(), String> {
-        self.service.reset(now, wall);
-        self.drain();
-        let directory = directory(&self.fixture).map_err(|e| format!("fixture channels: {e}"))?;
-        self.service = AudioService::new(audio_config(&self.fixture), directory, now)
-            .map_err(|e| format!("fixture config: {e}"))?;
-        Ok(())
     }
 
     /// Unix seconds at `instant`: the start's, plus whole elapsed seconds.
@@ -151,20 +108,20 @@ impl Harness {
     /// Fires every timer due by `now`, each at its deadline.
     fn advance(&mut self, now: Instant) -> Result<(), String> {
         for _ in 0..MAX_TIMER_FIRINGS {
-            let deadline = self.service.poll_timeout();
-            if deadline > now {
+            let Some(deadline) = self.sim.poll_timeout().filter(|d| *d <= now) else {
                 return Ok(());
-            }
-            let stats = self.service.stats();
-            self.service
-                .handle_timeout(deadline, self.wall_at(deadline));
-            if self.drain() || self.service.stats() != stats {
+            };
+            let stats = self.sim.stats();
+            let before = self.outputs.count();
+            self.sim.handle_timeout(deadline, self.wall_at(deadline));
+            self.sim.drain(&mut self.outputs);
+            if self.outputs.count() > before || self.sim.stats() != stats {
                 self.effective_firings.push(self.ms_since_start(deadline));
             }
-            if self.service.poll_timeout() <= deadline {
+            if self.sim.poll_timeout().is_some_and(|next| next <= deadline) {
                 return Err(format!(
                     "poll_timeout() is still {} ms after handle_timeout at that instant",
-                    deadline.saturating_duration_since(self.start).as_millis()
+                    self.ms_since_start(deadline)
                 ));
             }
         }
@@ -173,52 +130,33 @@ impl Harness {
         ))
     }
 
-    fn step(&mut self, step: &Step) -> Result<Observed, String> {
+    fn step(&mut self, step: &Step<S>) -> Result<Observed<S>, String> {
         let now = self.start + Duration::from_millis(step.at_ms);
         self.advance(now)?;
         let wall = self.wall_at(now);
-        match &step.input {
-            Input::Send { from, datagram } => {
-                let addr = self
-                    .clients
-                    .addr(from)
-                    .ok_or_else(|| invalid(&format!("unknown client {from:?}")))?;
-                let bytes = Bytes::copy_from_slice(datagram.as_bytes());
-                self.service.handle_datagram(now, wall, addr, bytes);
-            }
-            Input::Directory(change) => self
-                .service
-                .apply_directory_change(now, wall, change.clone())
-                .map_err(|e| format!("the directory refused the change: {e}"))?,
-            Input::Reset => self.reset(now, wall)?,
-            Input::Tick => {}
-        }
-        self.drain();
+        self.sim.input(&step.input, now, wall, &mut self.outputs)?;
+        self.sim.drain(&mut self.outputs);
         Ok(Observed {
-            transmits: std::mem::take(&mut self.transmits),
-            events: std::mem::take(&mut self.events),
-            stats: stats_json(self.service.stats()),
+            outputs: std::mem::take(&mut self.outputs),
+            stats: self.sim.stats(),
         })
     }
 
     /// The quiet tail and the timer margins, once every step has passed.
-    fn finish(&mut self, scenario: &Scenario) -> Result<(), Vec<String>> {
+    fn finish(&mut self, scenario: &Scenario<S>) -> Result<(), Vec<String>> {
         let last = scenario.steps.last().map_or(0, |step| step.at_ms);
         let tail_end = last.saturating_add(QUIET_TAIL_MS);
         let start = self.start;
         let at = |ms: u64| start + Duration::from_millis(ms);
         self.advance(at(tail_end)).map_err(|e| vec![e])?;
         let mut lines = Vec::new();
-        let transmits = std::mem::take(&mut self.transmits);
-        let events = std::mem::take(&mut self.events);
-        if !transmits.is_empty() || !events.is_empty() {
+        let tail = std::mem::take(&mut self.outputs);
+        if !tail.is_empty() {
             lines.push(format!(
                 "within {QUIET_TAIL_MS} ms after the last step ({last} ms), expected quiet:"
             ));
-            let diff = compare::transmits(&[], &transmits, &describe)
-                .into_iter()
-                .chain(compare::events(&[], &events));
-            lines.extend(diff.map(|line| format!("  {line}")));
+            let diff = differences::<S>(&tail, &[], &[], &[], &[]);
+            lines.extend(diff.into_iter().map(|line| format!("  {line}")));
         }
         // Firings just after the tail would race with the end of a live run too.
         self.advance(at(tail_end.saturating_add(TIMER_MARGIN_MS)))
@@ -243,33 +181,62 @@ impl Harness {
         if lines.is_empty() { Ok(()) } else { Err(lines) }
     }
 
-    fn compare(&self, step: &Step, observed: &Observed) -> Vec<String> {
-        let mut lines: Vec<String> = step
-            .expect
+    fn compare(&self, step: &Step<S>, observed: &Observed<S>) -> Vec<String> {
+        let expect = &step.expect;
+        let named = expect
             .transmits
             .iter()
-            .filter(|t| !self.clients.contains(&t.to))
-            .map(|t| invalid(&format!("transmit to unknown client {:?}", t.to)))
+            .map(|t| &t.to)
+            .chain(expect.stream.iter().map(|t| &t.to))
+            .chain(&expect.closed);
+        let mut lines: Vec<String> = named
+            .filter(|name| !self.clients.contains(name))
+            .map(|name| invalid(&format!("names unknown client {name:?}")))
             .collect();
-        lines.extend(compare::transmits(
-            &step.expect.transmits,
-            &observed.transmits,
-            &describe,
+        lines.extend(differences::<S>(
+            &observed.outputs,
+            &expect.transmits,
+            &expect.stream,
+            &expect.closed,
+            &expect.events,
         ));
-        lines.extend(compare::events(&step.expect.events, &observed.events));
-        if let Some(stats) = &step.expect.stats {
+        if let Some(stats) = &expect.stats {
             lines.extend(compare::stats(stats, &observed.stats));
         }
         lines
     }
 }
 
+/// Every difference between what was produced and what was expected.
+fn differences<S: CoreService>(
+    actual: &Outputs<S::Event>,
+    transmits: &[TransmitJson],
+    stream: &[StreamJson],
+    closed: &[String],
+    events: &[S::Event],
+) -> Vec<String> {
+    let mut lines = actual.problems.clone();
+    lines.extend(compare::transmits(
+        transmits,
+        &actual.transmits,
+        &S::describe_datagram,
+    ));
+    lines.extend(compare::streams(
+        stream,
+        &actual.stream,
+        &S::describe_stream,
+    ));
+    lines.extend(compare::closed(closed, &actual.closed));
+    lines.extend(compare::events(events, &actual.events));
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::test_fixture;
+    use crate::format::audio::{Audio, test_fixture};
 
-    fn scenario(steps: &str) -> Scenario {
+    fn scenario(steps: &str) -> Scenario<Audio> {
         serde_json::from_str(&format!(
             r#"{{"name":"t","description":"","covers":[],"steps":[{steps}]}}"#
         ))

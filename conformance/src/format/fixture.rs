@@ -1,7 +1,9 @@
 //! The fixture every scenario starts from: the secret, the clock, the symbolic clients, the
-//! server's configuration and its channels.
+//! server's configuration and its channels (`vectors.md` §3), and for `voice` the seed of its
+//! token generator (§6.2).
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 /// Channels are written exactly as `hark_core::directory::ChannelConfig` reads them, so the
@@ -16,11 +18,28 @@ pub struct Fixture {
     pub secret: String,
     /// The server's wall clock, in unix seconds, at `at_ms` 0.
     pub wall_clock_start: u64,
+    /// The seed of the service's token generator, for services that draw tokens (`voice`).
+    #[serde(default)]
+    pub rng_seed: Option<RngSeed>,
     /// Symbolic client names. Core mode binds the n-th (from 0) to `127.0.0.1:40001 + n`.
     pub clients: Vec<String>,
     /// Kept as JSON so that scenario overrides can be merged key by key before it is typed.
     pub config: Map<String, Value>,
     pub channels: Vec<ChannelConfig>,
+}
+
+/// 32 bytes written as 64 lowercase hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RngSeed(pub [u8; 32]);
+
+impl<'de> Deserialize<'de> for RngSeed {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let bytes = super::Hex::deserialize(deserializer)?;
+        let seed: [u8; 32] = bytes.0.try_into().map_err(|bytes: Vec<u8>| {
+            serde::de::Error::custom(format!("rng_seed must be 32 bytes, not {}", bytes.len()))
+        })?;
+        Ok(Self(seed))
+    }
 }
 
 /// A scenario's changes to the fixture.
@@ -43,43 +62,29 @@ pub struct RateJson {
     pub burst: u32,
 }
 
-/// The server settings a vector depends on. Every key is required: a vector must not depend
-/// on an implementation's defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigJson {
-    pub max_packet_size: usize,
-    pub handshake_timeout_ms: u64,
-    pub session_timeout_ms: u64,
-    pub user_timeout_ms: u64,
-    pub cleanup_interval_ms: u64,
-    pub max_clock_skew_secs: u64,
-    pub jwt_leeway_secs: u64,
-    pub max_token_len: usize,
-    pub session_rate: RateJson,
-    pub unauthenticated_reply_rate: RateJson,
-    pub max_sessions: usize,
-    pub max_sessions_per_user: usize,
-    pub default_max_users_per_channel: u32,
-    pub max_user_records: usize,
+impl From<RateJson> for hark_core::limits::RateLimit {
+    fn from(json: RateJson) -> Self {
+        Self::new(json.per_second, json.burst)
+    }
 }
 
-/// The fixture with one scenario's overrides applied.
-#[derive(Debug, Clone)]
-pub struct EffectiveFixture {
+/// The fixture with one scenario's overrides applied, its `config` typed as the service's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectiveFixture<C> {
     pub secret: String,
     pub wall_clock_start: u64,
+    pub rng_seed: Option<RngSeed>,
     pub clients: Vec<String>,
-    pub config: ConfigJson,
+    pub config: C,
     pub channels: Vec<ChannelConfig>,
 }
 
 impl Fixture {
     /// Merges `overrides` into the fixture and types the result.
-    pub fn effective(
+    pub fn effective<C: DeserializeOwned>(
         &self,
         overrides: Option<&FixtureOverrides>,
-    ) -> Result<EffectiveFixture, serde_json::Error> {
+    ) -> Result<EffectiveFixture<C>, serde_json::Error> {
         let mut config = self.config.clone();
         let mut channels = self.channels.clone();
         if let Some(overrides) = overrides {
@@ -93,6 +98,7 @@ impl Fixture {
         Ok(EffectiveFixture {
             secret: self.secret.clone(),
             wall_clock_start: self.wall_clock_start,
+            rng_seed: self.rng_seed,
             clients: self.clients.clone(),
             config: serde_json::from_value(Value::Object(config))?,
             channels,
@@ -101,21 +107,13 @@ impl Fixture {
 }
 
 /// A small fixture for the runner's own unit tests: the given clients, one open channel `c`, and
-/// the shipped fixture's shortened timers.
+/// `config` (a service's keys).
 #[cfg(test)]
-pub(crate) fn test_fixture(clients: &[&str]) -> Fixture {
-    let config = serde_json::json!({
-        "max_packet_size": 1024, "handshake_timeout_ms": 1000, "session_timeout_ms": 3000,
-        "user_timeout_ms": 6000, "cleanup_interval_ms": 2000, "max_clock_skew_secs": 30,
-        "jwt_leeway_secs": 5, "max_token_len": 2048,
-        "session_rate": {"per_second": 10, "burst": 50},
-        "unauthenticated_reply_rate": {"per_second": 10, "burst": 20},
-        "max_sessions": 10, "max_sessions_per_user": 2,
-        "default_max_users_per_channel": 256, "max_user_records": 100
-    });
+pub(crate) fn test_fixture_with(clients: &[&str], config: Value, seed: Option<RngSeed>) -> Fixture {
     Fixture {
         secret: "s".into(),
         wall_clock_start: 1_700_000_000,
+        rng_seed: seed,
         clients: clients.iter().map(|c| (*c).to_owned()).collect(),
         config: config.as_object().cloned().unwrap_or_default(),
         channels: vec![ChannelConfig {
@@ -131,16 +129,15 @@ pub(crate) fn test_fixture(clients: &[&str]) -> Fixture {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture() -> Fixture {
-        test_fixture(&["a"])
-    }
+    use crate::format::audio::{ConfigJson, test_fixture};
 
     #[test]
     fn overrides_replace_single_config_keys() {
         let overrides: FixtureOverrides =
             serde_json::from_str(r#"{"config":{"max_sessions":2}}"#).unwrap();
-        let effective = fixture().effective(Some(&overrides)).unwrap();
+        let effective = test_fixture(&["a"])
+            .effective::<ConfigJson>(Some(&overrides))
+            .unwrap();
         assert_eq!(effective.config.max_sessions, 2);
         assert_eq!(effective.config.max_sessions_per_user, 2);
         assert_eq!(effective.channels.len(), 1);
@@ -150,6 +147,17 @@ mod tests {
     fn an_unknown_config_key_is_an_error() {
         let overrides: FixtureOverrides =
             serde_json::from_str(r#"{"config":{"max_sesions":2}}"#).unwrap();
-        assert!(fixture().effective(Some(&overrides)).is_err());
+        assert!(
+            test_fixture(&["a"])
+                .effective::<ConfigJson>(Some(&overrides))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_rng_seed_is_exactly_32_bytes() {
+        let seed: RngSeed = serde_json::from_str(&format!("\"{}\"", "ab".repeat(32))).unwrap();
+        assert_eq!(seed, RngSeed([0xab; 32]));
+        assert!(serde_json::from_str::<RngSeed>(&format!("\"{}\"", "ab".repeat(31))).is_err());
     }
 }

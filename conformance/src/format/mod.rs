@@ -1,23 +1,34 @@
 //! The vector file format (`conformance/spec/vectors.md`) as serde types. Nothing here depends
 //! on how the vectors are run, so the in-process `core` mode and a socket-level `live` mode
-//! read the same types.
+//! read the same types. What is common to every service is here; [`audio`] and [`voice`] hold
+//! what is theirs, tied together by [`ServiceFormat`].
 
-mod codec;
+pub mod audio;
 mod fixture;
 mod hex;
 mod scenario;
+mod service;
+pub mod voice;
 
-pub use codec::{
-    CodecExpect, CodecFile, CodecVector, DEFAULT_MAX_PACKET_SIZE, HandshakeFormat, PacketJson,
-    TypeName,
-};
+use serde::Deserialize;
+
 #[cfg(test)]
-pub(crate) use fixture::test_fixture;
-pub use fixture::{
-    ChannelConfig, ConfigJson, EffectiveFixture, Fixture, FixtureOverrides, RateJson,
-};
+pub(crate) use fixture::test_fixture_with;
+pub use fixture::{ChannelConfig, EffectiveFixture, Fixture, FixtureOverrides, RateJson, RngSeed};
 pub use hex::Hex;
 pub use scenario::{
-    DirectoryChange, EventJson, Expect, Input, Scenario, ScenarioFile, StatsJson, Step,
-    TransmitJson,
+    DirectoryChange, Expect, Input, Scenario, ScenarioFile, Step, StreamJson, TransmitJson,
 };
+pub use service::{EventSubject, ServiceFormat, Subject};
+
+/// One `codec/*.json` file: `{"vectors": [...]}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodecFile<V> {
+    pub vectors: Vec<V>,
+}
+
+/// `canonical` and the like default to true.
+pub(crate) fn default_true() -> bool {
+    true
+}

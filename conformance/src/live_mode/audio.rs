@@ -1,4 +1,5 @@
-//! When a datagram a server sent counts as the one a vector expects.
+//! Live mode for `audio`: when a datagram a server sent counts as the one a vector expects, and
+//! the `[audio]` section of a group's configuration.
 //!
 //! Relayed datagrams (Audio, SetMute) are the client's own bytes and must come back exactly.
 //! Datagrams the server writes itself (Error `0x07`, Ack `0x08`) carry the server's clock in the
@@ -6,9 +7,58 @@
 //! which an operator `reset` rewinds: those four bytes may differ by up to
 //! [`TIMESTAMP_TOLERANCE_SECS`]; every other byte must be equal.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 
-use crate::format::TransmitJson;
+use super::LiveService;
+use super::plan::{SOCKET_BUFFER, rate};
+use crate::format::EffectiveFixture;
+use crate::format::audio::{Audio, ConfigJson};
+
+impl LiveService for Audio {
+    fn close_enough(expected: &[u8], actual: &[u8]) -> bool {
+        close_enough(expected, actual)
+    }
+
+    /// `[audio]` from the fixture's config; the voice listeners on ephemeral loopback ports, out
+    /// of the way.
+    fn config_sections(fixture: &EffectiveFixture<ConfigJson>) -> String {
+        let c = &fixture.config;
+        let mut t = String::from("[audio]\n");
+        let _ = writeln!(t, "bind_addr = \"127.0.0.1:0\"");
+        let _ = writeln!(t, "max_packet_size = {}", c.max_packet_size);
+        let _ = writeln!(t, "buffer_size = {SOCKET_BUFFER}");
+        let _ = writeln!(t, "jwt_leeway = \"{}s\"", c.jwt_leeway_secs);
+        let _ = writeln!(t, "max_token_len = {}", c.max_token_len);
+        let _ = writeln!(t, "handshake_timeout = \"{}ms\"", c.handshake_timeout_ms);
+        let _ = writeln!(t, "session_timeout = \"{}ms\"", c.session_timeout_ms);
+        let _ = writeln!(t, "user_timeout = \"{}ms\"", c.user_timeout_ms);
+        let _ = writeln!(t, "cleanup_interval = \"{}ms\"", c.cleanup_interval_ms);
+        let _ = writeln!(t, "max_clock_skew = \"{}s\"", c.max_clock_skew_secs);
+        let _ = writeln!(t, "session_rate = {}", rate(c.session_rate));
+        let _ = writeln!(
+            t,
+            "unauthenticated_reply_rate = {}",
+            rate(c.unauthenticated_reply_rate)
+        );
+        let _ = writeln!(t, "max_sessions = {}", c.max_sessions);
+        let _ = writeln!(t, "max_sessions_per_user = {}", c.max_sessions_per_user);
+        let _ = writeln!(
+            t,
+            "default_max_users_per_channel = {}",
+            c.default_max_users_per_channel
+        );
+        let _ = writeln!(t, "max_user_records = {}", c.max_user_records);
+        let _ = writeln!(t, "\n[voice]");
+        let _ = writeln!(t, "management_addr = \"127.0.0.1:0\"");
+        let _ = writeln!(t, "relay_addr = \"127.0.0.1:0\"");
+        t
+    }
+
+    fn testing_keys(_fixture: &EffectiveFixture<ConfigJson>) -> String {
+        String::new()
+    }
+}
 
 /// How far a server-written header timestamp may be from the vector's, in seconds.
 pub const TIMESTAMP_TOLERANCE_SECS: u32 = 2;
@@ -39,11 +89,6 @@ pub fn close_enough(expected: &[u8], actual: &[u8]) -> bool {
         .enumerate()
         .all(|(index, (a, b))| TIMESTAMP.contains(&index) || a == b);
     same_elsewhere && want.abs_diff(got) <= TIMESTAMP_TOLERANCE_SECS
-}
-
-/// [`close_enough`] for transmits to the same client.
-pub fn close_transmits(expected: &TransmitJson, actual: &TransmitJson) -> bool {
-    expected.to == actual.to && close_enough(expected.hex.as_bytes(), actual.hex.as_bytes())
 }
 
 fn timestamp(datagram: &[u8]) -> Option<u32> {

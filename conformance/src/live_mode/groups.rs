@@ -3,7 +3,7 @@
 //! group `base` holds every scenario that runs on the plain fixture, and each other distinct
 //! effective fixture is a group named after the first scenario (in file order) that uses it.
 
-use crate::format::{EffectiveFixture, Scenario};
+use crate::format::{EffectiveFixture, Scenario, ServiceFormat};
 use crate::load::{Located, VectorSet};
 
 /// The group of the scenarios that run on the fixture as written.
@@ -11,10 +11,10 @@ pub const BASE_GROUP: &str = "base";
 
 /// Scenarios that share one effective fixture, hence one server configuration.
 #[derive(Debug, Clone)]
-pub struct Group<'a> {
+pub struct Group<'a, S: ServiceFormat> {
     pub name: String,
-    pub fixture: EffectiveFixture,
-    pub scenarios: Vec<&'a Located<Scenario>>,
+    pub fixture: EffectiveFixture<S::Config>,
+    pub scenarios: Vec<&'a Located<Scenario<S>>>,
 }
 
 /// A scenario's overrides do not give a valid fixture.
@@ -28,7 +28,7 @@ pub struct GroupError {
 }
 
 /// Every group, `base` first (even when empty), then in order of first use.
-pub fn groups(set: &VectorSet) -> Result<Vec<Group<'_>>, GroupError> {
+pub fn groups<S: ServiceFormat>(set: &VectorSet<S>) -> Result<Vec<Group<'_, S>>, GroupError> {
     let base = set.fixture.effective(None).map_err(|source| GroupError {
         file: "fixture.json".to_owned(),
         scenario: "(none)".to_owned(),
@@ -49,10 +49,7 @@ pub fn groups(set: &VectorSet) -> Result<Vec<Group<'_>>, GroupError> {
                 scenario: scenario.name.clone(),
                 source,
             })?;
-        match groups
-            .iter_mut()
-            .find(|g| same_server(&g.fixture, &fixture))
-        {
+        match groups.iter_mut().find(|g| g.fixture == fixture) {
             Some(group) => group.scenarios.push(located),
             None => {
                 let name = unique_name(&scenario.name, &groups);
@@ -67,15 +64,8 @@ pub fn groups(set: &VectorSet) -> Result<Vec<Group<'_>>, GroupError> {
     Ok(groups)
 }
 
-fn same_server(a: &EffectiveFixture, b: &EffectiveFixture) -> bool {
-    a.secret == b.secret
-        && a.wall_clock_start == b.wall_clock_start
-        && a.config == b.config
-        && a.channels == b.channels
-}
-
 /// A file-name-safe group name from a scenario name, not yet taken.
-fn unique_name(scenario: &str, groups: &[Group<'_>]) -> String {
+fn unique_name<S: ServiceFormat>(scenario: &str, groups: &[Group<'_, S>]) -> String {
     let base: String = scenario
         .chars()
         .map(|c| {
@@ -99,9 +89,9 @@ fn unique_name(scenario: &str, groups: &[Group<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::test_fixture;
+    use crate::format::audio::{Audio, test_fixture};
 
-    fn scenario(name: &str, overrides: &str) -> Located<Scenario> {
+    fn scenario(name: &str, overrides: &str) -> Located<Scenario<Audio>> {
         let overrides = if overrides.is_empty() {
             String::new()
         } else {
@@ -115,7 +105,7 @@ mod tests {
         }
     }
 
-    fn set(scenarios: Vec<Located<Scenario>>) -> VectorSet {
+    fn set(scenarios: Vec<Located<Scenario<Audio>>>) -> VectorSet<Audio> {
         VectorSet {
             dir: "x".into(),
             fixture: test_fixture(&["a"]),

@@ -1,16 +1,20 @@
 //! `live` mode: the scenario vectors replayed against a running server over real sockets.
 //!
-//! What a server sends is checked (which datagrams reach which client); events and stats, which
-//! only an in-process run can see, are skipped. The server must run the configuration of the
-//! scenarios' group (see [`groups`] and `live-plan`, [`write_plan`]) and have an admin socket
-//! that takes `reset` and the directory changes. See `conformance/spec/vectors.md` §5.
+//! What a server sends is checked (which datagrams reach which client, which bytes it writes on
+//! each management connection, which connections it closes); events and stats, which only an
+//! in-process run can see, are skipped. The server must run the configuration of the scenarios'
+//! group (see [`groups`] and `live-plan`, [`write_plan`]) and have an admin socket that takes
+//! `reset` and the directory changes. See `conformance/spec/vectors.md` §5 and §6.5.
 
 mod admin;
-mod clients;
+mod audio;
 mod groups;
-mod matching;
+mod inbox;
 mod plan;
 mod scenario;
+mod tcp;
+mod udp;
+mod voice;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -18,18 +22,37 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use admin::{Admin, AdminError};
+pub use audio::{TIMESTAMP_TOLERANCE_SECS, close_enough};
 pub use groups::{BASE_GROUP, Group, GroupError, groups};
-pub use matching::{TIMESTAMP_TOLERANCE_SECS, close_enough};
 pub use plan::{PlanError, Planned, write_plan};
 pub use scenario::{GRACE, SETTLE, Target};
 
+use crate::core_mode::CoreService;
+use crate::format::EffectiveFixture;
 use crate::load::VectorSet;
 use crate::report::Tally;
+
+/// A service that live mode can run against a server.
+pub trait LiveService: CoreService {
+    /// Whether a datagram the server sent counts as the expected one (beyond being identical:
+    /// a server's clock in it, say).
+    fn close_enough(expected: &[u8], actual: &[u8]) -> bool;
+
+    /// The service's sections of a hark configuration file for a group's server (listeners on
+    /// `127.0.0.1:0`, the fixture's config), moving the other services' listeners to ephemeral
+    /// loopback ports too.
+    fn config_sections(fixture: &EffectiveFixture<Self::Config>) -> String;
+
+    /// The service's keys of the configuration's `[testing]` section, one line each.
+    fn testing_keys(fixture: &EffectiveFixture<Self::Config>) -> String;
+}
 
 /// What `hark-conformance live` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveOptions {
     pub udp: SocketAddr,
+    /// The management (TCP) address, for services that have one.
+    pub tcp: Option<SocketAddr>,
     pub admin: PathBuf,
     pub group: String,
     /// Only the scenarios of the group with these names (all when empty).
@@ -45,6 +68,10 @@ pub enum LiveError {
     UnknownGroup { group: String, known: String },
     #[error("no scenario {scenario:?} in group {group:?}")]
     UnknownScenario { scenario: String, group: String },
+    #[error("{service} needs the server's management address (--tcp ADDR)")]
+    NoTcp { service: &'static str },
+    #[error("{service} has no management connections (no --tcp)")]
+    UnexpectedTcp { service: &'static str },
     #[error("admin socket {path}: {source}")]
     Admin {
         path: PathBuf,
@@ -56,6 +83,7 @@ pub enum LiveError {
 /// The outcome of a live run over one group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveReport {
+    pub service: &'static str,
     pub group: String,
     pub scenarios: Tally,
 }
@@ -68,7 +96,8 @@ impl LiveReport {
     /// `audio live vectors: 32 passed, 0 failed`.
     pub fn summary(&self) -> String {
         format!(
-            "audio live vectors: {} passed, {} failed",
+            "{} live vectors: {} passed, {} failed",
+            self.service,
             self.scenarios.passed,
             self.scenarios.failures.len()
         )
@@ -89,11 +118,16 @@ impl fmt::Display for LiveReport {
 
 /// Runs the scenarios of `options.group` against the server; `progress` hears of each scenario
 /// as it finishes (name, passed, time taken).
-pub fn run(
-    set: &VectorSet,
+pub fn run<S: LiveService>(
+    set: &VectorSet<S>,
     options: &LiveOptions,
     progress: &mut dyn FnMut(&str, bool, Duration),
 ) -> Result<LiveReport, LiveError> {
+    match (S::STREAMS, options.tcp) {
+        (true, None) => return Err(LiveError::NoTcp { service: S::NAME }),
+        (false, Some(_)) => return Err(LiveError::UnexpectedTcp { service: S::NAME }),
+        _ => {}
+    }
     let groups = groups(set)?;
     let Some(group) = groups.iter().find(|g| g.name == options.group) else {
         let known: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
@@ -114,6 +148,7 @@ pub fn run(
     }
     let target = Target {
         udp: options.udp,
+        tcp: options.tcp,
         admin: Admin::new(&options.admin),
     };
     target
@@ -124,6 +159,7 @@ pub fn run(
             source,
         })?;
     let mut report = LiveReport {
+        service: S::NAME,
         group: group.name.clone(),
         scenarios: Tally::default(),
     };

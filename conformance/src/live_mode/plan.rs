@@ -11,12 +11,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use super::LiveService;
 use super::groups::{Group, GroupError, groups};
 use crate::format::{ChannelConfig, RateJson};
 use crate::load::VectorSet;
 
-/// The servers' kernel socket buffer size (`audio.buffer_size`), bytes.
-const SOCKET_BUFFER: usize = 256 * 1024;
+/// The servers' kernel socket buffer size (`audio.buffer_size`, `voice.buffer_size`), bytes.
+/// Not a protocol setting: scenarios send bursts of up to ~50 datagrams at one instant, and a
+/// kernel buffer of 8 KiB (the seed's default) holds about 20 small ones.
+pub const SOCKET_BUFFER: usize = 256 * 1024;
 /// Longest path a Unix socket address holds (`sun_path` is 108 bytes with its NUL).
 const MAX_SOCKET_PATH: usize = 107;
 
@@ -50,7 +53,11 @@ pub struct Planned {
 
 /// Writes `out/<group>.toml` for every group that has scenarios (its server's data directory
 /// and admin socket under `data_dir/<group>/`) and returns them, `base` first.
-pub fn write_plan(set: &VectorSet, out: &Path, data_dir: &Path) -> Result<Vec<Planned>, PlanError> {
+pub fn write_plan<S: LiveService>(
+    set: &VectorSet<S>,
+    out: &Path,
+    data_dir: &Path,
+) -> Result<Vec<Planned>, PlanError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| PlanError::Io { path, source }
@@ -83,13 +90,12 @@ pub fn write_plan(set: &VectorSet, out: &Path, data_dir: &Path) -> Result<Vec<Pl
 }
 
 /// The configuration file of one group's server.
-pub fn config_toml(
-    group: &Group<'_>,
+pub fn config_toml<S: LiveService>(
+    group: &Group<'_, S>,
     data_dir: &Path,
     admin_socket: &Path,
 ) -> Result<String, PlanError> {
     let fixture = &group.fixture;
-    let c = &fixture.config;
     let path = |p: &Path| {
         p.to_str()
             .map(quote)
@@ -98,7 +104,8 @@ pub fn config_toml(
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "# Written by `hark-conformance live-plan`: the server for scenario group {:?}:",
+        "# Written by `hark-conformance live-plan`: the server for {} scenario group {:?}:",
+        S::NAME,
         group.name
     );
     for scenario in &group.scenarios {
@@ -110,48 +117,25 @@ pub fn config_toml(
         // An empty list, not an absent one: without channels a server may serve a demo channel.
         let _ = writeln!(t, "channels = []");
     }
-    let _ = writeln!(t, "\n[audio]");
-    let _ = writeln!(t, "bind_addr = \"127.0.0.1:0\"");
-    let _ = writeln!(t, "max_packet_size = {}", c.max_packet_size);
-    // Not a protocol setting: the kernel socket buffers. Scenarios send bursts of up to ~50
-    // datagrams at one instant; hark's default (8 KiB) holds about 20 small ones.
-    let _ = writeln!(t, "buffer_size = {SOCKET_BUFFER}");
-    let _ = writeln!(t, "jwt_leeway = \"{}s\"", c.jwt_leeway_secs);
-    let _ = writeln!(t, "max_token_len = {}", c.max_token_len);
-    let _ = writeln!(t, "handshake_timeout = \"{}ms\"", c.handshake_timeout_ms);
-    let _ = writeln!(t, "session_timeout = \"{}ms\"", c.session_timeout_ms);
-    let _ = writeln!(t, "user_timeout = \"{}ms\"", c.user_timeout_ms);
-    let _ = writeln!(t, "cleanup_interval = \"{}ms\"", c.cleanup_interval_ms);
-    let _ = writeln!(t, "max_clock_skew = \"{}s\"", c.max_clock_skew_secs);
-    let _ = writeln!(t, "session_rate = {}", rate(c.session_rate));
-    let _ = writeln!(
-        t,
-        "unauthenticated_reply_rate = {}",
-        rate(c.unauthenticated_reply_rate)
-    );
-    let _ = writeln!(t, "max_sessions = {}", c.max_sessions);
-    let _ = writeln!(t, "max_sessions_per_user = {}", c.max_sessions_per_user);
-    let _ = writeln!(
-        t,
-        "default_max_users_per_channel = {}",
-        c.default_max_users_per_channel
-    );
-    let _ = writeln!(t, "max_user_records = {}", c.max_user_records);
+    let _ = write!(t, "\n{}", S::config_sections(fixture));
     let _ = writeln!(t, "\n[admin]");
     let _ = writeln!(t, "socket = {}", path(admin_socket)?);
     let _ = writeln!(t, "\n[testing]");
     let _ = writeln!(t, "wall_clock_start = {}", fixture.wall_clock_start);
+    let _ = write!(t, "{}", S::testing_keys(fixture));
     for channel in &fixture.channels {
         let _ = write!(t, "\n{}", channel_toml(channel));
     }
     Ok(t)
 }
 
-fn quote(text: &str) -> String {
+/// A TOML basic string (a JSON string is one).
+pub fn quote(text: &str) -> String {
     json!(text).to_string()
 }
 
-fn rate(rate: RateJson) -> String {
+/// A rate as a TOML inline table.
+pub fn rate(rate: RateJson) -> String {
     format!(
         "{{ per_second = {}, burst = {} }}",
         rate.per_second, rate.burst
@@ -185,6 +169,8 @@ fn channel_toml(channel: &ChannelConfig) -> String {
 mod tests {
     use super::*;
 
+    use crate::format::audio::Audio;
+
     #[test]
     fn channels_are_written_as_in_the_configuration() {
         let channel = ChannelConfig {
@@ -211,7 +197,7 @@ mod tests {
 
     #[test]
     fn the_audio_vectors_plan_one_server_per_group() {
-        let set = crate::load(&crate::default_audio_vectors()).unwrap();
+        let set = crate::load::<Audio>(&crate::default_vectors("audio")).unwrap();
         let dir = super::super::test_dir::Dir::new("plan");
         let planned = write_plan(&set, &dir.path().join("out"), &dir.path().join("data")).unwrap();
         assert_eq!(planned.first().map(|p| p.group.as_str()), Some("base"));

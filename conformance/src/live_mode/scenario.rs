@@ -1,31 +1,36 @@
 //! One scenario against a running server.
 //!
 //! The server is reset through its admin socket (fresh state, its testing clock back at the
-//! vectors' `wall_clock_start`), every client gets a fresh socket, and `t0` is taken when the
+//! vectors' `wall_clock_start`), every client gets a fresh UDP socket, and `t0` is taken when the
 //! reset is answered. Steps are then replayed in **batches**: consecutive datagram steps that share
 //! an `at_ms` go out back to back (a burst must reach the server within one instant, or a rate
-//! limit would refill in between), while an operator step or a tick is a batch of its own. For
-//! each batch: wait until `t0 + at_ms`, perform its inputs, wait (up to [`GRACE`]) until every
-//! transmit it expects has arrived, listen a little longer for extras ([`SETTLE`], or the
-//! [`QUIET_TAIL_MS`] after the last batch), and compare everything received since the previous
-//! batch — timer outputs arrive before the tick that expects them — with the batch's expected
-//! transmits as a multiset per client.
+//! limit would refill in between), while every other step is a batch of its own — a management
+//! connection's step too, so that the server has answered it before the next one goes out on
+//! another connection. For each batch: wait until `t0 + at_ms`, perform its inputs, wait (up to
+//! [`GRACE`]) until everything it expects has arrived — datagrams, the bytes of each connection,
+//! the server's closes — listen a little longer for extras ([`SETTLE`], or the [`QUIET_TAIL_MS`]
+//! after the last batch), and compare everything received since the previous batch (timer outputs
+//! arrive before the tick that expects them) with what the batch expects.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use super::LiveService;
 use super::admin::{Admin, directory_request, reset_request};
-use super::clients::{ClientSockets, Received};
-use super::matching::close_transmits;
+use super::inbox::{Arrival, Inbox};
+use super::tcp::Connections;
+use super::udp::ClientSockets;
 use crate::compare;
-use crate::core_mode::describe;
-use crate::format::{EffectiveFixture, Hex, Input, Scenario, Step, TransmitJson};
+use crate::format::{
+    EffectiveFixture, Hex, Input, Scenario, ServiceFormat, Step, StreamJson, TransmitJson,
+};
 use crate::timing::QUIET_TAIL_MS;
 
-/// How long a batch waits for the transmits it expects.
+/// How long a batch waits for what it expects.
 pub const GRACE: Duration = Duration::from_millis(400);
-/// How long a batch keeps listening for extras once its expected transmits are in (never past
-/// the next batch's instant, except before an operator step).
+/// How long a batch keeps listening for extras once what it expects is in (never past the next
+/// batch's instant, except before an operator step).
 pub const SETTLE: Duration = Duration::from_millis(50);
 /// A scenario that has not finished this long after its last step's instant is abandoned.
 const SLACK: Duration = Duration::from_secs(10);
@@ -36,6 +41,8 @@ const LATE: Duration = Duration::from_millis(20);
 #[derive(Debug, Clone)]
 pub struct Target {
     pub udp: SocketAddr,
+    /// The management listener, for services that have one.
+    pub tcp: Option<SocketAddr>,
     pub admin: Admin,
 }
 
@@ -43,30 +50,33 @@ pub struct Target {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Datagrams,
+    /// A management connection opens, carries bytes, or closes.
+    Connection,
     Operator,
     Tick,
 }
 
 /// Consecutive steps replayed together.
 #[derive(Debug)]
-struct Batch<'s> {
+struct Batch<'s, S: ServiceFormat> {
     /// Index of the first step in the scenario.
     first: usize,
-    steps: &'s [Step],
+    steps: &'s [Step<S>],
     at_ms: u64,
     kind: Kind,
 }
 
-fn kind(step: &Step) -> Kind {
+fn kind<S: ServiceFormat>(step: &Step<S>) -> Kind {
     match step.input {
         Input::Send { .. } => Kind::Datagrams,
+        Input::Connect(_) | Input::Stream { .. } | Input::Close(_) => Kind::Connection,
         Input::Directory(_) | Input::Reset => Kind::Operator,
         Input::Tick => Kind::Tick,
     }
 }
 
-fn batches(steps: &[Step]) -> Vec<Batch<'_>> {
-    let mut out: Vec<Batch<'_>> = Vec::new();
+fn batches<S: ServiceFormat>(steps: &[Step<S>]) -> Vec<Batch<'_, S>> {
+    let mut out = Vec::new();
     let mut first = 0;
     while let Some(step) = steps.get(first) {
         let kind = kind(step);
@@ -74,7 +84,7 @@ fn batches(steps: &[Step]) -> Vec<Batch<'_>> {
         if kind == Kind::Datagrams {
             while steps
                 .get(end)
-                .is_some_and(|next| kind_of_same_instant(next, step))
+                .is_some_and(|next| self::kind(next) == Kind::Datagrams && next.at_ms == step.at_ms)
             {
                 end += 1;
             }
@@ -90,14 +100,99 @@ fn batches(steps: &[Step]) -> Vec<Batch<'_>> {
     out
 }
 
-fn kind_of_same_instant(next: &Step, first: &Step) -> bool {
-    kind(next) == Kind::Datagrams && next.at_ms == first.at_ms
+/// The clients' sockets and connections, and where what they receive goes.
+#[derive(Debug)]
+struct Sockets {
+    inbox: Inbox,
+    udp: ClientSockets,
+    tcp: Connections,
+}
+
+/// Everything a batch expects the clients to receive.
+#[derive(Debug, Default)]
+struct Expected {
+    transmits: Vec<TransmitJson>,
+    stream: Vec<StreamJson>,
+    closed: Vec<String>,
+}
+
+impl Expected {
+    fn of<S: ServiceFormat>(batch: &Batch<'_, S>) -> Self {
+        let mut expected = Self::default();
+        for step in batch.steps {
+            expected.transmits.extend_from_slice(&step.expect.transmits);
+            expected.stream.extend_from_slice(&step.expect.stream);
+            expected.closed.extend_from_slice(&step.expect.closed);
+        }
+        expected
+    }
+}
+
+/// What the clients received during a batch, by client name.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Datagrams from the server.
+    transmits: Vec<TransmitJson>,
+    stream: BTreeMap<String, Vec<u8>>,
+    closed: Vec<String>,
+    /// How connections ended when it was not a clean end of stream (context for a failure).
+    close_errors: Vec<String>,
+    /// Datagrams from anyone but the server: always a failure.
+    strays: Vec<String>,
+}
+
+impl Seen {
+    fn sort(received: &[Arrival], names: &[String], server: SocketAddr) -> Self {
+        let mut seen = Self::default();
+        let name = |client: &usize| names.get(*client).map_or("?", String::as_str);
+        for arrival in received {
+            match arrival {
+                Arrival::Datagram {
+                    client,
+                    from,
+                    bytes,
+                } if *from == server && names.get(*client).is_some() => {
+                    seen.transmits.push(TransmitJson {
+                        to: name(client).to_owned(),
+                        hex: Hex(bytes.clone()),
+                    });
+                }
+                Arrival::Datagram {
+                    client,
+                    from,
+                    bytes,
+                } => seen.strays.push(format!(
+                    "{} received {} bytes from {from}, not from the server at {server}: {}",
+                    name(client),
+                    bytes.len(),
+                    hex::encode(bytes)
+                )),
+                Arrival::Stream { client, bytes } => seen
+                    .stream
+                    .entry(name(client).to_owned())
+                    .or_default()
+                    .extend_from_slice(bytes),
+                Arrival::Closed { client, error } => {
+                    seen.closed.push(name(client).to_owned());
+                    if let Some(error) = error {
+                        seen.close_errors
+                            .push(format!("({}'s connection ended: {error})", name(client)));
+                    }
+                }
+            }
+        }
+        seen
+    }
+}
+
+fn close<S: LiveService>(expected: &TransmitJson, actual: &TransmitJson) -> bool {
+    S::close_enough(expected.hex.as_bytes(), actual.hex.as_bytes())
 }
 
 /// Runs `scenario` against `target`; on failure, the lines that explain the first failing batch.
-pub fn run(
-    fixture: &EffectiveFixture,
-    scenario: &Scenario,
+pub fn run<S: LiveService>(
+    fixture: &EffectiveFixture<S::Config>,
+    scenario: &Scenario<S>,
     target: &Target,
 ) -> Result<(), Vec<String>> {
     let names = &fixture.clients;
@@ -107,15 +202,21 @@ pub fn run(
         .request(&reset_request())
         .map_err(|e| vec![format!("cannot reset the server before the scenario: {e}")])?;
     let t0 = Instant::now();
-    let clients = ClientSockets::bind(names.len())
+    let inbox = Inbox::default();
+    let udp = ClientSockets::bind(names.len(), &inbox)
         .map_err(|e| vec![format!("cannot bind the client sockets: {e}")])?;
+    let mut sockets = Sockets {
+        inbox,
+        udp,
+        tcp: Connections::default(),
+    };
     let last_ms = scenario.steps.last().map_or(0, |s| s.at_ms);
     let give_up = t0 + Duration::from_millis(last_ms) + SLACK;
     let batches = batches(&scenario.steps);
-    let mut received: Vec<Received> = Vec::new();
+    let mut received: Vec<Arrival> = Vec::new();
     for (index, batch) in batches.iter().enumerate() {
         let scheduled = t0 + Duration::from_millis(batch.at_ms);
-        clients.collect_until(scheduled, &mut received);
+        sockets.inbox.collect_until(scheduled, &mut received);
         let started = Instant::now();
         if started > give_up {
             return Err(vec![format!(
@@ -124,17 +225,13 @@ pub fn run(
                 SLACK.as_secs()
             )]);
         }
-        let mut lines = perform(batch, &clients, target, names);
+        let mut lines = perform(batch, &mut sockets, target, names);
         let last_input = Instant::now();
-        let expected: Vec<TransmitJson> = batch
-            .steps
-            .iter()
-            .flat_map(|s| s.expect.transmits.iter().cloned())
-            .collect();
+        let expected = Expected::of(batch);
         let grace_end = last_input + GRACE;
-        while !all_arrived(&expected, &received, names, target.udp) {
-            match clients.next_until(grace_end) {
-                Some(datagram) => received.push(datagram),
+        while !arrived::<S>(&expected, &Seen::sort(&received, names, target.udp)) {
+            match sockets.inbox.next_until(grace_end) {
+                Some(arrival) => received.push(arrival),
                 None => break,
             }
         }
@@ -143,9 +240,9 @@ pub fn run(
             Some(next) if next.kind == Kind::Operator => last_input + SETTLE,
             Some(next) => (last_input + SETTLE).min(t0 + Duration::from_millis(next.at_ms)),
         };
-        clients.collect_until(listen_until, &mut received);
-        let actual = std::mem::take(&mut received);
-        lines.extend(compare_batch(&expected, &actual, names, target.udp));
+        sockets.inbox.collect_until(listen_until, &mut received);
+        let seen = Seen::sort(&std::mem::take(&mut received), names, target.udp);
+        lines.extend(compare_batch::<S>(&expected, seen));
         if !lines.is_empty() {
             return Err(report(
                 batch,
@@ -158,124 +255,133 @@ pub fn run(
     Ok(())
 }
 
-/// Every client a step sends from or expects a transmit to must be a fixture client.
-fn check_names(names: &[String], scenario: &Scenario) -> Result<(), Vec<String>> {
-    let known = |name: &String| names.contains(name);
+/// Every client a step names must be a fixture client.
+fn check_names<S: ServiceFormat>(
+    names: &[String],
+    scenario: &Scenario<S>,
+) -> Result<(), Vec<String>> {
     let mut lines = Vec::new();
     for (index, step) in scenario.steps.iter().enumerate() {
-        if let Input::Send { from, .. } = &step.input
-            && !known(from)
-        {
+        let expect = &step.expect;
+        let named = step
+            .input
+            .client()
+            .into_iter()
+            .chain(expect.transmits.iter().map(|t| t.to.as_str()))
+            .chain(expect.stream.iter().map(|t| t.to.as_str()))
+            .chain(expect.closed.iter().map(String::as_str));
+        for name in named.filter(|name| !names.iter().any(|n| n == name)) {
             lines.push(format!(
-                "invalid vector: step {index} sends from unknown client {from:?}"
-            ));
-        }
-        for t in step.expect.transmits.iter().filter(|t| !known(&t.to)) {
-            lines.push(format!(
-                "invalid vector: step {index} expects a transmit to unknown client {:?}",
-                t.to
+                "invalid vector: step {index} names unknown client {name:?}"
             ));
         }
     }
     if lines.is_empty() { Ok(()) } else { Err(lines) }
 }
 
-/// Sends the batch's datagrams, or makes its operator request; returns what went wrong.
-fn perform(
-    batch: &Batch<'_>,
-    clients: &ClientSockets,
+/// Performs the batch's inputs; returns what went wrong.
+fn perform<S: ServiceFormat>(
+    batch: &Batch<'_, S>,
+    sockets: &mut Sockets,
     target: &Target,
     names: &[String],
 ) -> Vec<String> {
     let mut lines = Vec::new();
     for (offset, step) in batch.steps.iter().enumerate() {
         let index = batch.first + offset;
-        match &step.input {
-            Input::Send { from, datagram } => {
-                let client = names.iter().position(|n| n == from).unwrap_or(usize::MAX);
-                if let Err(e) = clients.send(client, target.udp, datagram.as_bytes()) {
-                    lines.push(format!("step {index}: cannot send from {from}: {e}"));
-                }
-            }
-            Input::Directory(change) => {
-                if let Err(e) = target.admin.request(&directory_request(change)) {
-                    lines.push(format!("step {index}: the directory change failed: {e}"));
-                }
-            }
-            Input::Reset => {
-                if let Err(e) = target.admin.request(&reset_request()) {
-                    lines.push(format!("step {index}: the reset failed: {e}"));
-                }
-            }
-            Input::Tick => {}
+        let client = step
+            .input
+            .client()
+            .and_then(|name| names.iter().position(|n| n == name))
+            .unwrap_or(usize::MAX);
+        let done = match &step.input {
+            Input::Send { datagram, .. } => sockets
+                .udp
+                .send(client, target.udp, datagram.as_bytes())
+                .map_err(|e| format!("cannot send the datagram: {e}")),
+            Input::Connect(_) => match target.tcp {
+                Some(server) => sockets
+                    .tcp
+                    .connect(client, server, &sockets.inbox)
+                    .map_err(|e| format!("cannot connect to {server}: {e}")),
+                None => Err("no management address to connect to".to_owned()),
+            },
+            Input::Stream { bytes, .. } => sockets
+                .tcp
+                .write(client, bytes.as_bytes())
+                .map_err(|e| format!("cannot write on the connection: {e}")),
+            Input::Close(_) => sockets
+                .tcp
+                .close(client)
+                .map_err(|e| format!("cannot close the connection: {e}")),
+            Input::Directory(change) => target
+                .admin
+                .request(&directory_request(change))
+                .map_err(|e| format!("the directory change failed: {e}")),
+            Input::Reset => target
+                .admin
+                .request(&reset_request())
+                .map_err(|e| format!("the reset failed: {e}")),
+            Input::Tick => Ok(()),
+        };
+        if let Err(problem) = done {
+            let who = step
+                .input
+                .client()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            lines.push(format!("step {index}{who}: {problem}"));
         }
     }
     lines
 }
 
-/// The datagrams from the server as transmits to named clients; the others apart.
-fn split<'r>(
-    received: &'r [Received],
-    names: &[String],
-    server: SocketAddr,
-) -> (Vec<TransmitJson>, Vec<&'r Received>) {
-    let mut from_server = Vec::new();
-    let mut strays = Vec::new();
-    for datagram in received {
-        match names.get(datagram.client) {
-            Some(name) if datagram.from == server => from_server.push(TransmitJson {
-                to: name.clone(),
-                hex: Hex(datagram.bytes.clone()),
-            }),
-            _ => strays.push(datagram),
-        }
-    }
-    (from_server, strays)
-}
-
-fn all_arrived(
-    expected: &[TransmitJson],
-    received: &[Received],
-    names: &[String],
-    server: SocketAddr,
-) -> bool {
-    if expected.is_empty() {
-        return true;
-    }
-    let (actual, _) = split(received, names, server);
-    compare::pair_up(expected, &actual, &close_transmits)
+/// Whether everything the batch expects has arrived: its datagrams, at least as many bytes on
+/// each connection as expected (or its end), and the expected closes.
+fn arrived<S: LiveService>(expected: &Expected, seen: &Seen) -> bool {
+    let datagrams = compare::pair_up(&expected.transmits, &seen.transmits, &close::<S>)
         .0
-        .is_empty()
+        .is_empty();
+    let mut wanted: BTreeMap<&str, usize> = BTreeMap::new();
+    for entry in &expected.stream {
+        *wanted.entry(entry.to.as_str()).or_default() += entry.tcp.as_bytes().len();
+    }
+    let bytes = wanted.iter().all(|(client, len)| {
+        seen.closed.iter().any(|c| c == client)
+            || seen.stream.get(*client).map_or(0, Vec::len) >= *len
+    });
+    let closes = expected.closed.iter().all(|c| seen.closed.contains(c));
+    datagrams && bytes && closes
 }
 
-fn compare_batch(
-    expected: &[TransmitJson],
-    received: &[Received],
-    names: &[String],
-    server: SocketAddr,
-) -> Vec<String> {
-    let (actual, strays) = split(received, names, server);
-    let mut lines = compare::transmits_matching(expected, &actual, &close_transmits, &describe);
-    for stray in strays {
-        let to = names.get(stray.client).map_or("?", String::as_str);
-        lines.push(format!(
-            "{to} received {} bytes from {}, not from the server at {server}: {}",
-            stray.bytes.len(),
-            stray.from,
-            hex::encode(&stray.bytes)
-        ));
+fn compare_batch<S: LiveService>(expected: &Expected, seen: Seen) -> Vec<String> {
+    let mut lines = compare::transmits_matching(
+        &expected.transmits,
+        &seen.transmits,
+        &close::<S>,
+        &S::describe_datagram,
+    );
+    lines.extend(compare::streams(
+        &expected.stream,
+        &seen.stream,
+        &S::describe_stream,
+    ));
+    lines.extend(compare::closed(&expected.closed, &seen.closed));
+    lines.extend(seen.strays);
+    if !lines.is_empty() {
+        lines.extend(seen.close_errors);
     }
     lines
 }
 
-fn report(
-    batch: &Batch<'_>,
+fn report<S: ServiceFormat>(
+    batch: &Batch<'_, S>,
     lines: Vec<String>,
     late: Duration,
-    scenario: &Scenario,
+    scenario: &Scenario<S>,
 ) -> Vec<String> {
     let last = batch.first + batch.steps.len().saturating_sub(1);
-    let note = |step: &Step| {
+    let note = |step: &Step<S>| {
         step.note
             .as_ref()
             .map(|n| format!(" ({n})"))
@@ -317,15 +423,16 @@ fn report(
 
 #[cfg(test)]
 mod tests {
-    use std::io::{BufRead, BufReader, Write};
-    use std::net::UdpSocket;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, UdpSocket};
     use std::os::unix::net::UnixListener;
 
     use super::*;
-    use crate::format::test_fixture;
+    use crate::format::audio::{self, Audio};
+    use crate::format::voice::{self, Voice};
     use crate::live_mode::test_dir::Dir;
 
-    fn steps(json: &str) -> Vec<Step> {
+    fn steps(json: &str) -> Vec<Step<Voice>> {
         serde_json::from_str(json).unwrap()
     }
 
@@ -337,7 +444,8 @@ mod tests {
             r#"[{{"at_ms":0,"from":"a","send":"00",{E}}},{{"at_ms":0,"from":"b","send":"01",{E}}},
                 {{"at_ms":0,"tick":true,{E}}},{{"at_ms":0,"from":"a","send":"02",{E}}},
                 {{"at_ms":5,"from":"a","send":"03",{E}}},{{"at_ms":5,"reset":true,{E}}},
-                {{"at_ms":5,"reset":true,{E}}}]"#
+                {{"at_ms":5,"reset":true,{E}}},{{"at_ms":5,"connect":"a",{E}}},
+                {{"at_ms":5,"from":"a","tcp":"00",{E}}},{{"at_ms":5,"from":"b","send":"04",{E}}}]"#
         ));
         let shape: Vec<(usize, usize, Kind)> = batches(&steps)
             .iter()
@@ -352,6 +460,9 @@ mod tests {
                 (4, 1, Kind::Datagrams),
                 (5, 1, Kind::Operator),
                 (6, 1, Kind::Operator),
+                (7, 1, Kind::Connection),
+                (8, 1, Kind::Connection),
+                (9, 1, Kind::Datagrams),
             ]
         );
     }
@@ -366,6 +477,18 @@ mod tests {
     type Answer = fn(&[u8]) -> Vec<(Duration, Vec<u8>)>;
 
     fn fake_server(answer: Answer) -> FakeServer {
+        fake_server_with(answer, None)
+    }
+
+    /// What a stand-in voice server writes for the bytes it reads: pieces written 30 ms apart,
+    /// then whether it closes the connection.
+    type StreamAnswer = fn(&[u8]) -> (Vec<Vec<u8>>, bool);
+
+    fn fake_voice_server(answer: StreamAnswer) -> FakeServer {
+        fake_server_with(|_| Vec::new(), Some(answer))
+    }
+
+    fn fake_server_with(answer: Answer, stream: Option<StreamAnswer>) -> FakeServer {
         let dir = Dir::new("live-scenario");
         let path = dir.path().join("admin.sock");
         let listener = UnixListener::bind(&path).unwrap();
@@ -390,10 +513,31 @@ mod tests {
                 }
             }
         });
+        let tcp = stream.map(|answer| {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let tcp = listener.local_addr().unwrap();
+            std::thread::spawn(move || {
+                for mut conn in listener.incoming().flatten() {
+                    let mut buffer = [0; 2048];
+                    while let Ok(len @ 1..) = conn.read(&mut buffer) {
+                        let (pieces, close) = answer(&buffer[..len]);
+                        for piece in pieces {
+                            conn.write_all(&piece).unwrap();
+                            std::thread::sleep(Duration::from_millis(30));
+                        }
+                        if close {
+                            break;
+                        }
+                    }
+                }
+            });
+            tcp
+        });
         FakeServer {
             _dir: dir,
             target: Target {
                 udp: addr,
+                tcp,
                 admin: Admin::new(path),
             },
         }
@@ -401,8 +545,8 @@ mod tests {
 
     const START: u32 = 1_700_000_000;
 
-    fn fixture() -> EffectiveFixture {
-        test_fixture(&["a", "b"]).effective(None).unwrap()
+    fn fixture() -> EffectiveFixture<audio::ConfigJson> {
+        audio::test_fixture(&["a", "b"]).effective(None).unwrap()
     }
 
     /// A header of `kind` from user u in channel c at `timestamp`.
@@ -418,14 +562,14 @@ mod tests {
         ack
     }
 
-    fn scenario(steps: &str) -> Scenario {
+    fn scenario<S: ServiceFormat>(steps: &str) -> Scenario<S> {
         serde_json::from_str(&format!(
             r#"{{"name":"t","description":"","covers":[],"steps":[{steps}]}}"#
         ))
         .unwrap()
     }
 
-    fn heartbeat_step(at_ms: u64, expected: &[Vec<u8>], then: &str) -> Scenario {
+    fn heartbeat_step(at_ms: u64, expected: &[Vec<u8>], then: &str) -> Scenario<Audio> {
         let transmits: Vec<String> = expected
             .iter()
             .map(|bytes| format!(r#"{{"to":"a","hex":"{}"}}"#, hex::encode(bytes)))
@@ -495,5 +639,60 @@ mod tests {
             lines[1].starts_with("  missing transmit to a: 08"),
             "{lines:?}"
         );
+    }
+
+    const PING: &str = "00090600000000000000ff";
+    const PONG: &str = "00098a00000000000000ff";
+
+    fn voice_fixture() -> EffectiveFixture<voice::ConfigJson> {
+        voice::test_fixture(&["a", "b"]).effective(None).unwrap()
+    }
+
+    /// `a` connects and pings; the step expects a Pong and, if `closed`, the server's close.
+    fn ping_scenario(closed: bool) -> Scenario<Voice> {
+        let closed = if closed { r#","closed":["a"]"# } else { "" };
+        scenario(&format!(
+            r#"{{"at_ms":0,"connect":"a",{E}}},
+               {{"at_ms":0,"from":"a","tcp":"{PING}","expect":{{"transmits":[
+                 {{"to":"a","tcp":"{PONG}"}}]{closed},"events":[]}}}}"#
+        ))
+    }
+
+    fn pong() -> Vec<u8> {
+        hex::decode(PONG).unwrap()
+    }
+
+    #[test]
+    fn a_frame_written_in_pieces_is_the_one_expected() {
+        let server = fake_voice_server(|_| {
+            let pong = pong();
+            (vec![pong[..3].to_vec(), pong[3..].to_vec()], false)
+        });
+        let scenario = ping_scenario(false);
+        assert_eq!(run(&voice_fixture(), &scenario, &server.target), Ok(()));
+    }
+
+    #[test]
+    fn every_close_by_the_server_must_be_expected() {
+        let server = fake_voice_server(|_| (vec![pong()], true));
+        assert_eq!(
+            run(&voice_fixture(), &ping_scenario(true), &server.target),
+            Ok(())
+        );
+        let lines = run(&voice_fixture(), &ping_scenario(false), &server.target).unwrap_err();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "  a's connection was closed unexpectedly"),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_frame_nobody_expected_fails_its_step() {
+        let server = fake_voice_server(|_| (vec![pong(), pong()], false));
+        let lines = run(&voice_fixture(), &ping_scenario(false), &server.target).unwrap_err();
+        assert!(lines[0].starts_with("step 1 at 0 ms"), "{lines:?}");
+        assert_eq!(lines[1], "  bytes written to a's connection differ:");
     }
 }

@@ -1,57 +1,44 @@
-//! The symbolic clients of a live run: one UDP socket each on `127.0.0.1:0`, fresh for every
-//! scenario, and a receiving thread per socket that stamps what arrives and hands it over.
+//! The clients' UDP sockets in a live run: one each on `127.0.0.1:0`, fresh for every scenario,
+//! and a receiving thread per socket that posts what arrives to the run's [`Inbox`].
 
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// How often a receiving thread looks at its stop flag.
-const POLL: Duration = Duration::from_millis(20);
+use super::inbox::{Arrival, Inbox, POLL};
+
 /// Larger than any UDP payload, so nothing a server sends is cut.
 const RECV_BUFFER: usize = 65_536;
-
-/// One datagram a client socket received.
-#[derive(Debug, Clone)]
-pub struct Received {
-    /// Index of the client in the fixture's list.
-    pub client: usize,
-    pub from: SocketAddr,
-    pub bytes: Vec<u8>,
-}
 
 /// The fixture's clients as bound sockets.
 #[derive(Debug)]
 pub struct ClientSockets {
     sockets: Vec<Arc<UdpSocket>>,
-    received: Receiver<Received>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl ClientSockets {
-    /// Binds `count` sockets on loopback and starts receiving on each.
-    pub fn bind(count: usize) -> io::Result<Self> {
-        let (tx, received) = mpsc::channel();
-        let stop = Arc::new(AtomicBool::new(false));
+    /// Binds `count` sockets on loopback and starts receiving on each into `inbox`.
+    pub fn bind(count: usize, inbox: &Inbox) -> io::Result<Self> {
         let mut clients = Self {
             sockets: Vec::with_capacity(count),
-            received,
-            stop,
+            stop: Arc::new(AtomicBool::new(false)),
             threads: Vec::with_capacity(count),
         };
         for client in 0..count {
             let socket = Arc::new(UdpSocket::bind("127.0.0.1:0")?);
             socket.set_read_timeout(Some(POLL))?;
             let thread = std::thread::Builder::new()
-                .name(format!("live-client-{client}"))
+                .name(format!("live-udp-{client}"))
                 .spawn({
                     let socket = Arc::clone(&socket);
                     let stop = Arc::clone(&clients.stop);
-                    let tx = tx.clone();
+                    let tx = inbox.sender();
                     move || receive(client, &socket, &stop, &tx)
                 })?;
             clients.sockets.push(socket);
@@ -76,20 +63,6 @@ impl ClientSockets {
             )))
         }
     }
-
-    /// The next datagram received, waiting until `deadline` at most.
-    pub fn next_until(&self, deadline: Instant) -> Option<Received> {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        // Timed out, or every receiving thread is gone: nothing more.
-        self.received.recv_timeout(wait).ok()
-    }
-
-    /// Everything received until `deadline` (at least what has already arrived).
-    pub fn collect_until(&self, deadline: Instant, into: &mut Vec<Received>) {
-        while let Some(received) = self.next_until(deadline) {
-            into.push(received);
-        }
-    }
 }
 
 impl Drop for ClientSockets {
@@ -101,14 +74,14 @@ impl Drop for ClientSockets {
     }
 }
 
-fn receive(client: usize, socket: &UdpSocket, stop: &AtomicBool, tx: &Sender<Received>) {
+fn receive(client: usize, socket: &UdpSocket, stop: &AtomicBool, tx: &Sender<Arrival>) {
     let mut buffer = vec![0; RECV_BUFFER];
     while !stop.load(Ordering::Relaxed) {
         match socket.recv_from(&mut buffer) {
             Ok((len, from)) => {
                 let bytes = buffer.get(..len).unwrap_or_default().to_vec();
                 if tx
-                    .send(Received {
+                    .send(Arrival::Datagram {
                         client,
                         from,
                         bytes,
@@ -131,22 +104,29 @@ fn receive(client: usize, socket: &UdpSocket, stop: &AtomicBool, tx: &Sender<Rec
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use super::*;
 
     #[test]
     fn each_client_has_its_own_address_and_receives_what_is_sent_to_it() {
-        let clients = ClientSockets::bind(2).unwrap();
+        let inbox = Inbox::default();
+        let clients = ClientSockets::bind(2, &inbox).unwrap();
         let a = clients.sockets[0].local_addr().unwrap();
         let b = clients.sockets[1].local_addr().unwrap();
         assert_ne!(a, b);
         clients.send(0, b, b"hello").unwrap();
-        let got = clients
+        let got = inbox
             .next_until(Instant::now() + Duration::from_secs(2))
             .unwrap();
         assert_eq!(
-            (got.client, got.from, got.bytes.as_slice()),
-            (1, a, &b"hello"[..])
+            got,
+            Arrival::Datagram {
+                client: 1,
+                from: a,
+                bytes: b"hello".to_vec()
+            }
         );
-        assert!(clients.next_until(Instant::now()).is_none());
+        assert!(inbox.next_until(Instant::now()).is_none());
     }
 }

@@ -1,51 +1,31 @@
-//! Codec vectors against `hark_core::wire::audio::AudioPacket::parse` and `encode`.
+//! `audio` codec vectors against `hark_core::wire::audio::AudioPacket::parse` and `encode`.
 
 use bytes::Bytes;
 use hark_core::wire::audio::AudioPacket;
 
 use super::convert::packet_json;
-use crate::format::{CodecExpect, CodecVector, PacketJson};
+use crate::core_mode::codec::{Outcome, Wanted, check};
+use crate::format::audio::{CodecExpect, CodecVector};
 
 /// Parses the vector's bytes and checks the packet (and, for canonical vectors, that encoding
 /// it gives the same bytes back) or the error kind.
 pub fn run(vector: &CodecVector) -> Result<(), Vec<String>> {
     let datagram = Bytes::copy_from_slice(vector.hex.as_bytes());
-    let parsed = AudioPacket::parse(&datagram, vector.max_packet_size());
-    let mut lines = Vec::new();
-    match (&vector.expect, parsed) {
-        (CodecExpect::Packet(want), Ok(packet)) => {
-            let got = packet_json(&packet);
-            if &got != want {
-                lines.push(format!("expected packet {}", json(want)));
-                lines.push(format!("     got packet {}", json(&got)));
-            }
-            let encoded = packet.encode();
-            if vector.canonical && encoded != datagram {
-                lines.push("encode(parse(hex)) differs from hex:".to_owned());
-                lines.push(format!("    hex     {}", vector.hex));
-                lines.push(format!("    encoded {}", hex::encode(&encoded)));
-            }
-        }
-        (CodecExpect::Packet(want), Err(error)) => {
-            lines.push(format!("expected packet {}", json(want)));
-            lines.push(format!("     got error {} ({error})", error.kind()));
-        }
-        (CodecExpect::Error(kind), Ok(packet)) => {
-            lines.push(format!("expected error {kind}"));
-            lines.push(format!("     got packet {}", json(&packet_json(&packet))));
-        }
-        (CodecExpect::Error(kind), Err(error)) => {
-            if error.kind() != kind {
-                lines.push(format!("expected error {kind}"));
-                lines.push(format!("     got error {} ({error})", error.kind()));
-            }
-        }
-    }
-    if lines.is_empty() { Ok(()) } else { Err(lines) }
-}
-
-fn json(packet: &PacketJson) -> String {
-    serde_json::to_string(packet).unwrap_or_else(|e| format!("<unprintable packet: {e}>"))
+    let want = match &vector.expect {
+        CodecExpect::Packet(packet) => Wanted::Value(packet),
+        CodecExpect::Error(kind) => Wanted::Error(kind),
+    };
+    let got = match AudioPacket::parse(&datagram, vector.max_packet_size()) {
+        Ok(packet) => Outcome::Parsed {
+            value: packet_json(&packet),
+            encoded: Ok(packet.encode().to_vec()),
+        },
+        Err(error) => Outcome::Failed {
+            kind: error.kind(),
+            detail: error.to_string(),
+        },
+    };
+    check("packet", want, got, vector.canonical, vector.hex.as_bytes())
 }
 
 #[cfg(test)]

@@ -1,13 +1,11 @@
-//! hark-core's types as vector JSON, so that comparisons and diffs happen on one shape.
+//! hark-core's `audio` types as vector JSON, so that comparisons and diffs happen on one shape.
 
-use hark_core::Transmit;
 use hark_core::audio::{AudioEvent, AudioStats};
 use hark_core::wire::audio::{AudioPacket, Body, PacketType};
 
-use super::setup::Clients;
-use crate::format::{
-    EventJson, HandshakeFormat, Hex, PacketJson, StatsJson, TransmitJson, TypeName,
-};
+use crate::core_mode::Clients;
+use crate::format::Hex;
+use crate::format::audio::{EventJson, HandshakeFormat, PacketJson, StatsJson, TypeName};
 
 pub fn type_name(packet_type: PacketType) -> TypeName {
     match packet_type {
@@ -64,13 +62,6 @@ pub fn describe(datagram: &[u8]) -> String {
         Ok(packet) => serde_json::to_string(&packet_json(&packet))
             .unwrap_or_else(|e| format!("<unprintable packet: {e}>")),
         Err(error) => format!("{} bytes, unparseable: {}", datagram.len(), error.kind()),
-    }
-}
-
-pub fn transmit_json(transmit: &Transmit, clients: &Clients) -> TransmitJson {
-    TransmitJson {
-        to: clients.name(transmit.dst),
-        hex: Hex::from(transmit.payload.as_ref()),
     }
 }
 

@@ -1,19 +1,12 @@
-//! Codec vectors: one datagram, and either the packet it parses to or the error kind it fails
-//! with. See `conformance/spec/vectors.md`.
+//! `audio` codec vectors: one datagram, and either the packet it parses to or the error kind it
+//! fails with (`vectors.md` §2).
 
 use serde::{Deserialize, Serialize};
 
-use super::Hex;
+use crate::format::Hex;
 
 /// The default `max_packet_size` of the audio spec (§1).
 pub const DEFAULT_MAX_PACKET_SIZE: usize = 1024;
-
-/// One `codec/*.json` file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CodecFile {
-    pub vectors: Vec<CodecVector>,
-}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,7 +19,7 @@ pub struct CodecVector {
     pub expect: CodecExpect,
     /// Whether encoding the parsed packet gives back `hex` exactly. Defaults to true; vectors
     /// with free-form input (JSON spacing, unknown members) set it to false.
-    #[serde(default = "default_true")]
+    #[serde(default = "crate::format::default_true")]
     pub canonical: bool,
 }
 
@@ -34,10 +27,6 @@ impl CodecVector {
     pub fn max_packet_size(&self) -> usize {
         self.max_packet_size.unwrap_or(DEFAULT_MAX_PACKET_SIZE)
     }
-}
-
-fn default_true() -> bool {
-    true
 }
 
 /// What parsing must produce.
