@@ -141,7 +141,7 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
         }
     };
     let voice_stopped = async {
-        match &mut voice {
+        match &voice {
             Some(relay) => relay.shutdown().await.map_err(|e| e.to_string()),
             None => Ok(()),
         }

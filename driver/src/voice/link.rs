@@ -77,9 +77,9 @@ impl Link {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn wake_task(state: &mut State) {
-        if let Some(waker) = state.task.take() {
-            waker.wake();
+    fn wake_task(state: &State) {
+        if let Some(waker) = &state.task {
+            waker.wake_by_ref();
         }
     }
 
@@ -97,7 +97,7 @@ impl Link {
         }
         state.queued += frame.len();
         state.queue.push_back(frame);
-        Self::wake_task(&mut state);
+        Self::wake_task(&state);
         Ok(())
     }
 
@@ -105,7 +105,7 @@ impl Link {
     pub fn close(&self) {
         let mut state = self.lock();
         state.closing = true;
-        Self::wake_task(&mut state);
+        Self::wake_task(&state);
     }
 
     /// Close at once; what is queued is discarded.
@@ -114,14 +114,14 @@ impl Link {
         state.aborted = true;
         state.queue.clear();
         state.queued = 0;
-        Self::wake_task(&mut state);
+        Self::wake_task(&state);
     }
 
     /// The loop has handled one chunk this connection read.
     pub fn release_read(&self) {
         let mut state = self.lock();
         state.reads_in_flight = state.reads_in_flight.saturating_sub(1);
-        Self::wake_task(&mut state);
+        Self::wake_task(&state);
     }
 
     /// Ready once the task has written everything and half-closed, or given up.
@@ -139,7 +139,9 @@ impl Link {
     /// What to do next; registers the task's waker for any change.
     pub fn next(&self, cx: &mut Context<'_>) -> Next {
         let mut state = self.lock();
-        state.task = Some(cx.waker().clone());
+        if !state.task.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            state.task = Some(cx.waker().clone());
+        }
         if state.aborted {
             return Next::Abort;
         }

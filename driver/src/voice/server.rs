@@ -399,7 +399,7 @@ impl<R: Runtime> VoiceRelayServer<R> {
 
     /// Tells every client the server is closing, sends what is queued (for at most half a
     /// second) and stops the loop; the management half stops accepting.
-    pub async fn shutdown(&mut self) -> Result<(), VoiceServerError> {
+    pub async fn shutdown(&self) -> Result<(), VoiceServerError> {
         if self.local_addr.is_none() {
             return Err(VoiceServerError::NotRunning);
         }
