@@ -41,12 +41,12 @@ enum End {
 }
 
 pub(crate) struct Connection {
-    pub conn: ConnectionId,
-    pub stream: Box<dyn AsyncTcpStream>,
-    pub link: Arc<Link>,
-    pub inbound: Sender<Inbound>,
-    pub runtime: Arc<dyn Runtime>,
-    pub read_buffer: usize,
+    conn: ConnectionId,
+    stream: Box<dyn AsyncTcpStream>,
+    link: Arc<Link>,
+    inbound: Sender<Inbound>,
+    runtime: Arc<dyn Runtime>,
+    read_buffer: usize,
     buf: BytesMut,
     /// The client has closed its side; nothing more to read.
     eof: bool,
