@@ -1,12 +1,16 @@
 //! What the fuzz targets and the corpus seeder share: the decoding of a fuzz input into an
-//! interaction with the audio service, and a set of valid datagrams of every type.
+//! interaction with the audio service, a set of valid datagrams of every type, and (in
+//! [`voice_script`]) the decoding of an input into an interaction with the voice service.
 //!
-//! The model and its invariants are not written here: [`audio_model`] is the file the
-//! quickcheck properties of hark-core use (`core/tests/support/audio_model.rs`), so the fuzzer
-//! and the properties hold the service to the same rules.
+//! The models and their invariants are not written here: [`audio_model`] and [`voice_model`] are
+//! the files the quickcheck properties of hark-core use (`core/tests/support/`), so the fuzzer
+//! and the properties hold the services to the same rules.
 
 #[path = "../../core/tests/support/audio_model.rs"]
 pub mod audio_model;
+#[path = "../../core/tests/support/voice_model.rs"]
+pub mod voice_model;
+pub mod voice_script;
 
 use arbitrary::{Result, Unstructured};
 use bytes::Bytes;
@@ -60,7 +64,7 @@ impl Script {
 }
 
 /// An index into `weights`, chosen with those relative weights.
-fn weighted(u: &mut Unstructured, weights: &[u32]) -> Result<usize> {
+pub(crate) fn weighted(u: &mut Unstructured, weights: &[u32]) -> Result<usize> {
     let mut pick = u.int_in_range(0..=weights.iter().sum::<u32>() - 1)?;
     for (index, weight) in weights.iter().enumerate() {
         if pick < *weight {
@@ -71,7 +75,7 @@ fn weighted(u: &mut Unstructured, weights: &[u32]) -> Result<usize> {
     Ok(0)
 }
 
-fn below(u: &mut Unstructured, n: usize) -> Result<usize> {
+pub(crate) fn below(u: &mut Unstructured, n: usize) -> Result<usize> {
     u.choose_index(n)
 }
 
