@@ -170,6 +170,7 @@ mod tests {
     use super::*;
 
     use crate::format::audio::Audio;
+    use crate::format::voice::Voice;
 
     #[test]
     fn channels_are_written_as_in_the_configuration() {
@@ -221,6 +222,30 @@ mod tests {
         assert!(
             planned.len() > 1,
             "the override scenarios have groups of their own"
+        );
+    }
+
+    #[test]
+    fn voice_plans_set_the_voice_section_and_the_token_seed() {
+        let set = crate::load::<Voice>(&crate::default_vectors("voice")).unwrap();
+        let dir = super::super::test_dir::Dir::new("voice-plan");
+        let planned = write_plan(&set, &dir.path().join("out"), &dir.path().join("data")).unwrap();
+        let base = fs::read_to_string(&planned[0].config).unwrap();
+        let seed = hex::encode(set.fixture.rng_seed.unwrap().0);
+        for line in [
+            "[audio]",
+            "bind_addr = \"127.0.0.1:0\"",
+            "[voice]",
+            "management_addr = \"127.0.0.1:0\"",
+            "relay_addr = \"127.0.0.1:0\"",
+            &format!("voice_rng_seed = \"{seed}\""),
+        ] {
+            assert!(base.lines().any(|l| l == line), "no {line:?} in\n{base}");
+        }
+        assert!(base.lines().any(|l| l.starts_with("login_timeout = \"")));
+        assert!(
+            !base.contains("handshake_timeout"),
+            "audio keys stay at their defaults"
         );
     }
 }

@@ -167,3 +167,118 @@ impl Simulated<Voice> for VoiceSim {
         convert::stats_json(self.service.stats())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use hark_core::auth::{TokenClaims, mint_token};
+    use hark_core::wire::voice::{Frame, parse_frame};
+
+    use super::*;
+    use crate::format::Hex;
+    use crate::format::voice::test_fixture;
+
+    struct Run {
+        sim: VoiceSim,
+        now: Instant,
+        out: Outputs<EventJson>,
+    }
+
+    impl Run {
+        fn new() -> Self {
+            let fixture = test_fixture(&["a", "b"]).effective(None).unwrap();
+            let now = Instant::now();
+            Self {
+                sim: VoiceSim::start(&fixture, now).unwrap(),
+                now,
+                out: Outputs::default(),
+            }
+        }
+
+        fn input(&mut self, input: Input) -> Result<Outputs<EventJson>, String> {
+            self.now += Duration::from_millis(10);
+            self.sim
+                .input(&input, self.now, 1_700_000_000, &mut self.out)?;
+            self.sim.drain(&mut self.out);
+            Ok(std::mem::take(&mut self.out))
+        }
+
+        fn frames(&mut self, client: &str, frame: &Frame) -> Outputs<EventJson> {
+            let bytes = Hex(frame.encode().unwrap().to_vec());
+            self.input(Input::Stream {
+                from: client.into(),
+                bytes,
+            })
+            .unwrap()
+        }
+
+        /// `client` connects and logs in as itself; the voice token it is given.
+        fn login(&mut self, client: &str) -> [u8; 16] {
+            self.input(Input::Connect(client.into())).unwrap();
+            let claims = TokenClaims {
+                sub: Some(client.into()),
+                exp: Some(1_700_003_600),
+                nbf: None,
+                iat: None,
+            };
+            let login = Frame::LoginRequest {
+                version: 1,
+                username: client.into(),
+                token: mint_token(b"s", &claims),
+            };
+            let out = self.frames(client, &login);
+            match parse_frame(&out.stream[client], 65_535) {
+                Ok(Some((Frame::LoginResponse { voice_token, .. }, _))) => voice_token.0,
+                other => panic!("no LoginResponse: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bytes_written_on_a_connection_are_filed_under_its_client() {
+        let mut run = Run::new();
+        let opened = run.input(Input::Connect("b".into())).unwrap();
+        assert_eq!(
+            opened.events,
+            [EventJson::ConnectionOpened {
+                conn: "b".into(),
+                user_id: 1
+            }]
+        );
+        let out = run.frames("b", &Frame::Ping { nonce: 7 });
+        let pong = Frame::Pong { nonce: 7 }.encode().unwrap();
+        assert_eq!(out.stream.get("b"), Some(&pong.to_vec()));
+        assert!(out.closed.is_empty() && out.problems.is_empty());
+    }
+
+    #[test]
+    fn a_connect_while_connected_or_data_without_a_connection_is_an_invalid_vector() {
+        let mut run = Run::new();
+        run.input(Input::Connect("a".into())).unwrap();
+        let again = run.input(Input::Connect("a".into())).unwrap_err();
+        assert!(again.starts_with("invalid vector: a connects"), "{again}");
+        let stray = Input::Stream {
+            from: "b".into(),
+            bytes: Hex(vec![0]),
+        };
+        assert!(run.input(stray).unwrap_err().starts_with("invalid vector"));
+        let unknown = run.input(Input::Close("z".into())).unwrap_err();
+        assert_eq!(unknown, "invalid vector: unknown client \"z\"");
+    }
+
+    #[test]
+    fn a_reset_closes_every_connection_and_starts_the_tokens_again() {
+        let mut run = Run::new();
+        let first = run.login("a");
+        assert_ne!(run.login("b"), first, "a second login draws the next token");
+        let mut reset = run.input(Input::Reset).unwrap();
+        reset.closed.sort();
+        assert_eq!(reset.closed, ["a", "b"]);
+        assert_eq!(
+            run.login("a"),
+            first,
+            "the fresh service draws token 0 again"
+        );
+    }
+}
