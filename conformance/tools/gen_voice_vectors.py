@@ -1296,9 +1296,10 @@ class Server:
             self.relay(conn, packet, data)
 
     def reply(self, addr: str, status: int, name: str):
-        """A refusal; §6.3: limited server-wide when the address is unbound."""
+        """A refusal; §6.3: every refusal, bound sender or not, takes from one server-wide
+        budget."""
         self.event("error", addr=addr, error=name)
-        if addr not in self.bound and not self.replies.take(self.now):
+        if not self.replies.take(self.now):
             return
         self.send_to(addr, auth_response(status))
 
@@ -2254,9 +2255,9 @@ def relay_scenarios():
     out.append(s)
 
     s = Scenario("unauthenticated_reply_rate_limit",
-                 "Refusals to unbound addresses share one server-wide budget "
-                 "(unauthenticated_reply_rate); beyond it nothing is sent. Successful "
-                 "authentication and replies to bound addresses are not limited.",
+                 "Refusals share one server-wide budget (unauthenticated_reply_rate), whether "
+                 "or not the sender is bound; beyond it nothing is sent. Successful "
+                 "authentication is not limited.",
                  ["§6.3 unauthenticated_reply_rate, server-wide, statuses 1–4",
                   "§6.1 ok is not limited", "§6.3 no reply larger than its request"])
     rate = CONFIG["unauthenticated_reply_rate"]
@@ -2272,7 +2273,7 @@ def relay_scenarios():
     s.datagram("dave", voice_data(9, 1, b""), "another unbound address shares the budget")
     s.auth("bob", note="bob binds: ok is always sent")
     s.datagram("alice", auth_request(pattern(16, 0xA0)),
-               "an unknown token from a bound address: answered")
+               "an unknown token from a bound address: over the budget too")
     s.at(300 + interval * 3 // 2)
     s.datagram("stranger", keepalive(100), "one and a half refill intervals later: answered")
     s.datagram("stranger", keepalive(101), "and no more")
