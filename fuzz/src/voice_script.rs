@@ -170,7 +170,7 @@ fn arrival(u: &mut Unstructured) -> Result<[Step; 4]> {
         Step::Write {
             conn,
             msg: Msg::Login {
-                user: HOME_USER[conn],
+                user: HOME_USER[conn % CONNS],
                 token: TokenKind::Valid,
                 version: 1,
             },
