@@ -302,6 +302,19 @@ fn activity_postpones_expiry() {
 }
 
 #[test]
+fn a_packet_at_the_deadline_is_too_late_even_before_the_timer_fires() {
+    let mut h = Harness::new();
+    h.join(1, "alice");
+    h.events();
+    let replies = h.send(30_000, 1, packet("alice", 0, Body::Heartbeat));
+    // The session expired first; the heartbeat then finds no session and, at 21 bytes, is too
+    // short to be answered without amplification.
+    assert_eq!(replies.len(), 1);
+    assert_eq!(error_code(&replies[0]), ErrorCode::SessionExpired);
+    assert_eq!(h.svc.stats().auth_sessions, 0);
+}
+
+#[test]
 fn the_session_rate_limit_drops_excess_packets() {
     let mut config = AudioConfig::new(SECRET);
     config.session_rate = RateLimit::new(1, 3);

@@ -573,6 +573,26 @@ fn a_connection_that_never_logs_in_times_out() {
 }
 
 #[test]
+fn input_at_a_deadline_is_too_late_even_before_the_timer_fires() {
+    let mut h = Harness::new();
+    let (_, token) = h.login(1, "alice");
+    h.datagram(udp(1), VoicePacket::AuthRequest { token });
+    // Both deadlines (idle_timeout, udp_timeout) are at 30 s; the inputs come first.
+    h.now = h.start + Duration::from_secs(30);
+    let out = h.send(1, Frame::Ping { nonce: 1 });
+    assert_eq!(out.errors_to(1), [ErrorCode::IdleTimeout.code()]);
+    assert_eq!(out.closed, [1]);
+    let out = h.datagram(udp(1), VoicePacket::Keepalive { nonce: 1 });
+    assert_eq!(
+        parse_datagram(&out.datagrams[0].1, 1200).unwrap(),
+        VoicePacket::AuthResponse {
+            status: AuthStatus::NOT_AUTHENTICATED,
+            user_id: 0
+        }
+    );
+}
+
+#[test]
 fn an_idle_binding_expires_and_the_token_can_bind_elsewhere() {
     let mut h = Harness::new();
     let (alice, token) = h.login(1, "alice");

@@ -159,6 +159,9 @@ impl AudioService {
         from: SocketAddr,
         datagram: Bytes,
     ) {
+        // Deadlines due at this instant come first: a packet arriving at a session's deadline
+        // is too late (audio.md §8), whatever order the driver calls things in.
+        self.handle_timeout(now, wall_unix);
         let session = self.sessions.get(&from);
         let packet = match AudioPacket::parse(&datagram, self.config.max_packet_size) {
             Ok(packet) => packet,
@@ -262,6 +265,7 @@ impl AudioService {
         wall_unix: u64,
         change: DirectoryChange,
     ) -> Result<(), DirectoryError> {
+        self.handle_timeout(now, wall_unix);
         self.directory.apply(change)?;
         let refused: Vec<(SocketAddr, Session, Refusal)> = self
             .sessions

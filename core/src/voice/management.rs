@@ -29,10 +29,11 @@ impl VoiceService {
     pub fn handle_connect(
         &mut self,
         now: Instant,
-        _wall_unix: u64,
+        wall_unix: u64,
         conn: ConnectionId,
         peer: SocketAddr,
     ) {
+        self.handle_timeout(now, wall_unix);
         if self.connections.contains_key(&conn) {
             return;
         }
@@ -68,6 +69,7 @@ impl VoiceService {
         conn: ConnectionId,
         data: &[u8],
     ) {
+        self.handle_timeout(now, wall_unix);
         let Some(connection) = self.connections.get_mut(&conn) else {
             return;
         };
@@ -86,7 +88,8 @@ impl VoiceService {
 
     /// The connection closed: the peer closed it, reading failed, or the driver dropped a peer
     /// too slow to read (§9). Unknown or already closed connections are ignored.
-    pub fn handle_stream_closed(&mut self, _now: Instant, _wall_unix: u64, conn: ConnectionId) {
+    pub fn handle_stream_closed(&mut self, now: Instant, wall_unix: u64, conn: ConnectionId) {
+        self.handle_timeout(now, wall_unix);
         self.forget_connection(conn, super::CloseReason::ClosedByPeer, true);
     }
 

@@ -14,6 +14,9 @@
 //! while let Some(e) = svc.poll_event() { … }
 //! ```
 //!
+//! Every input first fires the timers due at its instant, so an input arriving at a deadline is
+//! too late (§8) whatever order a driver calls things in.
+//!
 //! Behaviour is specified in `conformance/spec/voice.md`; section numbers below refer to it.
 
 mod config;
@@ -212,10 +215,11 @@ impl VoiceService {
     /// every member the directory no longer admits there (§7).
     pub fn apply_directory_change(
         &mut self,
-        _now: Instant,
-        _wall_unix: u64,
+        now: Instant,
+        wall_unix: u64,
         change: DirectoryChange,
     ) -> Result<(), DirectoryError> {
+        self.handle_timeout(now, wall_unix);
         self.directory.apply(change)?;
         let mut removed: Vec<(u32, String, Refusal)> = Vec::new();
         for (channel, members) in &self.channels {

@@ -16,10 +16,11 @@ impl VoiceService {
     pub fn handle_datagram(
         &mut self,
         now: Instant,
-        _wall_unix: u64,
+        wall_unix: u64,
         from: SocketAddr,
         datagram: Bytes,
     ) {
+        self.handle_timeout(now, wall_unix);
         let packet = match parse_datagram(&datagram, self.config.max_datagram_size) {
             Ok(packet) => packet,
             Err(e) => return self.drop_datagram(from, RelayError::Malformed(e)),
