@@ -2,9 +2,9 @@
 """Generates the `audio` conformance vectors in conformance/vectors/audio/.
 
 Everything here is written from conformance/spec/audio.md, with the Python standard library only:
-packets are packed with `struct`, tokens are minted with `hmac`/`hashlib`. Nothing is taken from
-hark-core, so a vector that hark-core fails is a disagreement between the code and the spec, not
-between the code and itself.
+packets are packed with `struct`, tokens are minted with `hmac`/`hashlib` (in vectorlib.py beside
+this file, which the voice generator shares). Nothing is taken from hark-core, so a vector that
+hark-core fails is a disagreement between the code and the spec, not between the code and itself.
 
     python3 conformance/tools/gen_audio_vectors.py          # (re)write the JSON files
     python3 conformance/tools/gen_audio_vectors.py --check  # exit 1 if a file would change
@@ -15,13 +15,14 @@ the JSON is written with sorted-by-construction keys and a fixed layout.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import struct
 import sys
 from pathlib import Path
+
+from vectorlib import SECRET, START, TIMER_MARGIN_MS, check_second, claims, codec_files, jwt
+from vectorlib import main as write_or_check
+from vectorlib import pattern, refill_ms, render, scenario_files, token, wall
 
 OUT = Path(__file__).resolve().parent.parent / "vectors" / "audio"
 
@@ -73,8 +74,7 @@ def fitted(spec: dict, request: bytes) -> dict:
 # The fixture
 # --------------------------------------------------------------------------------------------
 
-SECRET = "hark-conformance-secret"
-START = 1_700_000_000  # wall clock (unix seconds) at at_ms = 0
+# The secret and the wall clock at the start are vectors.md §3's (SECRET, START in vectorlib).
 CLIENTS = ["alice", "alice_phone", "bob", "carol", "dave", "erin", "mallory", "stranger"]
 
 # The same files run against a real server (live mode), so the fixture departs from the spec's
@@ -111,11 +111,10 @@ CONFIG = {
 # inputs arrive a few ms after their at_ms, so:
 # - a step meant to come before a deadline is at least MARGIN_MS before it, and the tick that
 #   observes a deadline's outputs at least MARGIN_MS after it (core mode checks this too);
-# - a step testing a one-second boundary (skew, exp/nbf leeway) is not within
-#   SECOND_SLACK_MS before a whole second (see `boundary`).
+# - a step testing a one-second boundary (skew, exp/nbf leeway) is not just before a whole
+#   second (see `boundary`).
 MARGIN_MS = 300
-assert MARGIN_MS >= 250
-SECOND_SLACK_MS = 100
+assert MARGIN_MS >= TIMER_MARGIN_MS
 
 
 def before(deadline_ms: int) -> int:
@@ -128,10 +127,6 @@ def after(deadline_ms: int) -> int:
     return deadline_ms + MARGIN_MS
 
 
-def interval_ms(rate: dict) -> int:
-    """A token bucket's refill interval."""
-    assert 1000 % rate["per_second"] == 0
-    return 1000 // rate["per_second"]
 CHANNELS = [
     # Open to every authenticated user but mallory.
     {"id": "main", "name": "Main hall", "banned": ["mallory"]},
@@ -142,55 +137,11 @@ CHANNELS = [
 ]
 
 
-def wall(ms: int) -> int:
-    """The server's wall clock at `ms` after the start (whole seconds, rounded down)."""
-    return START + ms // 1000
-
-
 def boundary(ms: int) -> int:
     """`ms` for a step whose outcome depends on which wall-clock second it lands in: a real
     server receives it a little late, so it must not be just before a whole second."""
-    assert ms % 1000 < 1000 - SECOND_SLACK_MS, f"{ms} ms is too close to the next second"
-    assert not Clock.after_reset, "a live server's testing clock rewinds at a reset step"
+    check_second(ms, Clock.after_reset)
     return ms
-
-
-# --------------------------------------------------------------------------------------------
-# JWT (HS256), §4
-# --------------------------------------------------------------------------------------------
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def compact(value) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
-
-
-def jwt(claims: dict, header: dict | None = None, secret: str = SECRET, alg_none=False) -> str:
-    header = header or {"alg": "HS256", "typ": "JWT"}
-    signing_input = f"{b64url(compact(header))}.{b64url(compact(claims))}"
-    if alg_none:
-        return signing_input + "."
-    mac = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{b64url(mac)}"
-
-
-def claims(sub: str | None, exp: int | None = START + 3600, iat: int = START - 60, **extra):
-    out = {}
-    if sub is not None:
-        out["sub"] = sub
-    out["iat"] = iat
-    if exp is not None:
-        out["exp"] = exp
-    out.update(extra)
-    return out
-
-
-def token(user: str, **kw) -> str:
-    """A valid token for `user`: issued a minute before the start, valid for an hour."""
-    return jwt(claims(user, **kw))
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,11 +225,6 @@ def ack(acked_type: str, seq=0, user="", chan="", ts=None) -> bytes:
     )
 
 
-def frames(n: int, seed: int = 0) -> bytes:
-    """Recognisable audio bytes."""
-    return bytes((seed + i) & 0xFF for i in range(n))
-
-
 # --------------------------------------------------------------------------------------------
 # Codec vectors
 # --------------------------------------------------------------------------------------------
@@ -295,11 +241,8 @@ class CodecFile:
     def __init__(self, filename: str):
         self.filename = filename
         self.vectors = []
-        self.names = set()
 
     def add(self, name, description, raw: bytes, expect, canonical=True, max_packet_size=None):
-        assert name not in self.names, name
-        self.names.add(name)
         vector = {"name": name, "description": description}
         if max_packet_size is not None:
             vector["max_packet_size"] = max_packet_size
@@ -480,14 +423,14 @@ def codec_valid() -> CodecFile:
         hdr("audio", 6) + u16_prefixed(b"\x01\x02\x03"),
         pj("audio", seq=6, **h, data="010203"),
     )
-    big = frames(1024 - HEADER_LEN - 2)
+    big = pattern(1024 - HEADER_LEN - 2)
     f.ok(
         "audio_exactly_max_packet_size",
         "§1: a datagram of exactly max_packet_size (1024) bytes is accepted.",
         hdr("audio", 7) + u16_prefixed(big),
         pj("audio", seq=7, **h, data=big.hex()),
     )
-    small = frames(64 - HEADER_LEN - 2, seed=9)
+    small = pattern(64 - HEADER_LEN - 2, seed=9)
     f.ok(
         "audio_exactly_configured_max_packet_size",
         "§1/§9: with max_packet_size 64, a 64-byte datagram is accepted.",
@@ -566,11 +509,11 @@ def codec_errors() -> CodecFile:
 
     # §6.1 oversize
     f.err("oversize_by_one", "§6.1: 1025 bytes with the default maximum of 1024.",
-          hdr(0x02) + u16_prefixed(frames(1025 - 23)), "oversize")
+          hdr(0x02) + u16_prefixed(pattern(1025 - 23)), "oversize")
     f.err("oversize_before_anything_else", "§6 order: oversize is checked first (garbage).",
           b"\xff" * 1025, "oversize")
     f.err("oversize_configured_max", "§6.1: 65 bytes with max_packet_size 64.",
-          hdr(0x02) + u16_prefixed(frames(65 - 23)), "oversize", max_packet_size=64)
+          hdr(0x02) + u16_prefixed(pattern(65 - 23)), "oversize", max_packet_size=64)
 
     # §6.2 truncated header
     f.err("truncated_empty_datagram", "§6.2: zero bytes.", b"", "truncated")
@@ -864,7 +807,7 @@ class Scenario:
 # Scenarios
 # --------------------------------------------------------------------------------------------
 
-VOICE = frames(20, seed=0x40)
+VOICE = pattern(20, seed=0x40)
 
 
 def handshake_scenarios():
@@ -1294,7 +1237,7 @@ def audio_scenarios():
     s.at(0).tick("five sessions joined", st=stats(5, 5, 4))
     s.at(1000).speak("alice", "alice", "main", 1, VOICE, ["bob", "carol", "dave"],
                      "alice speaks: not to alice nor alice_phone")
-    s.at(1100).speak("bob", "bob", "main", 1, frames(33, 7),
+    s.at(1100).speak("bob", "bob", "main", 1, pattern(33, 7),
                      ["alice", "alice_phone", "carol", "dave"], "bob speaks: both alice devices")
     s.at(1200).speak("alice_phone", "alice", "main", 1, VOICE, ["bob", "carol", "dave"],
                      "alice's phone has its own replay window: sequence 1 is fresh there")
@@ -1321,13 +1264,13 @@ def audio_scenarios():
     for i, (n, note) in enumerate([(40, "63 bytes: the whole 61-byte reply fits"),
                                    (10, "33 bytes: the message is cut to 7 bytes"),
                                    (3, "26 bytes: an empty message")]):
-        raw = audio("ghost", "main", i + 3, frames(n))
+        raw = audio("ghost", "main", i + 3, pattern(n))
         s.at(100 * (i + 1)).send(
             "stranger", raw, note,
             tx=[("stranger", error(**fitted(NOT_AUTHENTICATED, raw), seq=i + 3, user="ghost",
                                    chan="main"))],
             ev=[err("stranger", "not_authenticated")])
-    for raw, note in [(audio("ghost", "main", 9, frames(2)), "25 bytes: no reply fits"),
+    for raw, note in [(audio("ghost", "main", 9, pattern(2)), "25 bytes: no reply fits"),
                       (heartbeat("ghost", "main"), "a 21-byte Heartbeat: nothing"),
                       (join("ghost", "main"), "a 21-byte JoinChannel: nothing"),
                       (set_mute("ghost", "main", True), "a 22-byte SetMute: nothing")]:
@@ -1354,12 +1297,12 @@ def audio_scenarios():
                     ev=[err("stranger", "unexpected_packet_type")])
     burst = REPLY_RATE["burst"]
     for seq in range(1, burst + 1):
-        raw = audio("ghost", "main", seq, frames(40))
+        raw = audio("ghost", "main", seq, pattern(40))
         s.at(flood).send("stranger", raw, f"unauthenticated packet {seq}: answered",
                         tx=[("stranger", error(**NOT_AUTHENTICATED, seq=seq, user="ghost",
                                                chan="main"))],
                         ev=[err("stranger", "not_authenticated")])
-    s.at(flood).send("mallory", audio("ghost", "main", burst + 1, frames(40)),
+    s.at(flood).send("mallory", audio("ghost", "main", burst + 1, pattern(40)),
                     "the 21st, from another address: the limit is server-wide, not answered",
                     ev=[err("mallory", "not_authenticated")])
     s.at(flood).send("alice", heartbeat("alice", "tiny", 1),
@@ -1368,14 +1311,14 @@ def audio_scenarios():
                     ev=[err("alice", "channel_mismatch")])
     # One and a half refill intervals later: one token is back whether the real clock is up to
     # half an interval early or late.
-    later = flood + interval_ms(REPLY_RATE) * 3 // 2
-    raw = audio("ghost", "main", burst + 2, frames(40))
+    later = flood + refill_ms(REPLY_RATE) * 3 // 2
+    raw = audio("ghost", "main", burst + 2, pattern(40))
     s.at(later).send("stranger", raw,
                      f"{later - flood} ms later one reply is available again",
                      tx=[("stranger", error(**NOT_AUTHENTICATED, seq=burst + 2, user="ghost",
                                             chan="main"))],
                      ev=[err("stranger", "not_authenticated")])
-    s.at(later).send("stranger", audio("ghost", "main", burst + 3, frames(40)), "and only one",
+    s.at(later).send("stranger", audio("ghost", "main", burst + 3, pattern(40)), "and only one",
                     ev=[err("stranger", "not_authenticated")])
     out.append(s)
 
@@ -1499,7 +1442,7 @@ def audio_scenarios():
     s.at(200).send("alice", b"\x06\x00\x00\x00\x00", "5 bytes from a session: answered in full",
                    tx=[("alice", error(**MALFORMED_PACKET, user="alice", chan="main"))],
                    ev=[err("alice", "malformed")])
-    s.at(250).send("alice", audio("alice", "main", 1, frames(1025 - 23)), "1025 bytes",
+    s.at(250).send("alice", audio("alice", "main", 1, pattern(1025 - 23)), "1025 bytes",
                    tx=[("alice", error(**PACKET_TOO_LARGE, user="alice", chan="main"))],
                    ev=[err("alice", "malformed")])
     junk = header(0x09, 0, "ghost", "main", wall(300)) + bytes(9)
@@ -1538,7 +1481,7 @@ def audio_scenarios():
     burst = SESSION_RATE["burst"]
     # One and a half refill intervals after the burst: one token is back, with half an interval
     # of slack either way on a real clock.
-    later = 500 + interval_ms(SESSION_RATE) * 3 // 2
+    later = 500 + refill_ms(SESSION_RATE) * 3 // 2
     s = Scenario("session_rate_limit",
                  f"A session may send a burst of {burst} packets, then "
                  f"{SESSION_RATE['per_second']} per second (the fixture's rate); the excess is "
@@ -1884,12 +1827,12 @@ def directory_scenarios():
 
     def flood(first):
         for seq in range(first, first + burst):
-            raw = audio("ghost", "main", seq, frames(40))
+            raw = audio("ghost", "main", seq, pattern(40))
             s.send("stranger", raw, f"unauthenticated packet {seq}: answered",
                    tx=[("stranger", error(**NOT_AUTHENTICATED, seq=seq, user="ghost",
                                           chan="main"))],
                    ev=[err("stranger", "not_authenticated")])
-        s.send("stranger", audio("ghost", "main", first + burst, frames(40)),
+        s.send("stranger", audio("ghost", "main", first + burst, pattern(40)),
                "over the burst: not answered", ev=[err("stranger", "not_authenticated")])
 
     s.at(300)
@@ -1928,56 +1871,26 @@ def directory_scenarios():
 # --------------------------------------------------------------------------------------------
 
 
-def render(value) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-
-
 def outputs() -> dict[str, str]:
-    files = {
-        "fixture.json": render({
-            "secret": SECRET,
-            "wall_clock_start": START,
-            "clients": CLIENTS,
-            "config": CONFIG,
-            "channels": CHANNELS,
-        })
+    fixture = {
+        "secret": SECRET,
+        "wall_clock_start": START,
+        "clients": CLIENTS,
+        "config": CONFIG,
+        "channels": CHANNELS,
     }
-    for build in (codec_header, codec_valid, codec_errors):
-        f = build()
-        files[f.filename] = render(f.document())
-    groups = [
-        ("scenarios/handshake.json", handshake_scenarios),
-        ("scenarios/membership.json", membership_scenarios),
-        ("scenarios/audio.json", audio_scenarios),
-        ("scenarios/timers.json", timer_scenarios),
-        ("scenarios/directory.json", directory_scenarios),
-    ]
-    names = set()
-    for filename, build in groups:
-        scenarios = build()
-        for s in scenarios:
-            assert s.doc["name"] not in names, s.doc["name"]
-            names.add(s.doc["name"])
-        files[filename] = render({"scenarios": [s.document() for s in scenarios]})
-    return files
-
-
-def main(argv) -> int:
-    check = "--check" in argv[1:]
-    stale = []
-    for rel, text in outputs().items():
-        path = OUT / rel
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(rel)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    if stale:
-        print("out of date: " + ", ".join(stale), file=sys.stderr)
-        return 1
-    return 0
+    return {
+        "fixture.json": render(fixture),
+        **codec_files([codec_header, codec_valid, codec_errors]),
+        **scenario_files([
+            ("scenarios/handshake.json", handshake_scenarios),
+            ("scenarios/membership.json", membership_scenarios),
+            ("scenarios/audio.json", audio_scenarios),
+            ("scenarios/timers.json", timer_scenarios),
+            ("scenarios/directory.json", directory_scenarios),
+        ]),
+    }
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(write_or_check(OUT, outputs, sys.argv))

@@ -3,8 +3,9 @@
 
 Everything here is written from conformance/spec/voice.md (and vectors.md §6 for the format),
 with the Python standard library only: frames and datagrams are packed with `struct`, JWTs and
-voice tokens are made with `hmac`/`hashlib`. Nothing is taken from hark-core, so a vector that
-hark-core fails is a disagreement between the code and the spec, not between the code and itself.
+voice tokens are made with `hmac`/`hashlib` (what the audio generator also needs is in
+vectorlib.py beside this file). Nothing is taken from hark-core, so a vector that hark-core fails
+is a disagreement between the code and the spec, not between the code and itself.
 
     python3 conformance/tools/gen_voice_vectors.py          # (re)write the JSON files
     python3 conformance/tools/gen_voice_vectors.py --check  # exit 1 if a file would change
@@ -30,6 +31,10 @@ import re
 import struct
 import sys
 from pathlib import Path
+
+from vectorlib import SECRET, START, TIMER_MARGIN_MS, check_second, claims, codec_files, jwt
+from vectorlib import main as write_or_check
+from vectorlib import pattern, refill_ms, render, scenario_files, token, wall
 
 OUT = Path(__file__).resolve().parent.parent / "vectors" / "voice"
 
@@ -129,8 +134,7 @@ USERNAME = re.compile(rb"[A-Za-z0-9_.-]{1,32}")  # §5.2 step 2
 # The fixture (vectors.md §3, §6.2)
 # --------------------------------------------------------------------------------------------
 
-SECRET = "hark-conformance-secret"
-START = 1_700_000_000  # wall clock (unix seconds) at at_ms = 0
+# The secret and the wall clock at the start are vectors.md §3's (SECRET, START in vectorlib).
 # The voice-token generator's seed (voice.md §5.7): any fixed 32 bytes.
 RNG_SEED = "6861726b2d766f6963652d636f6e666f726d616e63652d7365656421212121ff"
 CLIENTS = ["alice", "alice_phone", "bob", "bob_nat", "carol", "dave", "erin", "mallory",
@@ -172,23 +176,12 @@ CHANNELS = [
 ]
 
 # Live-mode timing rules (vectors.md §4.3): a timer firing is at least MARGIN_MS from every
-# step; a step whose outcome depends on the wall-clock second is not within SECOND_SLACK_MS
-# before a whole second; rates are tested 1.5 refill intervals after the burst.
-MARGIN_MS = 250
-SECOND_SLACK_MS = 100
+# step; a step whose outcome depends on the wall-clock second is not just before a whole second
+# (`check_second`); rates are tested 1.5 refill intervals after the burst.
+MARGIN_MS = TIMER_MARGIN_MS
 # Inputs reach a real server a little late: the self-check replays every scenario with each
 # batch delayed by up to this much and requires the same outputs.
 JITTER_MS = 45
-
-
-def wall(ms: int) -> int:
-    """The server's wall clock at `ms` after the start (whole seconds, rounded down)."""
-    return START + ms // 1000
-
-
-def refill_ms(rate: dict) -> int:
-    assert 1000 % rate["per_second"] == 0
-    return 1000 // rate["per_second"]
 
 
 def voice_token(n: int) -> bytes:
@@ -203,43 +196,10 @@ def voice_token(n: int) -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def b64url_decode(text: str) -> bytes:
     if not re.fullmatch(r"[A-Za-z0-9_-]*", text):
         raise ValueError("not base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def compact(value) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
-
-
-def jwt(claims: dict, header: dict | None = None, secret: str = SECRET, alg_none=False) -> str:
-    header = header or {"alg": "HS256", "typ": "JWT"}
-    signing_input = f"{b64url(compact(header))}.{b64url(compact(claims))}"
-    if alg_none:
-        return signing_input + "."
-    mac = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{b64url(mac)}"
-
-
-def claims(sub: str | None, exp: int | None = START + 3600, iat: int = START - 60, **extra):
-    out = {}
-    if sub is not None:
-        out["sub"] = sub
-    out["iat"] = iat
-    if exp is not None:
-        out["exp"] = exp
-    out.update(extra)
-    return out
-
-
-def token(user: str, **kw) -> str:
-    """A valid token for `user`: issued a minute before the start, valid for an hour."""
-    return jwt(claims(user, **kw))
 
 
 def token_of_length(user: str, length: int) -> str:
@@ -502,11 +462,6 @@ def voice_data(user_id: int, sequence: int, payload: bytes) -> bytes:
 
 def keepalive(nonce: int) -> bytes:
     return encode_packet({"type": "keepalive", "nonce": nonce})
-
-
-def pattern(n: int, seed: int = 0) -> bytes:
-    """Recognisable payload bytes."""
-    return bytes((seed + i) & 0xFF for i in range(n))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1153,8 +1108,7 @@ class Server:
         result = at(self.now)
         if self.canonical and (at(self.now - 1000) != result or at(self.now + 1000) != result):
             # The outcome depends on the wall-clock second (vectors.md §4.3).
-            assert self.now % 1000 < 1000 - SECOND_SLACK_MS, f"{self.now} ms: too near a second"
-            assert not self.after_reset, "a live server's testing clock rewinds at a reset"
+            check_second(self.now, self.after_reset)
         return result
 
     def login(self, conn: Conn, value: dict):
@@ -1350,6 +1304,7 @@ class Server:
 
 TCP_INPUTS = ("connect", "tcp", "close")
 OPERATOR_INPUTS = ("directory", "reset")
+STAGGER_MS = 100  # between the steps of `logins`, `joins` and `auths`
 
 
 class Runner:
@@ -1532,6 +1487,30 @@ class Scenario:
         return self.datagram(client, voice_data(user_id, sequence, payload),
                              note or f"{client} sends voice #{sequence}", st)
 
+    # A scenario's cast usually arrives one client at a time: these take a step every
+    # STAGGER_MS from the current instant, in the order given (so user ids follow that order).
+
+    def _staggered(self, items):
+        start = self.ms
+        for i, item in enumerate(items):
+            self.at(start + STAGGER_MS * i)
+            yield item
+
+    def logins(self, *clients):
+        """Each client logs in as itself."""
+        for client in self._staggered(clients):
+            self.login(client)
+
+    def joins(self, channel, *clients):
+        """Each client joins `channel`."""
+        for client in self._staggered(clients):
+            self.join(client, channel)
+
+    def auths(self, *clients):
+        """Each client authenticates with its own voice token."""
+        for client in self._staggered(clients):
+            self.auth(client)
+
     @staticmethod
     def expect(got: Outputs, *, tcp=(), udp=(), closed=()):
         """Asserts what the model produced against what the scenario's author expects from the
@@ -1584,6 +1563,11 @@ def fixture() -> dict:
 # --------------------------------------------------------------------------------------------
 # Scenarios
 # --------------------------------------------------------------------------------------------
+
+
+def burst_and_refill(rate: str) -> tuple[int, int]:
+    """The fixture's `rate`: its burst, and the milliseconds one token takes to come back."""
+    return CONFIG[rate]["burst"], refill_ms(CONFIG[rate])
 
 
 def err(name: str) -> bytes:
@@ -1818,10 +1802,8 @@ def framing_scenarios():
                  "the user leaves as on any close. A body of exactly max_frame_len is a frame.",
                  ["§3.2 step 2 frame_too_large without waiting for the body",
                   "§3 max_frame_len", "§5.6 leaving after a fatal error", "§10 code 2"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).join("alice", "main")
-    s.at(300).join("bob", "main")
+    s.at(0).logins("alice", "bob")
+    s.at(200).joins("main", "alice", "bob")
     got = s.at(400).tcp("alice", b"\x10\x01", "alice sends the length 4097 alone")
     left = frame("user_left_voice", user_id=1, channel="main") + frame("user_left", user_id=1)
     s.expect(got, tcp=[("alice", err("frame_too_large")), ("bob", left)], closed=["alice"])
@@ -1841,8 +1823,7 @@ def framing_scenarios():
                   "§5.6 nothing more is sent on a closing connection",
                   "§5.6 leaving: UserLeftVoice, token and binding revoked, UserLeft",
                   "§10 code 1"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
+    s.at(0).logins("alice", "bob")
     s.at(200).join("alice", "main")
     s.at(300).auth("alice")
     cases = [
@@ -1879,8 +1860,7 @@ def framing_scenarios():
     got = s.at(0).send("stranger", "user_joined", "a UserJoined before login", user_id=1,
                        username="x")
     s.expect(got, tcp=[("stranger", err("malformed_frame"))], closed=["stranger"])
-    s.at(100).login("alice")
-    s.at(200).login("bob")
+    s.at(100).logins("alice", "bob")
     s.at(300).send("alice", "pong", "alice sends a Pong", nonce=1)
     s.at(400).send("bob", "error", "bob sends an Error", code=1, message="malformed frame",
                    st=True)
@@ -1891,10 +1871,8 @@ def framing_scenarios():
                  "close the connection with too_many_frames; the bucket refills with time.",
                  ["§5.1 step 1 too_many_frames (fatal)", "§9 frame_rate per connection",
                   "§10 code 17"])
-    rate = CONFIG["frame_rate"]
-    burst, interval = rate["burst"], refill_ms(rate)
-    s.at(0).login("alice")
-    s.at(100).login("bob")
+    burst, interval = burst_and_refill("frame_rate")
+    s.at(0).logins("alice", "bob")
     pings = b"".join(frame("ping", nonce=i) for i in range(burst))
     got = s.at(200).tcp("alice", pings, f"alice sends {burst} Pings at once: all answered")
     s.expect(got, tcp=[("alice", b"".join(frame("pong", nonce=i) for i in range(burst)))])
@@ -1921,9 +1899,7 @@ def channel_scenarios():
                   "every other logged-in user", "§5.3 step 2 already in this channel",
                   "§5.3 LeaveVoice: UserLeftVoice to every logged-in user",
                   "§5.3 LeaveVoice when in no channel: not_in_voice", "§10 code 14"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).login("carol")
+    s.at(0).logins("alice", "bob", "carol")
     got = s.at(300).join("alice", "main")
     s.expect(got, tcp=[("alice", frame("join_voice_response", channel="main", members=[])),
                        ("bob", frame("user_joined_voice", user_id=1, channel="main")),
@@ -1945,10 +1921,7 @@ def channel_scenarios():
                  ["§5.3 step 1 channel_not_found, not_a_member, banned",
                   "§5.3 step 1 audio.md §7.2 step 5 order: membership before ban",
                   "§7 the directory user id is the username", "§10 codes 10, 11, 12"])
-    s.at(0).login("alice")
-    s.at(100).login("dave")
-    s.at(200).login("mallory")
-    s.at(300).login("erin")
+    s.at(0).logins("alice", "dave", "mallory", "erin")
     s.at(400).join("alice", "nope", "alice asks for a channel that does not exist")
     s.at(450).join("alice", "", "alice asks for the empty channel id")
     s.at(500).join("alice", "Main", "alice asks for Main: ids are case-sensitive")
@@ -1965,11 +1938,8 @@ def channel_scenarios():
                  "frees up can be taken.",
                  ["§5.3 step 3 channel_full (the channel's max_users)",
                   "§5.3 step 2 before step 3", "§10 code 13"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).login("carol")
-    s.at(300).join("alice", "tiny")
-    s.at(400).join("bob", "tiny")
+    s.at(0).logins("alice", "bob", "carol")
+    s.at(300).joins("tiny", "alice", "bob")
     got = s.at(500).join("carol", "tiny", "tiny has its 2 members")
     s.expect(got, tcp=[("carol", err("channel_full"))])
     got = s.at(600).join("alice", "tiny", "alice joins tiny again: answered, not refused")
@@ -1983,8 +1953,7 @@ def channel_scenarios():
                  "own max_users still applies.",
                  ["§5.3 step 3 default_max_users_per_channel", "§9 limits configurable"],
                  overrides={"config": {"default_max_users_per_channel": 1}})
-    s.at(0).login("alice")
-    s.at(100).login("bob")
+    s.at(0).logins("alice", "bob")
     s.at(200).join("alice", "main")
     s.at(300).join("bob", "main", "main holds one voice member")
     s.at(400).join("bob", "tiny")
@@ -1996,11 +1965,8 @@ def channel_scenarios():
                  "everyone) and then joins; a refused switch leaves the user where it was.",
                  ["§5.3 on success the old channel is left first",
                   "§5.3 refusals change nothing", "§5.5 chat goes to the current channel"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).login("carol")
-    s.at(300).join("alice", "main")
-    s.at(400).join("bob", "main")
+    s.at(0).logins("alice", "bob", "carol")
+    s.at(300).joins("main", "alice", "bob")
     got = s.at(500).join("alice", "tiny", "alice switches from main to tiny")
     left = frame("user_left_voice", user_id=1, channel="main")
     joined = frame("user_joined_voice", user_id=1, channel="tiny")
@@ -2024,8 +1990,7 @@ def channel_scenarios():
                  ["§5.4 UserMuted to everyone on a change, to the sender otherwise",
                   "§5.4 mute survives leaving and joining channels",
                   "§5.2 participants carry the mute state", "§5.4 mute ends with the connection"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
+    s.at(0).logins("alice", "bob")
     got = s.at(200).send("alice", "set_mute", "alice mutes", muted=True)
     muted = frame("user_muted", user_id=1, muted=True)
     s.expect(got, tcp=[("alice", muted), ("bob", muted)])
@@ -2048,12 +2013,8 @@ def channel_scenarios():
                  ["§5.5 ChatMessage to the channel's members, the sender included",
                   "§5.5 step 1 not_in_voice", "§5.5 step 2 bad_chat_length (bytes, not "
                   "characters)", "§10 codes 14 and 15"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).login("carol")
-    s.at(300).login("dave")
-    s.at(400).join("alice", "main")
-    s.at(500).join("bob", "main")
+    s.at(0).logins("alice", "bob", "carol", "dave")
+    s.at(400).joins("main", "alice", "bob")
     s.at(600).join("carol", "team")
     got = s.at(700).send("alice", "chat_send", "alice says hello in main", text="hello")
     hello = frame("chat_message", user_id=1, channel="main", text="hello")
@@ -2075,12 +2036,9 @@ def channel_scenarios():
                  "the bucket refills with time and is the sender's own.",
                  ["§5.5 step 3 rate_limited", "§5.5 order: length before rate",
                   "§9 chat_rate per user", "§10 code 16"])
-    rate = CONFIG["chat_rate"]
-    burst, interval = rate["burst"], refill_ms(rate)
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).join("alice", "main")
-    s.at(300).join("bob", "main")
+    burst, interval = burst_and_refill("chat_rate")
+    s.at(0).logins("alice", "bob")
+    s.at(200).joins("main", "alice", "bob")
     texts = [f"message {i}" for i in range(burst + 1)]
     got = s.at(400).tcp("alice", b"".join(frame("chat_send", text=t) for t in texts),
                         f"alice sends {burst + 1} messages at once")
@@ -2118,8 +2076,7 @@ def relay_scenarios():
                  "are refused with their status; refusals change no binding.",
                  ["§6.1 step 1 unknown_token", "§6.1 step 2 token_in_use",
                   "§6.1 step 3 address_in_use", "§4 statuses 1, 2, 3"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
+    s.at(0).logins("alice", "bob")
     s.at(200).auth("alice")
     got = s.at(300).datagram("stranger", auth_request(pattern(16, 0xA0)),
                              "a token that was never issued")
@@ -2141,12 +2098,9 @@ def relay_scenarios():
                  ["§5.6 step 1 UserLeftVoice to the others", "§5.6 step 2 token and binding "
                   "revoked", "§5.6 step 3 UserLeft", "§5.7 a revoked token is unknown",
                   "§6.3 not_authenticated"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).auth("alice")
-    s.at(300).auth("bob")
-    s.at(400).join("alice", "main")
-    s.at(500).join("bob", "main")
+    s.at(0).logins("alice", "bob")
+    s.at(200).auths("alice", "bob")
+    s.at(400).joins("main", "alice", "bob")
     s.at(600).speak("bob", 1, note="bob's voice reaches alice")
     old, alice_id = s.conn("alice").token, s.uid("alice")
     got = s.at(700).close("alice", st=True)
@@ -2168,11 +2122,8 @@ def relay_scenarios():
                  ["§6.2 VoiceData relayed unchanged to the other members with a bound address",
                   "§5.3 joining and binding in either order",
                   "§4 an empty payload is relayed", "§11.8 sequence numbers untouched"])
-    for i, who in enumerate(["alice", "bob", "carol", "dave", "erin"]):
-        s.at(100 * i).login(who)
-    for i, (who, chan) in enumerate([("alice", "main"), ("bob", "main"), ("dave", "main"),
-                                     ("erin", "main")]):
-        s.at(500 + 100 * i).join(who, chan)
+    s.at(0).logins("alice", "bob", "carol", "dave", "erin")
+    s.at(500).joins("main", "alice", "bob", "dave", "erin")
     s.at(900).auth("alice")
     s.at(900).auth("bob")
     s.at(900).auth("carol", note="carol binds before joining")
@@ -2197,13 +2148,10 @@ def relay_scenarios():
                   "§6.2 Keepalive echoed byte for byte", "§6.2 VoiceAuthResponse ignored",
                   "§6.3 unparsable datagrams dropped silently", "§5.4 a muted user's voice is "
                   "not relayed"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).auth("alice")
-    s.at(300).auth("bob")
+    s.at(0).logins("alice", "bob")
+    s.at(200).auths("alice", "bob")
     s.at(400).speak("alice", 1, note="alice is in no channel: dropped")
-    s.at(500).join("alice", "main")
-    s.at(600).join("bob", "main")
+    s.at(500).joins("main", "alice", "bob")
     s.at(700).speak("alice", 2, user_id=2, note="alice's address sends as bob: dropped")
     s.at(800).speak("alice", 3, note="relayed to bob")
     s.at(900).send("alice", "set_mute", "alice mutes", muted=True)
@@ -2222,14 +2170,10 @@ def relay_scenarios():
                  "Voice beyond voice_rate (per user) is dropped silently; the bucket refills "
                  "with time and is the sender's own.",
                  ["§6.2 voice_rate: rate_limited, dropped", "§9 voice_rate per user"])
-    rate = CONFIG["voice_rate"]
-    burst, interval = rate["burst"], refill_ms(rate)
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).auth("alice")
-    s.at(300).auth("bob")
-    s.at(400).join("alice", "main")
-    s.at(500).join("bob", "main")
+    burst, interval = burst_and_refill("voice_rate")
+    s.at(0).logins("alice", "bob")
+    s.at(200).auths("alice", "bob")
+    s.at(400).joins("main", "alice", "bob")
     s.at(600)
     for seq in range(1, burst + 2):
         s.speak("alice", seq, note=f"burst #{seq}")
@@ -2260,10 +2204,8 @@ def relay_scenarios():
                  "authentication is not limited.",
                  ["§6.3 unauthenticated_reply_rate, server-wide, statuses 1–4",
                   "§6.1 ok is not limited", "§6.3 no reply larger than its request"])
-    rate = CONFIG["unauthenticated_reply_rate"]
-    burst, interval = rate["burst"], refill_ms(rate)
-    s.at(0).login("alice")
-    s.at(100).login("bob")
+    burst, interval = burst_and_refill("unauthenticated_reply_rate")
+    s.at(0).logins("alice", "bob")
     s.at(200).auth("alice")
     s.at(300)
     for i in range(burst):
@@ -2308,9 +2250,7 @@ def timer_scenarios():
                  "keeps a connection alive, a partial frame does not.",
                  ["§8 idle_timeout (fatal)", "§5.1 every frame that passes the rate check keeps "
                   "the connection alive", "§5.6 leaving after a timeout", "§10 code 19"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).login("carol")
+    s.at(0).logins("alice", "bob", "carol")
     last_bob = 300
     s.at(last_bob).join("bob", "main")
     s.at(3000).send("alice", "ping", "alice keeps her connection alive", nonce=1)
@@ -2331,10 +2271,8 @@ def timer_scenarios():
                   "§6.1 after expiry the token binds from any address",
                   "§6.2 every datagram from a bound address refreshes the binding",
                   "§6.3 not_authenticated"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).join("alice", "main")
-    s.at(300).join("bob", "main")
+    s.at(0).logins("alice", "bob")
+    s.at(200).joins("main", "alice", "bob")
     s.at(400).auth("alice")
     bound_bob = 500
     s.at(bound_bob).auth("bob")
@@ -2367,10 +2305,8 @@ def directory_scenarios():
                  ["§7 a change removes voice members the directory no longer admits",
                   "§7 Error then UserLeftVoice to every logged-in user",
                   "§7 login, mute and binding remain", "§5.3 banned", "§10 code 12"])
-    for i, who in enumerate(["alice", "bob", "carol", "dave"]):
-        s.at(100 * i).login(who)
-    for i, who in enumerate(["alice", "bob", "carol"]):
-        s.at(400 + 100 * i).join(who, "main")
+    s.at(0).logins("alice", "bob", "carol", "dave")
+    s.at(400).joins("main", "alice", "bob", "carol")
     for who in ["alice", "bob", "carol"]:
         s.at(700).auth(who)
     s.at(800).speak("bob", 1, note="bob's voice reaches alice and carol")
@@ -2395,11 +2331,8 @@ def directory_scenarios():
                  "voice with not_a_member; adding a member admits it.",
                  ["§7 remove_member at run time", "§7 add_member at run time",
                   "§5.3 not_a_member", "§10 code 11"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).login("dave")
-    s.at(300).join("alice", "team")
-    s.at(400).join("bob", "team")
+    s.at(0).logins("alice", "bob", "dave")
+    s.at(300).joins("team", "alice", "bob")
     s.at(500).auth("alice")
     s.at(500).auth("bob")
     got = s.at(600).directory({"remove_member": {"channel": "team", "user": "bob"}},
@@ -2419,8 +2352,7 @@ def directory_scenarios():
                  "nobody is in sends nothing.",
                  ["§7 remove_channel at run time", "§7 add_channel at run time",
                   "§7 the binding remains", "§5.3 channel_not_found", "§10 code 10"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
+    s.at(0).logins("alice", "bob")
     s.at(200).join("alice", "tiny")
     s.at(300).join("bob", "main")
     s.at(400).auth("alice")
@@ -2447,10 +2379,8 @@ def directory_scenarios():
                   "§5.6 nothing more is sent on a closing connection",
                   "§5.7 tokens counted since the service started",
                   "§5.1 user ids from 1 in a fresh service", "§10 code 21"])
-    s.at(0).login("alice")
-    s.at(100).login("bob")
-    s.at(200).join("alice", "main")
-    s.at(300).join("bob", "main")
+    s.at(0).logins("alice", "bob")
+    s.at(200).joins("main", "alice", "bob")
     s.at(400).auth("alice")
     s.at(400).auth("bob")
     s.at(500).send("alice", "set_mute", "alice mutes", muted=True)
@@ -2474,53 +2404,20 @@ def directory_scenarios():
 # --------------------------------------------------------------------------------------------
 
 
-def render(value) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-
-
 def outputs() -> dict[str, str]:
-    files = {"fixture.json": render(fixture())}
-    names = set()
-    for build in (codec_frames, codec_frame_errors, codec_packets, codec_packet_errors):
-        f = build()
-        for vector in f.vectors:
-            assert vector["name"] not in names, vector["name"]
-            names.add(vector["name"])
-        files[f.filename] = render(f.document())
-    groups = [
-        ("scenarios/login.json", login_scenarios),
-        ("scenarios/framing.json", framing_scenarios),
-        ("scenarios/channels.json", channel_scenarios),
-        ("scenarios/relay.json", relay_scenarios),
-        ("scenarios/timers.json", timer_scenarios),
-        ("scenarios/directory.json", directory_scenarios),
-    ]
-    names = set()
-    for filename, build in groups:
-        scenarios = build()
-        for s in scenarios:
-            assert s.doc["name"] not in names, s.doc["name"]
-            names.add(s.doc["name"])
-        files[filename] = render({"scenarios": [s.document() for s in scenarios]})
-    return files
-
-
-def main(argv) -> int:
-    check = "--check" in argv[1:]
-    stale = []
-    for rel, text in outputs().items():
-        path = OUT / rel
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(rel)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    if stale:
-        print("out of date: " + ", ".join(stale), file=sys.stderr)
-        return 1
-    return 0
+    return {
+        "fixture.json": render(fixture()),
+        **codec_files([codec_frames, codec_frame_errors, codec_packets, codec_packet_errors]),
+        **scenario_files([
+            ("scenarios/login.json", login_scenarios),
+            ("scenarios/framing.json", framing_scenarios),
+            ("scenarios/channels.json", channel_scenarios),
+            ("scenarios/relay.json", relay_scenarios),
+            ("scenarios/timers.json", timer_scenarios),
+            ("scenarios/directory.json", directory_scenarios),
+        ]),
+    }
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(write_or_check(OUT, outputs, sys.argv))
