@@ -27,8 +27,9 @@ import select
 import socket
 import struct
 import time
+import typing
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Annotated, Any, Callable, ClassVar, Sequence
 
 PROTOCOL_VERSION = 1
 """The `version` a LoginRequest carries (§3.1)."""
@@ -235,36 +236,21 @@ class _Str(_Field):
         return self._length.write(len(raw)) + raw
 
 
-class _Fixed(_Field):
-    """A fixed number of raw bytes (a voice token); hex in JSON."""
+class _Bytes(_Field):
+    """Raw bytes: a fixed number of them (a voice token), or every remaining byte (a voice
+    payload); hex in JSON."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int | None) -> None:
         self._size = size
 
     def read(self, r: _Reader) -> bytes:
-        return r.take(self._size)
-
-    def write(self, value: Any) -> bytes:
-        if not isinstance(value, (bytes, bytearray)) or len(value) != self._size:
-            raise ValueError(f"{value!r} is not {self._size} bytes")
-        return bytes(value)
-
-    def to_json(self, value: bytes) -> str:
-        return value.hex()
-
-    def from_json(self, value: str) -> bytes:
-        return bytes.fromhex(value)
-
-
-class _Rest(_Field):
-    """Every remaining byte (a voice payload); hex in JSON."""
-
-    def read(self, r: _Reader) -> bytes:
-        return r.rest()
+        return r.rest() if self._size is None else r.take(self._size)
 
     def write(self, value: Any) -> bytes:
         if not isinstance(value, (bytes, bytearray)):
             raise ValueError(f"{value!r} is not bytes")
+        if self._size is not None and len(value) != self._size:
+            raise ValueError(f"{value!r} is not {self._size} bytes")
         return bytes(value)
 
     def to_json(self, value: bytes) -> str:
@@ -299,17 +285,33 @@ _U8 = _Int("B")
 _U16 = _Int("H")
 _U32 = _Int("I")
 _U64 = _Int("Q")
-_BOOL = _Bool()
-_STR8 = _Str(_U8)
-_STR16 = _Str(_U16)
-_TOKEN = _Fixed(VOICE_TOKEN_LEN)
-_REST = _Rest()
+
+# A message's fields are annotated with these: the Python type, and how the field is on the wire.
+U8 = Annotated[int, _U8]
+U16 = Annotated[int, _U16]
+U32 = Annotated[int, _U32]
+U64 = Annotated[int, _U64]
+Bool = Annotated[bool, _Bool()]
+Str8 = Annotated[str, _Str(_U8)]
+Str16 = Annotated[str, _Str(_U16)]
+VoiceToken = Annotated[bytes, _Bytes(VOICE_TOKEN_LEN)]
+Payload = Annotated[bytes, _Bytes(None)]
 
 
 class _Struct:
-    """A dataclass whose fields are listed, in wire order, in `FIELDS`."""
+    """A dataclass whose annotated fields (`user_id: U32`, …) are, in order, its wire fields."""
 
     FIELDS: ClassVar[tuple[tuple[str, _Field], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Each field is named once, in the class body; the codec comes from its annotation.
+        super().__init_subclass__(**kwargs)
+        hints = typing.get_type_hints(cls, include_extras=True)
+        cls.FIELDS = tuple(
+            (name, hints[name].__metadata__[0])
+            for name in cls.__dict__.get("__annotations__", {})
+            if typing.get_origin(hints[name]) is Annotated
+        )
 
     @classmethod
     def read_fields(cls, r: _Reader) -> Any:
@@ -349,6 +351,59 @@ class _StructField(_Field):
         return self._cls.from_fields_json(value)
 
 
+class _Message(_Struct):
+    """A frame or a datagram: a type byte, then its fields.
+
+    `Frame` and `Datagram` are the two families. Each message class of a family gives its type
+    byte and its vector-JSON name (vectors.md §6.1) as class keywords, which registers it there.
+    """
+
+    TYPE: ClassVar[int]
+    NAME: ClassVar[str]
+    BY_TYPE: ClassVar[dict[int, Any]]
+    BY_NAME: ClassVar[dict[str, Any]]
+
+    def __init_subclass__(
+        cls, type_byte: int | None = None, name: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if type_byte is None or name is None:  # a family: its messages register below
+            cls.BY_TYPE, cls.BY_NAME = {}, {}
+            return
+        if type_byte in cls.BY_TYPE or name in cls.BY_NAME:
+            raise TypeError(f"{cls.__name__}: type 0x{type_byte:02x} or {name!r} is taken")
+        cls.TYPE, cls.NAME = type_byte, name
+        cls.BY_TYPE[type_byte] = cls
+        cls.BY_NAME[name] = cls
+
+    def body(self) -> bytes:
+        return bytes([self.TYPE]) + self.write_fields()
+
+    @classmethod
+    def parse_body(cls, data: bytes) -> Any:
+        """The message of this family whose type byte and fields are all of `data`."""
+        message_cls = cls.BY_TYPE.get(data[0])
+        if message_cls is None:
+            raise CodecError("unknown_type", f"0x{data[0]:02x}")
+        r = _Reader(bytes(data[1:]))
+        message = message_cls.read_fields(r)
+        if r.remaining():
+            raise CodecError("trailing_bytes", f"{r.remaining()} after the last field")
+        return message
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.NAME, **self.fields_json()}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Any:
+        fields = dict(obj)
+        name = fields.pop("type")
+        message_cls = cls.BY_NAME.get(name)
+        if message_cls is None:
+            raise ValueError(f"unknown {cls.__name__.lower()} type {name!r}")
+        return message_cls.from_fields_json(fields)
+
+
 # ------------------------------------------------------------------------------------------
 # Management frames (§3)
 # ------------------------------------------------------------------------------------------
@@ -358,198 +413,118 @@ class _StructField(_Field):
 class Participant(_Struct):
     """A logged-in user as LoginResponse lists them; `channel` is "" when in none."""
 
-    user_id: int
-    username: str
-    muted: bool
-    channel: str
-    FIELDS: ClassVar = (
-        ("user_id", _U32),
-        ("username", _STR8),
-        ("muted", _BOOL),
-        ("channel", _STR8),
-    )
+    user_id: U32
+    username: Str8
+    muted: Bool
+    channel: Str8
 
 
-class Frame(_Struct):
-    """A management message. `TYPE` is its §3.1 type byte, `NAME` its vector-JSON name."""
-
-    TYPE: ClassVar[int]
-    NAME: ClassVar[str]
+class Frame(_Message):
+    """A management message (§3.1)."""
 
 
 @dataclass(frozen=True)
-class LoginRequest(Frame):
-    username: str
-    token: str
-    version: int = PROTOCOL_VERSION
-    TYPE: ClassVar = 0x01
-    NAME: ClassVar = "login_request"
-    FIELDS: ClassVar = (("version", _U8), ("username", _STR8), ("token", _STR16))
+class LoginRequest(Frame, type_byte=0x01, name="login_request"):
+    # First on the wire, yet defaulted: keyword-only, so username and token stay positional.
+    version: U8 = dataclasses.field(default=PROTOCOL_VERSION, kw_only=True)
+    username: Str8
+    token: Str16
 
 
 @dataclass(frozen=True)
-class ChatSend(Frame):
-    text: str
-    TYPE: ClassVar = 0x02
-    NAME: ClassVar = "chat_send"
-    FIELDS: ClassVar = (("text", _STR16),)
+class ChatSend(Frame, type_byte=0x02, name="chat_send"):
+    text: Str16
 
 
 @dataclass(frozen=True)
-class SetMute(Frame):
-    muted: bool
-    TYPE: ClassVar = 0x03
-    NAME: ClassVar = "set_mute"
-    FIELDS: ClassVar = (("muted", _BOOL),)
+class SetMute(Frame, type_byte=0x03, name="set_mute"):
+    muted: Bool
 
 
 @dataclass(frozen=True)
-class JoinVoice(Frame):
-    channel: str
-    TYPE: ClassVar = 0x04
-    NAME: ClassVar = "join_voice"
-    FIELDS: ClassVar = (("channel", _STR8),)
+class JoinVoice(Frame, type_byte=0x04, name="join_voice"):
+    channel: Str8
 
 
 @dataclass(frozen=True)
-class LeaveVoice(Frame):
-    TYPE: ClassVar = 0x05
-    NAME: ClassVar = "leave_voice"
-    FIELDS: ClassVar = ()
+class LeaveVoice(Frame, type_byte=0x05, name="leave_voice"):
+    """No fields: the body is the type byte alone."""
 
 
 @dataclass(frozen=True)
-class Ping(Frame):
-    nonce: int
-    TYPE: ClassVar = 0x06
-    NAME: ClassVar = "ping"
-    FIELDS: ClassVar = (("nonce", _U64),)
+class Ping(Frame, type_byte=0x06, name="ping"):
+    nonce: U64
 
 
 @dataclass(frozen=True)
-class LoginResponse(Frame):
-    user_id: int
-    voice_token: bytes
-    participants: tuple[Participant, ...]
-    TYPE: ClassVar = 0x81
-    NAME: ClassVar = "login_response"
-    FIELDS: ClassVar = (
-        ("user_id", _U32),
-        ("voice_token", _TOKEN),
-        ("participants", _List(_StructField(Participant))),
-    )
+class LoginResponse(Frame, type_byte=0x81, name="login_response"):
+    user_id: U32
+    voice_token: VoiceToken
+    participants: Annotated[tuple[Participant, ...], _List(_StructField(Participant))]
 
 
 @dataclass(frozen=True)
-class UserJoined(Frame):
-    user_id: int
-    username: str
-    TYPE: ClassVar = 0x82
-    NAME: ClassVar = "user_joined"
-    FIELDS: ClassVar = (("user_id", _U32), ("username", _STR8))
+class UserJoined(Frame, type_byte=0x82, name="user_joined"):
+    user_id: U32
+    username: Str8
 
 
 @dataclass(frozen=True)
-class UserLeft(Frame):
-    user_id: int
-    TYPE: ClassVar = 0x83
-    NAME: ClassVar = "user_left"
-    FIELDS: ClassVar = (("user_id", _U32),)
+class UserLeft(Frame, type_byte=0x83, name="user_left"):
+    user_id: U32
 
 
 @dataclass(frozen=True)
-class ChatMessage(Frame):
-    user_id: int
-    channel: str
-    text: str
-    TYPE: ClassVar = 0x84
-    NAME: ClassVar = "chat_message"
-    FIELDS: ClassVar = (("user_id", _U32), ("channel", _STR8), ("text", _STR16))
+class ChatMessage(Frame, type_byte=0x84, name="chat_message"):
+    user_id: U32
+    channel: Str8
+    text: Str16
 
 
 @dataclass(frozen=True)
-class UserMuted(Frame):
-    user_id: int
-    muted: bool
-    TYPE: ClassVar = 0x85
-    NAME: ClassVar = "user_muted"
-    FIELDS: ClassVar = (("user_id", _U32), ("muted", _BOOL))
+class UserMuted(Frame, type_byte=0x85, name="user_muted"):
+    user_id: U32
+    muted: Bool
 
 
 @dataclass(frozen=True)
-class JoinVoiceResponse(Frame):
-    channel: str
-    members: tuple[int, ...]
-    TYPE: ClassVar = 0x86
-    NAME: ClassVar = "join_voice_response"
-    FIELDS: ClassVar = (("channel", _STR8), ("members", _List(_U32)))
+class JoinVoiceResponse(Frame, type_byte=0x86, name="join_voice_response"):
+    channel: Str8
+    members: Annotated[tuple[int, ...], _List(_U32)]
 
 
 @dataclass(frozen=True)
-class UserJoinedVoice(Frame):
-    user_id: int
-    channel: str
-    TYPE: ClassVar = 0x87
-    NAME: ClassVar = "user_joined_voice"
-    FIELDS: ClassVar = (("user_id", _U32), ("channel", _STR8))
+class UserJoinedVoice(Frame, type_byte=0x87, name="user_joined_voice"):
+    user_id: U32
+    channel: Str8
 
 
 @dataclass(frozen=True)
-class UserLeftVoice(Frame):
-    user_id: int
-    channel: str
-    TYPE: ClassVar = 0x88
-    NAME: ClassVar = "user_left_voice"
-    FIELDS: ClassVar = (("user_id", _U32), ("channel", _STR8))
+class UserLeftVoice(Frame, type_byte=0x88, name="user_left_voice"):
+    user_id: U32
+    channel: Str8
 
 
 @dataclass(frozen=True)
-class Error(Frame):
-    code: int
-    message: str
-    TYPE: ClassVar = 0x89
-    NAME: ClassVar = "error"
-    FIELDS: ClassVar = (("code", _U16), ("message", _STR8))
+class Error(Frame, type_byte=0x89, name="error"):
+    code: U16
+    message: Str8
 
     def to_exception(self) -> ServerError:
         return ServerError(self.code, self.message)
 
 
 @dataclass(frozen=True)
-class Pong(Frame):
-    nonce: int
-    TYPE: ClassVar = 0x8A
-    NAME: ClassVar = "pong"
-    FIELDS: ClassVar = (("nonce", _U64),)
+class Pong(Frame, type_byte=0x8A, name="pong"):
+    nonce: U64
 
 
-FRAME_TYPES: dict[int, type[Frame]] = {
-    cls.TYPE: cls
-    for cls in (
-        LoginRequest,
-        ChatSend,
-        SetMute,
-        JoinVoice,
-        LeaveVoice,
-        Ping,
-        LoginResponse,
-        UserJoined,
-        UserLeft,
-        ChatMessage,
-        UserMuted,
-        JoinVoiceResponse,
-        UserJoinedVoice,
-        UserLeftVoice,
-        Error,
-        Pong,
-    )
-}
-_FRAMES_BY_NAME: dict[str, type[Frame]] = {cls.NAME: cls for cls in FRAME_TYPES.values()}
+FRAME_TYPES: dict[int, type[Frame]] = Frame.BY_TYPE
 
 
 def encode_frame(frame: Frame) -> bytes:
     """The frame's bytes, length prefix included. Out-of-range fields raise ValueError."""
-    body = bytes([frame.TYPE]) + frame.write_fields()
+    body = frame.body()
     if len(body) > MAX_SERVER_FRAME_LEN:
         raise ValueError(f"frame body of {len(body)} bytes exceeds the u16 length")
     return _U16.write(len(body)) + body
@@ -571,15 +546,7 @@ def decode_frame(data: bytes, max_frame_len: int = MAX_FRAME_LEN) -> tuple[Frame
     end = 2 + length
     if len(data) < end:
         return None
-    type_byte = data[2]
-    cls = FRAME_TYPES.get(type_byte)
-    if cls is None:
-        raise CodecError("unknown_type", f"0x{type_byte:02x}")
-    r = _Reader(bytes(data[3:end]))
-    frame = cls.read_fields(r)
-    if r.remaining():
-        raise CodecError("trailing_bytes", f"{r.remaining()} after the last field")
-    return frame, end
+    return Frame.parse_body(data[2:end]), end
 
 
 class FrameReader:
@@ -619,17 +586,12 @@ class FrameReader:
 
 def frame_to_json(frame: Frame) -> dict[str, Any]:
     """The vector JSON of a frame (vectors.md §6.1)."""
-    return {"type": frame.NAME, **frame.fields_json()}
+    return frame.to_json()
 
 
 def frame_from_json(obj: dict[str, Any]) -> Frame:
     """The frame a vector's `{"type": ..., fields...}` describes."""
-    fields = dict(obj)
-    name = fields.pop("type")
-    cls = _FRAMES_BY_NAME.get(name)
-    if cls is None:
-        raise ValueError(f"unknown frame type {name!r}")
-    return cls.from_fields_json(fields)
+    return Frame.from_json(obj)
 
 
 # ------------------------------------------------------------------------------------------
@@ -637,28 +599,19 @@ def frame_from_json(obj: dict[str, Any]) -> Frame:
 # ------------------------------------------------------------------------------------------
 
 
-class Datagram(_Struct):
-    """A voice-relay packet. `TYPE` is its §4 type byte, `NAME` its vector-JSON name."""
-
-    TYPE: ClassVar[int]
-    NAME: ClassVar[str]
+class Datagram(_Message):
+    """A voice-relay packet (§4)."""
 
 
 @dataclass(frozen=True)
-class VoiceAuthRequest(Datagram):
-    token: bytes
-    TYPE: ClassVar = 0x01
-    NAME: ClassVar = "voice_auth_request"
-    FIELDS: ClassVar = (("token", _TOKEN),)
+class VoiceAuthRequest(Datagram, type_byte=0x01, name="voice_auth_request"):
+    token: VoiceToken
 
 
 @dataclass(frozen=True)
-class VoiceAuthResponse(Datagram):
-    status: int
-    user_id: int
-    TYPE: ClassVar = 0x02
-    NAME: ClassVar = "voice_auth_response"
-    FIELDS: ClassVar = (("status", _U8), ("user_id", _U32))
+class VoiceAuthResponse(Datagram, type_byte=0x02, name="voice_auth_response"):
+    status: U8
+    user_id: U32
 
     @property
     def status_name(self) -> str:
@@ -666,13 +619,10 @@ class VoiceAuthResponse(Datagram):
 
 
 @dataclass(frozen=True)
-class VoiceData(Datagram):
-    user_id: int
-    sequence: int
-    payload: bytes = b""
-    TYPE: ClassVar = 0x03
-    NAME: ClassVar = "voice_data"
-    FIELDS: ClassVar = (("user_id", _U32), ("sequence", _U32), ("payload", _REST))
+class VoiceData(Datagram, type_byte=0x03, name="voice_data"):
+    user_id: U32
+    sequence: U32
+    payload: Payload = b""
 
     def __repr__(self) -> str:
         shown = self.payload[:8].hex() + ("…" if len(self.payload) > 8 else "")
@@ -683,22 +633,16 @@ class VoiceData(Datagram):
 
 
 @dataclass(frozen=True)
-class Keepalive(Datagram):
-    nonce: int
-    TYPE: ClassVar = 0x04
-    NAME: ClassVar = "keepalive"
-    FIELDS: ClassVar = (("nonce", _U64),)
+class Keepalive(Datagram, type_byte=0x04, name="keepalive"):
+    nonce: U64
 
 
-DATAGRAM_TYPES: dict[int, type[Datagram]] = {
-    cls.TYPE: cls for cls in (VoiceAuthRequest, VoiceAuthResponse, VoiceData, Keepalive)
-}
-_DATAGRAMS_BY_NAME: dict[str, type[Datagram]] = {c.NAME: c for c in DATAGRAM_TYPES.values()}
+DATAGRAM_TYPES: dict[int, type[Datagram]] = Datagram.BY_TYPE
 
 
 def encode_datagram(packet: Datagram) -> bytes:
     """The datagram's bytes. Out-of-range fields raise ValueError."""
-    return bytes([packet.TYPE]) + packet.write_fields()
+    return packet.body()
 
 
 def decode_datagram(data: bytes, max_datagram_size: int = MAX_DATAGRAM_SIZE) -> Datagram:
@@ -707,29 +651,17 @@ def decode_datagram(data: bytes, max_datagram_size: int = MAX_DATAGRAM_SIZE) -> 
         raise CodecError("oversize", f"{len(data)} bytes, limit {max_datagram_size}")
     if not data:
         raise CodecError("truncated", "empty datagram")
-    cls = DATAGRAM_TYPES.get(data[0])
-    if cls is None:
-        raise CodecError("unknown_type", f"0x{data[0]:02x}")
-    r = _Reader(bytes(data[1:]))
-    packet = cls.read_fields(r)
-    if r.remaining():
-        raise CodecError("trailing_bytes", f"{r.remaining()} after the last field")
-    return packet
+    return Datagram.parse_body(data)
 
 
 def datagram_to_json(packet: Datagram) -> dict[str, Any]:
     """The vector JSON of a datagram (vectors.md §6.1)."""
-    return {"type": packet.NAME, **packet.fields_json()}
+    return packet.to_json()
 
 
 def datagram_from_json(obj: dict[str, Any]) -> Datagram:
     """The datagram a vector's `{"type": ..., fields...}` describes."""
-    fields = dict(obj)
-    name = fields.pop("type")
-    cls = _DATAGRAMS_BY_NAME.get(name)
-    if cls is None:
-        raise ValueError(f"unknown datagram type {name!r}")
-    return cls.from_fields_json(fields)
+    return Datagram.from_json(obj)
 
 
 # ------------------------------------------------------------------------------------------
@@ -894,37 +826,15 @@ class VoiceClient:
         raised as a ServerError; end of stream is ConnectionClosed; the deadline is Timeout,
         whose message names `what` was awaited.
         """
-        for i, frame in enumerate(self.frames):
-            if match(frame):
-                return self.frames.pop(i)
-        seconds = self._timeout(timeout)
-        deadline = Deadline(seconds)
-        while True:
-            try:
-                frame = self._read_frame(deadline)
-            except Timeout:
-                raise self._timed_out(what, seconds, self.frames) from None
-            if match(frame):
-                return frame
-            if isinstance(frame, Error):
-                raise frame.to_exception()
-            self.frames.append(frame)
+        return self._wait(self.frames, self._read_frame, match, timeout, what)
 
     def wait_type(self, cls: type[Frame], timeout: float | None = None, **fields: Any) -> Any:
         """The first frame of class `cls` whose attributes equal `fields`."""
-
-        def match(frame: Frame) -> bool:
-            return isinstance(frame, cls) and all(
-                getattr(frame, k) == v for k, v in fields.items()
-            )
-
-        return self.wait_frame(match, timeout, _describe(cls, fields))
+        return self.wait_frame(_matching(cls, fields), timeout, _describe(cls, fields))
 
     def take_frames(self, cls: type[Frame] | None = None) -> list[Frame]:
         """Removes and returns the kept frames (only those of class `cls`, if given)."""
-        taken = [f for f in self.frames if cls is None or isinstance(f, cls)]
-        self.frames = [f for f in self.frames if not (cls is None or isinstance(f, cls))]
-        return taken
+        return _take(self.frames, cls)
 
     def wait_closed(self, timeout: float | None = None) -> list[Frame]:
         """Reads until the server closes the connection; returns the frames that came first."""
@@ -962,29 +872,47 @@ class VoiceClient:
         Others are kept in `self.datagrams`; datagrams that do not parse are dropped, as the
         relay drops them (§6.3). The deadline is Timeout, whose message names `what`.
         """
-        for i, packet in enumerate(self.datagrams):
-            if match(packet):
-                return self.datagrams.pop(i)
+        return self._wait(self.datagrams, self._read_datagram, match, timeout, what)
+
+    def take_datagrams(self, cls: type[Datagram] | None = None) -> list[Datagram]:
+        """Removes and returns the kept datagrams (only those of class `cls`, if given)."""
+        return _take(self.datagrams, cls)
+
+    def _read_datagram(self, deadline: Deadline) -> Datagram | None:
+        """The next datagram, or None for one that does not parse."""
+        try:
+            return decode_datagram(self._recv(self._udp, deadline), MAX_RECEIVED_DATAGRAM)
+        except CodecError:
+            return None
+
+    def _wait(
+        self,
+        kept: list[Any],
+        read: Callable[[Deadline], Any],
+        match: Callable[[Any], bool],
+        timeout: float | None,
+        what: str,
+    ) -> Any:
+        """`wait_frame` and `wait_datagram`: the first of `kept`, else of what `read` returns
+        before the deadline, that `match` accepts; what it does not accept is kept (None, a
+        datagram that did not parse, is dropped), or raised if an Error frame."""
+        for i, item in enumerate(kept):
+            if match(item):
+                return kept.pop(i)
         seconds = self._timeout(timeout)
         deadline = Deadline(seconds)
         while True:
             try:
-                data = self._recv(self._udp, deadline)
+                item = read(deadline)
             except Timeout:
-                raise self._timed_out(what, seconds, self.datagrams) from None
-            try:
-                packet = decode_datagram(data, MAX_RECEIVED_DATAGRAM)
-            except CodecError:
+                raise self._timed_out(what, seconds, kept) from None
+            if item is None:
                 continue
-            if match(packet):
-                return packet
-            self.datagrams.append(packet)
-
-    def take_datagrams(self, cls: type[Datagram] | None = None) -> list[Datagram]:
-        """Removes and returns the kept datagrams (only those of class `cls`, if given)."""
-        taken = [d for d in self.datagrams if cls is None or isinstance(d, cls)]
-        self.datagrams = [d for d in self.datagrams if not (cls is None or isinstance(d, cls))]
-        return taken
+            if match(item):
+                return item
+            if isinstance(item, Error):
+                raise item.to_exception()
+            kept.append(item)
 
     def _recv(self, sock: socket.socket, deadline: Deadline) -> bytes:
         readable, _, _ = select.select([sock], [], [], deadline.remaining())
@@ -1116,15 +1044,26 @@ class VoiceClient:
 
     def recv_voice(self, timeout: float | None = None, **fields: Any) -> VoiceData:
         """The next VoiceData whose attributes equal `fields` (e.g. `user_id=...`)."""
-
-        def match(d: Datagram) -> bool:
-            return isinstance(d, VoiceData) and all(getattr(d, k) == v for k, v in fields.items())
-
+        match = _matching(VoiceData, fields)
         return self.wait_datagram(match, timeout, _describe(VoiceData, fields))
+
+
+def _matching(cls: type, fields: dict[str, Any]) -> Callable[[object], bool]:
+    """Accepts an instance of `cls` whose attributes equal `fields`."""
+    return lambda item: isinstance(item, cls) and all(
+        getattr(item, k) == v for k, v in fields.items()
+    )
 
 
 def _describe(cls: type, fields: dict[str, Any]) -> str:
     return f"{cls.__name__}({', '.join(f'{k}={v!r}' for k, v in fields.items())})"
+
+
+def _take(kept: list[Any], cls: type | None) -> list[Any]:
+    """Removes from `kept` and returns its items of class `cls` (every item if None)."""
+    taken = [item for item in kept if cls is None or isinstance(item, cls)]
+    kept[:] = [item for item in kept if not (cls is None or isinstance(item, cls))]
+    return taken
 
 
 def _updated(known: Participant, frame: Frame) -> Participant:

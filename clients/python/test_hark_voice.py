@@ -11,6 +11,7 @@ import socket
 import threading
 import unittest
 from pathlib import Path
+from typing import Callable
 
 import hark_voice as hv
 
@@ -361,6 +362,13 @@ class Client(unittest.TestCase):
         self.client = self.server.client()
         self.addCleanup(self.client.close)
 
+    def in_background(self, run: Callable[[], None]) -> threading.Thread:
+        """Runs `run` on a thread, joined by the end of the test."""
+        thread = threading.Thread(target=run)
+        thread.start()
+        self.addCleanup(thread.join)
+        return thread
+
     def answer(self, *frames: hv.Frame) -> threading.Thread:
         """Reads one frame from the client, then sends `frames`, on a thread."""
         received: list[hv.Frame] = []
@@ -369,10 +377,8 @@ class Client(unittest.TestCase):
             received.append(self.server.read_frame())
             self.server.send(*frames)
 
-        thread = threading.Thread(target=run)
+        thread = self.in_background(run)
         thread.received = received  # type: ignore[attr-defined]
-        thread.start()
-        self.addCleanup(thread.join)
         return thread
 
     def test_login_returns_id_token_and_participants_and_fills_presence(self) -> None:
@@ -418,9 +424,7 @@ class Client(unittest.TestCase):
                 if status is not None:
                     self.server.udp.sendto(hv.encode_datagram(hv.VoiceAuthResponse(0, 4)), addr)
 
-        thread = threading.Thread(target=relay)
-        thread.start()
-        self.addCleanup(thread.join)
+        self.in_background(relay)
         self.assertEqual(self.client.voice_auth(retry_every=0.05), 4)
 
     def test_voice_auth_refusal_raises_with_the_status_name(self) -> None:
@@ -430,9 +434,7 @@ class Client(unittest.TestCase):
             _, addr = self.server.udp.recvfrom(2048)
             self.server.udp.sendto(hv.encode_datagram(hv.VoiceAuthResponse(1, 0)), addr)
 
-        thread = threading.Thread(target=relay)
-        thread.start()
-        self.addCleanup(thread.join)
+        self.in_background(relay)
         with self.assertRaises(hv.VoiceAuthError) as caught:
             self.client.voice_auth()
         self.assertEqual(caught.exception.name, "unknown_token")
