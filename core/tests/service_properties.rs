@@ -8,32 +8,20 @@
 
 #[path = "support/audio_model.rs"]
 mod audio_model;
+#[path = "support/generate.rs"]
+mod generate;
+#[path = "support/model_common.rs"]
+mod model_common;
 
 use audio_model::{
-    Action, CHANNELS, CLIENTS, Change, Control, Coverage, Edit, Format, Harness, Ids, Packet,
+    Action, CAST, CHANNELS, CLIENTS, Change, Control, Coverage, Edit, Format, Harness, Ids, Packet,
     Sequence, TokenKind, USERS, default_config, tight_config,
 };
-use hark_core::audio::AudioConfig;
-use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
+use generate::{below, change, check_interactions, holds, token_kind, weighted};
+use quickcheck::{Arbitrary, Gen, TestResult};
 
 /// Longest generated script (quickcheck's `Vec` length is below the generator size).
 const SCRIPT_LEN: usize = 300;
-
-fn below(g: &mut Gen, n: usize) -> usize {
-    usize::arbitrary(g) % n
-}
-
-/// An index into `weights`, chosen with those relative weights.
-fn weighted(g: &mut Gen, weights: &[usize]) -> usize {
-    let mut pick = below(g, weights.iter().sum());
-    for (index, weight) in weights.iter().enumerate() {
-        if pick < *weight {
-            return index;
-        }
-        pick -= weight;
-    }
-    0
-}
 
 /// Mostly the server's clock; sometimes within the allowed 30 s skew, sometimes beyond it.
 fn skew(g: &mut Gen) -> i64 {
@@ -70,14 +58,7 @@ fn packet(g: &mut Gen, client: usize) -> Packet {
                 below(g, USERS.len())
             },
             channel: weighted(g, &[75, 20, 5]),
-            token: match weighted(g, &[80, 7, 7, 6]) {
-                0 => TokenKind::Valid,
-                1 => TokenKind::Expired,
-                2 => TokenKind::WrongSecret,
-                _ => TokenKind::Of {
-                    user: below(g, USERS.len()),
-                },
-            },
+            token: token_kind(g, &[80, 7, 7, 6], &CAST),
             format: match weighted(g, &[50, 40, 10]) {
                 0 => Format::Json,
                 1 => Format::Legacy,
@@ -136,18 +117,6 @@ fn edit(g: &mut Gen) -> Edit {
     }
 }
 
-fn change(g: &mut Gen) -> Change {
-    let (channel, user) = (below(g, CHANNELS.len()), below(g, USERS.len()));
-    match below(g, 6) {
-        0 => Change::Ban { channel, user },
-        1 => Change::Unban { channel, user },
-        2 => Change::AddMember { channel, user },
-        3 => Change::RemoveMember { channel, user },
-        4 => Change::RemoveChannel { channel },
-        _ => Change::AddChannel { channel },
-    }
-}
-
 /// Small, medium and long clock steps: within a burst, past the handshake timeout, past the
 /// session timeout, past the user timeout.
 fn millis(g: &mut Gen) -> u64 {
@@ -175,42 +144,27 @@ impl Arbitrary for Action {
                 edit: edit(g),
             },
             2 => Action::Advance { millis: millis(g) },
-            _ => Action::Directory(change(g)),
+            _ => Action::Directory(change(g, &CAST)),
         }
     }
-}
-
-/// Runs one script against a fresh service; a broken invariant fails with its description.
-fn interaction_holds(config: &AudioConfig, script: &[Action]) -> TestResult {
-    match Harness::new(config.clone()).run(script) {
-        Ok(()) => TestResult::passed(),
-        Err(violation) => TestResult::error(violation),
-    }
-}
-
-fn check_interactions(property: fn(Vec<Action>) -> TestResult, tests: u64) {
-    QuickCheck::new()
-        .rng(Gen::new(SCRIPT_LEN))
-        .tests(tests)
-        .quickcheck(property);
 }
 
 /// (a)–(g) with the seed's default limits.
 #[test]
 fn random_interactions_keep_the_service_invariants() {
     fn property(script: Vec<Action>) -> TestResult {
-        interaction_holds(&default_config(), &script)
+        holds(Harness::new(default_config()).run(&script))
     }
-    check_interactions(property, 1_000);
+    check_interactions(property, SCRIPT_LEN, 1_000);
 }
 
 /// (a)–(g) where a short script reaches the session, user-record, rate and size limits.
 #[test]
 fn random_interactions_keep_the_service_invariants_under_tight_limits() {
     fn property(script: Vec<Action>) -> TestResult {
-        interaction_holds(&tight_config(), &script)
+        holds(Harness::new(tight_config()).run(&script))
     }
-    check_interactions(property, 1_000);
+    check_interactions(property, SCRIPT_LEN, 1_000);
 }
 
 /// The generator is only useful if it reaches fan-out, mute relays, channel-full joins, bans
@@ -223,13 +177,7 @@ fn random_interactions_reach_relays_directory_changes_and_timeouts() {
         let script = Vec::<Action>::arbitrary(&mut g);
         let mut harness = Harness::new(default_config());
         harness.run(&script).unwrap();
-        let c = harness.coverage();
-        total.sessions_started += c.sessions_started;
-        total.joins += c.joins;
-        total.audio_relayed += c.audio_relayed;
-        total.mute_relayed += c.mute_relayed;
-        total.ended_by_directory += c.ended_by_directory;
-        total.ended_by_timeout += c.ended_by_timeout;
+        total.add(&harness.coverage());
     }
     // Typical totals are three to seven times these floors.
     assert!(total.sessions_started >= 300, "{total:?}");

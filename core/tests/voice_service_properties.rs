@@ -8,34 +8,22 @@
 //! and reported with the step that broke the rule.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+#[path = "support/generate.rs"]
+mod generate;
+#[path = "support/model_common.rs"]
+mod model_common;
 #[path = "support/voice_model.rs"]
 mod voice_model;
 
-use hark_core::voice::VoiceConfig;
-use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
+use generate::{below, change, check_interactions, holds, token_kind, weighted};
+use quickcheck::{Arbitrary, Gen, TestResult};
 use voice_model::{
-    ADDRS, CHANNELS, CONNS, Change, ChatLen, Claim, Coverage, Dgram, Harness, Msg, Step, TokenKind,
+    ADDRS, CAST, CONNS, Change, ChatLen, Claim, Coverage, Dgram, Harness, Msg, Step, TokenKind,
     TokenPick, USERS, default_config, tight_config,
 };
 
 /// Longest generated script (quickcheck's `Vec` length is below the generator size).
 const SCRIPT_LEN: usize = 200;
-
-fn below(g: &mut Gen, n: usize) -> usize {
-    usize::arbitrary(g) % n
-}
-
-/// An index into `weights`, chosen with those relative weights.
-fn weighted(g: &mut Gen, weights: &[usize]) -> usize {
-    let mut pick = below(g, weights.iter().sum());
-    for (index, weight) in weights.iter().enumerate() {
-        if pick < *weight {
-            return index;
-        }
-        pick -= weight;
-    }
-    0
-}
 
 /// Each connection's usual user, so that most logins succeed and two connections contend for
 /// one name.
@@ -49,14 +37,7 @@ fn msg(g: &mut Gen, conn: usize) -> Msg {
             } else {
                 below(g, USERS.len())
             },
-            token: match weighted(g, &[91, 3, 3, 3]) {
-                0 => TokenKind::Valid,
-                1 => TokenKind::Expired,
-                2 => TokenKind::Forged,
-                _ => TokenKind::Of {
-                    user: below(g, USERS.len()),
-                },
-            },
+            token: token_kind(g, &[91, 3, 3, 3], &CAST),
             version: if weighted(g, &[99, 1]) == 0 {
                 1
             } else {
@@ -112,18 +93,6 @@ fn dgram(g: &mut Gen, addr: usize) -> Dgram {
     }
 }
 
-fn change(g: &mut Gen) -> Change {
-    let (channel, user) = (below(g, CHANNELS.len()), below(g, USERS.len()));
-    match below(g, 6) {
-        0 => Change::Ban { channel, user },
-        1 => Change::Unban { channel, user },
-        2 => Change::AddMember { channel, user },
-        3 => Change::RemoveMember { channel, user },
-        4 => Change::RemoveChannel { channel },
-        _ => Change::AddChannel { channel },
-    }
-}
-
 /// Within a rate burst, a few seconds, past the tight timers, past the default ones, far ahead.
 fn millis(g: &mut Gen) -> u64 {
     let r = u64::arbitrary(g);
@@ -165,7 +134,7 @@ impl Arbitrary for Step {
                 }
             }
             4 => Step::Advance { millis: millis(g) },
-            5 => Step::Directory(change(g)),
+            5 => Step::Directory(change(g, &CAST)),
             _ => Step::Reset,
         }
     }
@@ -239,27 +208,12 @@ impl Arbitrary for Script {
     }
 }
 
-/// Runs one script against a fresh service; a broken rule fails with its description.
-fn interaction_holds(config: &VoiceConfig, script: &[Step]) -> TestResult {
-    match Harness::new(config.clone()).run(script) {
-        Ok(()) => TestResult::passed(),
-        Err(violation) => TestResult::error(violation),
-    }
-}
-
-fn check_interactions(property: fn(Script) -> TestResult, tests: u64) {
-    QuickCheck::new()
-        .rng(Gen::new(SCRIPT_LEN))
-        .tests(tests)
-        .quickcheck(property);
-}
-
 #[test]
 fn random_interactions_keep_the_voice_invariants() {
     fn property(script: Script) -> TestResult {
-        interaction_holds(&default_config(), &script.0)
+        holds(Harness::new(default_config()).run(&script.0))
     }
-    check_interactions(property, 1_000);
+    check_interactions(property, SCRIPT_LEN, 1_000);
 }
 
 /// Where a short script reaches the connection, frame, chat, voice and reply rate limits, full
@@ -267,9 +221,9 @@ fn random_interactions_keep_the_voice_invariants() {
 #[test]
 fn random_interactions_keep_the_voice_invariants_under_tight_limits() {
     fn property(script: Script) -> TestResult {
-        interaction_holds(&tight_config(), &script.0)
+        holds(Harness::new(tight_config()).run(&script.0))
     }
-    check_interactions(property, 1_000);
+    check_interactions(property, SCRIPT_LEN, 1_000);
 }
 
 /// The generator is only useful if it reaches relays, chat, removals by the directory and

@@ -8,6 +8,8 @@
 
 #[path = "../../core/tests/support/audio_model.rs"]
 pub mod audio_model;
+#[path = "../../core/tests/support/model_common.rs"]
+pub mod model_common;
 #[path = "../../core/tests/support/voice_model.rs"]
 pub mod voice_model;
 pub mod voice_script;
@@ -20,9 +22,10 @@ use hark_core::wire::audio::{
 };
 
 use audio_model::{
-    Action, CHANNELS, CLIENTS, Change, Control, Coverage, Edit, Format, Harness, Ids, Packet,
-    Sequence, TokenKind, USERS, default_config, tight_config,
+    Action, CAST, CHANNELS, CLIENTS, Control, Coverage, Edit, Format, Harness, Ids, Packet,
+    Sequence, USERS, default_config, tight_config,
 };
+use model_common::{Cast, Change, TokenKind};
 
 /// Steps per input: enough for several sessions to meet, few enough to keep executions fast.
 pub const MAX_STEPS: usize = 128;
@@ -79,6 +82,22 @@ pub(crate) fn below(u: &mut Unstructured, n: usize) -> Result<usize> {
     u.choose_index(n)
 }
 
+/// A token kind with the relative `weights` of valid, expired, forged and another user's.
+pub(crate) fn token_kind(
+    u: &mut Unstructured,
+    weights: &[u32; 4],
+    cast: &Cast,
+) -> Result<TokenKind> {
+    Ok(match weighted(u, weights)? {
+        0 => TokenKind::Valid,
+        1 => TokenKind::Expired,
+        2 => TokenKind::Forged,
+        _ => TokenKind::Of {
+            user: below(u, cast.users.len())?,
+        },
+    })
+}
+
 fn action(u: &mut Unstructured) -> Result<Action> {
     let client = below(u, CLIENTS)?;
     Ok(match weighted(u, &[78, 6, 13, 3])? {
@@ -92,7 +111,7 @@ fn action(u: &mut Unstructured) -> Result<Action> {
             edit: edit(u)?,
         },
         2 => Action::Advance { millis: millis(u)? },
-        _ => Action::Directory(change(u)?),
+        _ => Action::Directory(change(u, &CAST)?),
     })
 }
 
@@ -108,14 +127,7 @@ fn packet(u: &mut Unstructured, client: usize) -> Result<Packet> {
                 below(u, USERS.len())?
             },
             channel: weighted(u, &[75, 20, 5])?,
-            token: match weighted(u, &[80, 7, 7, 6])? {
-                0 => TokenKind::Valid,
-                1 => TokenKind::Expired,
-                2 => TokenKind::WrongSecret,
-                _ => TokenKind::Of {
-                    user: below(u, USERS.len())?,
-                },
-            },
+            token: token_kind(u, &[80, 7, 7, 6], &CAST)?,
             format: match weighted(u, &[50, 40, 10])? {
                 0 => Format::Json,
                 1 => Format::Legacy,
@@ -208,8 +220,9 @@ fn millis(u: &mut Unstructured) -> Result<u64> {
     })
 }
 
-fn change(u: &mut Unstructured) -> Result<Change> {
-    let (channel, user) = (below(u, CHANNELS.len())?, below(u, USERS.len())?);
+/// Any change to any user and channel of `cast`, each kind as likely.
+pub(crate) fn change(u: &mut Unstructured, cast: &Cast) -> Result<Change> {
+    let (channel, user) = (below(u, cast.channels.len())?, below(u, cast.users.len())?);
     Ok(match below(u, 6)? {
         0 => Change::Ban { channel, user },
         1 => Change::Unban { channel, user },

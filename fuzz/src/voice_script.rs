@@ -6,10 +6,10 @@
 use arbitrary::{Result, Unstructured};
 
 use crate::voice_model::{
-    ADDRS, CHANNELS, CONNS, Change, ChatLen, Claim, Coverage, Dgram, Harness, Msg, Step, TokenKind,
-    TokenPick, USERS, default_config, tight_config,
+    ADDRS, CAST, CONNS, ChatLen, Claim, Coverage, Dgram, Harness, Msg, Step, TokenKind, TokenPick,
+    USERS, default_config, tight_config,
 };
-use crate::{below, weighted};
+use crate::{below, change, token_kind, weighted};
 
 /// Steps per input: enough for several clients to log in, bind, join and talk.
 pub const MAX_STEPS: usize = 160;
@@ -84,7 +84,7 @@ fn step(u: &mut Unstructured) -> Result<Step> {
             }
         }
         4 => Step::Advance { millis: millis(u)? },
-        5 => Step::Directory(change(u)?),
+        5 => Step::Directory(change(u, &CAST)?),
         _ => Step::Reset,
     })
 }
@@ -97,14 +97,7 @@ fn msg(u: &mut Unstructured, conn: usize) -> Result<Msg> {
             } else {
                 below(u, USERS.len())?
             },
-            token: match weighted(u, &[91, 3, 3, 3])? {
-                0 => TokenKind::Valid,
-                1 => TokenKind::Expired,
-                2 => TokenKind::Forged,
-                _ => TokenKind::Of {
-                    user: below(u, USERS.len())?,
-                },
-            },
+            token: token_kind(u, &[91, 3, 3, 3], &CAST)?,
             version: if u.ratio(99, 100)? { 1 } else { u.arbitrary()? },
         },
         1 => Msg::Join {
@@ -212,17 +205,5 @@ fn millis(u: &mut Unstructured) -> Result<u64> {
         2 => u.int_in_range(4_000..=6_999)?,
         3 => u.int_in_range(10_000..=34_999)?,
         _ => u.int_in_range(60_000..=119_999)?,
-    })
-}
-
-fn change(u: &mut Unstructured) -> Result<Change> {
-    let (channel, user) = (below(u, CHANNELS.len())?, below(u, USERS.len())?);
-    Ok(match below(u, 6)? {
-        0 => Change::Ban { channel, user },
-        1 => Change::Unban { channel, user },
-        2 => Change::AddMember { channel, user },
-        3 => Change::RemoveMember { channel, user },
-        4 => Change::RemoveChannel { channel },
-        _ => Change::AddChannel { channel },
     })
 }

@@ -3,10 +3,10 @@
 //! against it after every step of an arbitrary interaction.
 //!
 //! Shared by `core/tests/service_properties.rs` (quickcheck) and the `audio_service` fuzz target
-//! (`fuzz/src/lib.rs` includes this file), so that both hold the service to the same rules. Each
-//! front end only generates [`Action`]s; [`Harness::step`] turns them into datagrams, clock steps
-//! and directory changes, drives [`AudioService`], and returns `Err` with a description of the
-//! first broken rule.
+//! (`fuzz/src/lib.rs` includes this file, and `model_common.rs` beside it), so that both hold the
+//! service to the same rules. Each front end only generates [`Action`]s; [`Harness::step`] turns
+//! them into datagrams, clock steps and directory changes, drives [`AudioService`], and returns
+//! `Err` with a description of the first broken rule.
 //!
 //! The model learns state only from the service's events (`SessionStarted`, `UserJoined`,
 //! `UserLeft`, `SessionEnded`, `UserMuted`, `AudioPacket`) and its own copy of the directory; it
@@ -28,14 +28,13 @@
 //! and exactly when the directory stops admitting them, and events in a possible order.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hark_core::Transmit;
 use hark_core::audio::{AudioConfig, AudioEvent, AudioService, EndReason};
-use hark_core::auth::{TokenClaims, mint_token};
 use hark_core::directory::{ChannelConfig, Directory, DirectoryChange, Refusal};
 use hark_core::limits::RateLimit;
 use hark_core::wire::audio::{
@@ -43,10 +42,11 @@ use hark_core::wire::audio::{
     PacketType, SuggestedAction, UserId,
 };
 
+use crate::model_common::{Cast, Tokens, check_rate, ensure, run_each, udp_addr, wall_clock};
+pub use crate::model_common::{Change, TokenKind};
+
 /// The HS256 secret the service is configured with.
 const SECRET: &[u8] = b"hark-model-secret";
-/// The wall clock (unix seconds) at the start of every run.
-const WALL_START: u64 = 1_700_000_000;
 /// Users the actions can name. `mallory` is banned from `open` and not a member of `team`.
 pub const USERS: [&str; 4] = ["alice", "bob", "carol", "mallory"];
 /// Channels the actions can name: `open` admits everyone but mallory, `team` only alice and bob
@@ -56,8 +56,13 @@ pub const CHANNELS: [&str; 3] = ["open", "team", "nope"];
 pub const CLIENTS: usize = 5;
 /// How far below the highest audio sequence a late packet is still accepted (§7.4).
 const REPLAY_WINDOW: u32 = 64;
-/// `team`'s own `max_users`, so that `channel_full` is reachable.
-const TEAM_MAX_USERS: u32 = 2;
+/// The cast the actions name: `open` is the open channel, `team` the restricted one.
+pub const CAST: Cast = Cast {
+    users: &USERS,
+    channels: &CHANNELS,
+    banned: &["mallory"],
+    members: &["alice", "bob"],
+};
 
 /// What one step of an interaction does. Indices (`client`, `user`, `channel`) are taken modulo
 /// the length of their list, so any generated number is valid.
@@ -124,17 +129,6 @@ pub enum Ids {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub enum TokenKind {
-    Valid,
-    Expired,
-    WrongSecret,
-    /// A valid token whose `sub` is `USERS[user]`, whatever the header says.
-    Of {
-        user: usize,
-    },
-}
-
-#[derive(Debug, Clone, Copy)]
 pub enum Format {
     Json,
     /// JSON whose `channel_id` is `CHANNELS[channel]`, whatever the header says.
@@ -162,34 +156,6 @@ pub enum Edit {
     Truncate { len: usize },
 }
 
-/// An operator's change, over the fixed user and channel lists.
-#[derive(Debug, Clone, Copy)]
-pub enum Change {
-    Ban {
-        channel: usize,
-        user: usize,
-    },
-    Unban {
-        channel: usize,
-        user: usize,
-    },
-    AddMember {
-        channel: usize,
-        user: usize,
-    },
-    RemoveMember {
-        channel: usize,
-        user: usize,
-    },
-    RemoveChannel {
-        channel: usize,
-    },
-    /// Adds the channel with its initial configuration (`nope` as an open channel).
-    AddChannel {
-        channel: usize,
-    },
-}
-
 /// The seed's defaults, with the model's secret.
 pub fn default_config() -> AudioConfig {
     AudioConfig::new(SECRET)
@@ -214,89 +180,17 @@ pub fn tight_config() -> AudioConfig {
     config
 }
 
-/// Tokens minted once per process: HMAC signing per input would dominate the run time.
-struct Tokens {
-    valid: Vec<String>,
-    expired: Vec<String>,
-    wrong_secret: Vec<String>,
-}
-
 fn tokens() -> &'static Tokens {
     static TOKENS: OnceLock<Tokens> = OnceLock::new();
-    TOKENS.get_or_init(|| {
-        let mint = |secret: &[u8], exp: u64| {
-            USERS
-                .iter()
-                .map(|user| {
-                    let claims = TokenClaims {
-                        sub: Some((*user).to_owned()),
-                        exp: Some(exp),
-                        nbf: None,
-                        iat: None,
-                    };
-                    mint_token(secret, &claims)
-                })
-                .collect()
-        };
-        Tokens {
-            // Valid for far longer than any interaction's clock can advance.
-            valid: mint(SECRET, WALL_START + 100_000_000),
-            expired: mint(SECRET, WALL_START - 3600),
-            wrong_secret: mint(b"not-the-server-secret", WALL_START + 100_000_000),
-        }
-    })
-}
-
-fn user_name(index: usize) -> &'static str {
-    USERS.get(index % USERS.len()).copied().unwrap_or_default()
-}
-
-fn channel_name(index: usize) -> &'static str {
-    CHANNELS
-        .get(index % CHANNELS.len())
-        .copied()
-        .unwrap_or_default()
+    TOKENS.get_or_init(|| Tokens::mint(SECRET, &CAST))
 }
 
 fn user_id(index: usize) -> UserId {
-    UserId::new(user_name(index)).expect("model user names are valid ids")
+    UserId::new(CAST.user(index)).expect("model user names are valid ids")
 }
 
 fn channel_id(index: usize) -> ChannelId {
-    ChannelId::new(channel_name(index)).expect("model channel names are valid ids")
-}
-
-fn client_addr(client: usize) -> SocketAddr {
-    let port = 40_000 + u16::try_from(client % CLIENTS).unwrap_or_default();
-    SocketAddr::from((Ipv4Addr::new(192, 0, 2, 1), port))
-}
-
-/// The channels as configured at the start, and as `Change::AddChannel` restores them.
-fn initial_channel(index: usize) -> ChannelConfig {
-    let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
-    match channel_name(index) {
-        "open" => ChannelConfig {
-            id: "open".to_owned(),
-            name: None,
-            members: None,
-            banned: owned(&["mallory"]),
-            max_users: None,
-        },
-        "team" => ChannelConfig {
-            id: "team".to_owned(),
-            name: None,
-            members: Some(owned(&["alice", "bob"])),
-            banned: Vec::new(),
-            max_users: Some(TEAM_MAX_USERS),
-        },
-        other => ChannelConfig {
-            id: other.to_owned(),
-            name: None,
-            members: None,
-            banned: Vec::new(),
-            max_users: None,
-        },
-    }
+    ChannelId::new(CAST.channel(index)).expect("model channel names are valid ids")
 }
 
 /// One channel as the model understands the directory.
@@ -443,6 +337,17 @@ pub struct Coverage {
     pub ended_by_timeout: usize,
 }
 
+impl Coverage {
+    pub fn add(&mut self, other: &Coverage) {
+        self.sessions_started += other.sessions_started;
+        self.joins += other.joins;
+        self.audio_relayed += other.audio_relayed;
+        self.mute_relayed += other.mute_relayed;
+        self.ended_by_directory += other.ended_by_directory;
+        self.ended_by_timeout += other.ended_by_timeout;
+    }
+}
+
 /// What a handshake must get.
 #[derive(Debug, Clone, Copy)]
 enum Verdict {
@@ -458,15 +363,6 @@ enum StepKind {
     Datagram,
     Timeout,
     Directory,
-}
-
-/// Returns `Err(message)` from the enclosing function when `cond` is false.
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
 }
 
 /// An [`AudioService`] under test, the model beside it, and the simulated clients' state.
@@ -488,7 +384,7 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(config: AudioConfig) -> Self {
-        let configs: Vec<ChannelConfig> = (0..2).map(initial_channel).collect();
+        let configs = CAST.initial_channels();
         let directory = Directory::new(configs.clone()).expect("the model directory is valid");
         let start = Instant::now();
         let svc = AudioService::new(config.clone(), directory, start)
@@ -520,11 +416,7 @@ impl Harness {
 
     /// Runs `actions` in order, stopping at the first broken invariant.
     pub fn run(&mut self, actions: &[Action]) -> Result<(), String> {
-        for (index, action) in actions.iter().enumerate() {
-            self.step(action)
-                .map_err(|violation| format!("step {index} ({action:?}): {violation}"))?;
-        }
-        Ok(())
+        run_each(actions, |action| self.step(action))
     }
 
     /// Performs one action and checks every invariant.
@@ -551,7 +443,7 @@ impl Harness {
     }
 
     fn wall(&self) -> u64 {
-        WALL_START + self.now.duration_since(self.start).as_secs()
+        wall_clock(self.start, self.now)
     }
 
     fn timestamp(&self, skew: i64) -> u32 {
@@ -584,16 +476,10 @@ impl Harness {
                 skew,
             } => {
                 self.identity[client] = (user % USERS.len(), channel % CHANNELS.len());
-                let tokens = tokens();
-                let token = match token {
-                    TokenKind::Valid => &tokens.valid[user % USERS.len()],
-                    TokenKind::Expired => &tokens.expired[user % USERS.len()],
-                    TokenKind::WrongSecret => &tokens.wrong_secret[user % USERS.len()],
-                    TokenKind::Of { user } => &tokens.valid[user % USERS.len()],
-                };
+                let token = tokens().get(token, user);
                 let handshake = match format {
-                    Format::Json => Handshake::json(token, channel_name(channel)),
-                    Format::JsonFor { channel } => Handshake::json(token, channel_name(channel)),
+                    Format::Json => Handshake::json(token, CAST.channel(channel)),
+                    Format::JsonFor { channel } => Handshake::json(token, CAST.channel(channel)),
                     Format::Legacy => Handshake::legacy(token),
                 }
                 .expect("minted tokens are in the JWT alphabet");
@@ -678,14 +564,14 @@ impl Harness {
             return refuse(ErrorCode::ClockSkew);
         }
         if let Format::JsonFor { channel: json } = format
-            && channel_name(json) != channel_name(channel)
+            && CAST.channel(json) != CAST.channel(channel)
         {
             return refuse(ErrorCode::ChannelMismatch);
         }
         match token {
             TokenKind::Expired => return refuse(ErrorCode::TokenExpired),
-            TokenKind::WrongSecret => return refuse(ErrorCode::InvalidToken),
-            TokenKind::Of { user: subject } if user_name(subject) != user_name(user) => {
+            TokenKind::Forged => return refuse(ErrorCode::InvalidToken),
+            TokenKind::Of { user: subject } if CAST.user(subject) != CAST.user(user) => {
                 return refuse(ErrorCode::InvalidToken);
             }
             TokenKind::Of { .. } | TokenKind::Valid => {}
@@ -697,7 +583,7 @@ impl Harness {
             Err(Refusal::Banned) => return refuse(ErrorCode::Banned),
             Ok(_) => {}
         }
-        let from = client_addr(client);
+        let from = udp_addr(client, CLIENTS);
         let old = self.model.sessions.get(&from);
         if old.is_some_and(|s| (s.user, s.channel) == (user, channel)) {
             return Some(Verdict::Accept); // a renewal
@@ -770,7 +656,7 @@ impl Harness {
         datagram: Bytes,
         verdict: Option<Verdict>,
     ) -> Result<(), String> {
-        let from = client_addr(client);
+        let from = udp_addr(client, CLIENTS);
         let before = self.model.clone();
         self.svc
             .handle_datagram(self.now, self.wall(), from, datagram.clone());
@@ -1188,30 +1074,16 @@ impl Harness {
                 }
                 (Body::Error(_), _) if session.is_none() => {
                     self.unauthenticated_replies.push(self.now);
-                    self.check_unauthenticated_rate()?;
+                    // §7.5: server-wide.
+                    check_rate(
+                        self.config.unauthenticated_reply_rate,
+                        &self.unauthenticated_replies,
+                        self.now,
+                        "unauthenticated replies",
+                    )?;
                 }
                 _ => {}
             }
-        }
-        Ok(())
-    }
-
-    /// §7.5: Errors to addresses without a session stay within `unauthenticated_reply_rate`
-    /// server-wide. A token bucket of `burst` refilled every `1 s / per_second` allows at most
-    /// `burst + elapsed / interval` in any window, which is checked for every window ending now.
-    fn check_unauthenticated_rate(&self) -> Result<(), String> {
-        let limit = self.config.unauthenticated_reply_rate;
-        let interval = (Duration::from_secs(1) / limit.per_second.max(1)).as_nanos();
-        let sent = &self.unauthenticated_replies;
-        for (index, first) in sent.iter().enumerate() {
-            let in_window = u128::try_from(sent.len() - index).unwrap_or(u128::MAX);
-            let allowed =
-                u128::from(limit.burst) + self.now.duration_since(*first).as_nanos() / interval;
-            ensure!(
-                in_window <= allowed,
-                "{in_window} unauthenticated replies since {:?} before now, over {allowed}",
-                self.now.duration_since(*first)
-            );
         }
         Ok(())
     }
@@ -1351,31 +1223,7 @@ impl Harness {
     /// Applies an operator change to the service and the model; sessions the directory no longer
     /// admits must end at once, each told why (§7.6).
     fn change_directory(&mut self, change: Change) -> Result<(), String> {
-        let named = |channel: usize, user: usize| {
-            (channel_name(channel).to_owned(), user_name(user).to_owned())
-        };
-        let change = match change {
-            Change::Ban { channel, user } => {
-                let (channel, user) = named(channel, user);
-                DirectoryChange::Ban { channel, user }
-            }
-            Change::Unban { channel, user } => {
-                let (channel, user) = named(channel, user);
-                DirectoryChange::Unban { channel, user }
-            }
-            Change::AddMember { channel, user } => {
-                let (channel, user) = named(channel, user);
-                DirectoryChange::AddMember { channel, user }
-            }
-            Change::RemoveMember { channel, user } => {
-                let (channel, user) = named(channel, user);
-                DirectoryChange::RemoveMember { channel, user }
-            }
-            Change::RemoveChannel { channel } => DirectoryChange::RemoveChannel {
-                channel: channel_name(channel).to_owned(),
-            },
-            Change::AddChannel { channel } => DirectoryChange::AddChannel(initial_channel(channel)),
-        };
+        let change = CAST.directory_change(change);
         let accepted = self.model.apply(&change).is_some();
         let result = self
             .svc

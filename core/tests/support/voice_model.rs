@@ -3,10 +3,11 @@
 //! after every step of an arbitrary interaction.
 //!
 //! Shared by `core/tests/voice_service_properties.rs` (quickcheck) and the `voice_service` fuzz
-//! target (`fuzz/src/lib.rs` includes this file), so that both hold the service to the same rules.
-//! Each front end only generates [`Step`]s; [`Harness::step`] turns them into connections, bytes
-//! (split wherever a step says), datagrams, clock steps and directory changes, drives
-//! [`VoiceService`], and returns `Err` naming the first broken rule:
+//! target (`fuzz/src/lib.rs` includes this file, and `model_common.rs` beside it), so that both
+//! hold the service to the same rules. Each front end only generates [`Step`]s;
+//! [`Harness::step`] turns them into connections, bytes (split wherever a step says), datagrams,
+//! clock steps and directory changes, drives [`VoiceService`], and returns `Err` naming the first
+//! broken rule:
 //!
 //! - **relay** (§6.2): voice is relayed, byte for byte, only from a bound address speaking under
 //!   its own user id, in a channel and unmuted, and then to exactly the other members of that
@@ -33,8 +34,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hark_core::Transmit;
-use hark_core::auth::{TokenClaims, mint_token};
-use hark_core::directory::{ChannelConfig, Directory, DirectoryChange};
+use hark_core::directory::Directory;
 use hark_core::limits::RateLimit;
 use hark_core::voice::{
     ConnectionId, LeaveReason, ManagementError, StreamAction, StreamTransmit, UnbindReason,
@@ -45,10 +45,11 @@ use hark_core::wire::voice::{
     parse_datagram, parse_frame,
 };
 
+use crate::model_common::{Cast, Tokens, check_rate, ensure, run_each, udp_addr, wall_clock};
+pub use crate::model_common::{Change, TokenKind};
+
 /// The HS256 secret the service is configured with.
 const SECRET: &[u8] = b"hark-voice-model-secret";
-/// The wall clock (unix seconds) at the start of every run.
-const WALL_START: u64 = 1_700_000_000;
 /// Names logins can claim: `dave` is not a member of `duo`, `mallory` is banned from `main` and
 /// not a member of `duo`; the last is not a valid username (§5.2).
 pub const USERS: [&str; 6] = ["alice", "bob", "carol", "dave", "mallory", "no one"];
@@ -59,8 +60,13 @@ pub const CHANNELS: [&str; 3] = ["main", "duo", "gone"];
 pub const CONNS: usize = 5;
 /// UDP source addresses the steps can send from.
 pub const ADDRS: usize = 5;
-/// `duo`'s own `max_users`, so that `channel_full` is reachable.
-const DUO_MAX_USERS: u32 = 2;
+/// The cast the steps name: `main` is the open channel, `duo` the restricted one.
+pub const CAST: Cast = Cast {
+    users: &USERS,
+    channels: &CHANNELS,
+    banned: &["mallory"],
+    members: &["alice", "bob", "carol"],
+};
 /// The largest body a server frame may have (§3).
 const SERVER_MAX_FRAME_LEN: usize = 65_535;
 
@@ -131,18 +137,6 @@ pub enum ChatLen {
     TooLong,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub enum TokenKind {
-    Valid,
-    Expired,
-    /// Signed with another secret.
-    Forged,
-    /// A valid token whose subject is `USERS[user]`, whatever the username says.
-    Of {
-        user: usize,
-    },
-}
-
 /// A datagram a client can send, described by intent.
 #[derive(Debug, Clone)]
 pub enum Dgram {
@@ -180,34 +174,6 @@ pub enum Claim {
     Id(u32),
 }
 
-/// An operator's change over the fixed user and channel lists.
-#[derive(Debug, Clone, Copy)]
-pub enum Change {
-    Ban {
-        channel: usize,
-        user: usize,
-    },
-    Unban {
-        channel: usize,
-        user: usize,
-    },
-    AddMember {
-        channel: usize,
-        user: usize,
-    },
-    RemoveMember {
-        channel: usize,
-        user: usize,
-    },
-    RemoveChannel {
-        channel: usize,
-    },
-    /// Adds the channel with its initial configuration (`gone` as an open channel).
-    AddChannel {
-        channel: usize,
-    },
-}
-
 /// The spec's defaults, with the model's secret.
 pub fn default_config() -> VoiceConfig {
     VoiceConfig::new(SECRET)
@@ -232,51 +198,9 @@ pub fn tight_config() -> VoiceConfig {
     config
 }
 
-/// Tokens minted once per process: HMAC signing per input would dominate the run time.
-struct Tokens {
-    valid: Vec<String>,
-    expired: Vec<String>,
-    forged: Vec<String>,
-}
-
 fn tokens() -> &'static Tokens {
     static TOKENS: OnceLock<Tokens> = OnceLock::new();
-    TOKENS.get_or_init(|| {
-        let mint = |secret: &[u8], exp: u64| {
-            USERS
-                .iter()
-                .map(|user| {
-                    let claims = TokenClaims {
-                        sub: Some((*user).to_owned()),
-                        exp: Some(exp),
-                        nbf: None,
-                        iat: None,
-                    };
-                    mint_token(secret, &claims)
-                })
-                .collect()
-        };
-        Tokens {
-            // Valid for far longer than any interaction's clock can advance.
-            valid: mint(SECRET, WALL_START + 100_000_000),
-            expired: mint(SECRET, WALL_START - 3600),
-            forged: mint(b"not-the-server-secret", WALL_START + 100_000_000),
-        }
-    })
-}
-
-fn pick<T: Copy + Default>(list: &[T], index: usize) -> T {
-    list.get(index % list.len().max(1))
-        .copied()
-        .unwrap_or_default()
-}
-
-fn user_name(index: usize) -> &'static str {
-    pick(&USERS, index)
-}
-
-fn channel_name(index: usize) -> &'static str {
-    pick(&CHANNELS, index)
+    TOKENS.get_or_init(|| Tokens::mint(SECRET, &CAST))
 }
 
 fn conn_id(conn: usize) -> ConnectionId {
@@ -286,11 +210,6 @@ fn conn_id(conn: usize) -> ConnectionId {
 fn peer_addr(conn: usize) -> SocketAddr {
     let port = 50_000 + u16::try_from(conn % CONNS).unwrap_or_default();
     SocketAddr::from((Ipv4Addr::new(198, 51, 100, 1), port))
-}
-
-fn udp_addr(addr: usize) -> SocketAddr {
-    let port = 40_000 + u16::try_from(addr % ADDRS).unwrap_or_default();
-    SocketAddr::from((Ipv4Addr::new(192, 0, 2, 1), port))
 }
 
 /// §5.2's username rule, restated.
@@ -303,28 +222,6 @@ fn is_valid_username(name: &str) -> bool {
 
 fn is_fatal(code: u16) -> bool {
     ErrorCode::from_code(code).is_some_and(ErrorCode::is_fatal)
-}
-
-/// The channels as configured at the start, and as `Change::AddChannel` restores them.
-fn initial_channel(index: usize) -> ChannelConfig {
-    let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
-    let id = channel_name(index).to_owned();
-    let (members, banned, max_users) = match id.as_str() {
-        "main" => (None, owned(&["mallory"]), None),
-        "duo" => (
-            Some(owned(&["alice", "bob", "carol"])),
-            Vec::new(),
-            Some(DUO_MAX_USERS),
-        ),
-        _ => (None, Vec::new(), None),
-    };
-    ChannelConfig {
-        id,
-        name: None,
-        members,
-        banned,
-        max_users,
-    }
 }
 
 /// An open management connection, as the events told it.
@@ -422,15 +319,6 @@ impl Coverage {
     }
 }
 
-/// Returns `Err(message)` from the enclosing function when `cond` is false.
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
-
 /// One simulated client's side of its management connection.
 #[derive(Debug)]
 struct Client {
@@ -471,7 +359,7 @@ pub struct Harness {
 impl Harness {
     pub fn new(config: VoiceConfig) -> Self {
         let directory =
-            Directory::new((0..2).map(initial_channel)).expect("the model directory is valid");
+            Directory::new(CAST.initial_channels()).expect("the model directory is valid");
         let start = Instant::now();
         let svc = VoiceService::new(config.clone(), directory.clone(), [9; 32], start)
             .expect("model configurations are valid");
@@ -496,11 +384,7 @@ impl Harness {
 
     /// Runs `steps` in order, stopping at the first broken rule.
     pub fn run(&mut self, steps: &[Step]) -> Result<(), String> {
-        for (index, step) in steps.iter().enumerate() {
-            self.step(step)
-                .map_err(|violation| format!("step {index} ({step:?}): {violation}"))?;
-        }
-        Ok(())
+        run_each(steps, |step| self.step(step))
     }
 
     /// Performs one step and checks every rule.
@@ -522,7 +406,7 @@ impl Harness {
                 self.svc.handle_stream_closed(now, wall, conn_id(*conn));
             }
             Step::Datagram { addr, dgram } => {
-                let (from, datagram) = (udp_addr(*addr), self.datagram(*addr, dgram));
+                let (from, datagram) = (udp_addr(*addr, ADDRS), self.datagram(*addr, dgram));
                 self.svc.handle_datagram(now, wall, from, datagram.clone());
                 received = Some((from, datagram));
             }
@@ -562,7 +446,7 @@ impl Harness {
     }
 
     fn wall(&self) -> u64 {
-        WALL_START + self.now.duration_since(self.start).as_secs()
+        wall_clock(self.start, self.now)
     }
 
     /// Delivers what `conn`'s client has written, holding back the tail `hold` asks for.
@@ -598,21 +482,15 @@ impl Harness {
                 token,
                 version,
             } => {
-                let tokens = tokens();
-                let token = match *token {
-                    TokenKind::Valid => pick_str(&tokens.valid, *user),
-                    TokenKind::Expired => pick_str(&tokens.expired, *user),
-                    TokenKind::Forged => pick_str(&tokens.forged, *user),
-                    TokenKind::Of { user } => pick_str(&tokens.valid, user),
-                };
+                let token = tokens().get(*token, *user);
                 Frame::LoginRequest {
                     version: *version,
-                    username: user_name(*user).to_owned(),
+                    username: CAST.user(*user).to_owned(),
                     token: token.to_owned(),
                 }
             }
             Msg::Join { channel } => Frame::JoinVoice {
-                channel: channel_name(*channel).to_owned(),
+                channel: CAST.channel(*channel).to_owned(),
             },
             Msg::Leave => Frame::LeaveVoice,
             Msg::Mute(muted) => Frame::SetMute { muted: *muted },
@@ -689,7 +567,7 @@ impl Harness {
 
     /// The id an honest client at `addr` puts in its voice: its bound user's.
     fn own_id(&self, addr: usize) -> u32 {
-        match self.model.bindings.get(&udp_addr(addr)) {
+        match self.model.bindings.get(&udp_addr(addr, ADDRS)) {
             Some(binding) => binding.user_id,
             None => self
                 .model
@@ -701,31 +579,7 @@ impl Harness {
 
     /// Applies an operator change to the service and the model's directory: both must agree.
     fn change_directory(&mut self, change: Change) -> Result<(), String> {
-        let named = |channel: usize, user: usize| {
-            (channel_name(channel).to_owned(), user_name(user).to_owned())
-        };
-        let change = match change {
-            Change::Ban { channel, user } => {
-                let (channel, user) = named(channel, user);
-                DirectoryChange::Ban { channel, user }
-            }
-            Change::Unban { channel, user } => {
-                let (channel, user) = named(channel, user);
-                DirectoryChange::Unban { channel, user }
-            }
-            Change::AddMember { channel, user } => {
-                let (channel, user) = named(channel, user);
-                DirectoryChange::AddMember { channel, user }
-            }
-            Change::RemoveMember { channel, user } => {
-                let (channel, user) = named(channel, user);
-                DirectoryChange::RemoveMember { channel, user }
-            }
-            Change::RemoveChannel { channel } => DirectoryChange::RemoveChannel {
-                channel: channel_name(channel).to_owned(),
-            },
-            Change::AddChannel { channel } => DirectoryChange::AddChannel(initial_channel(channel)),
-        };
+        let change = CAST.directory_change(change);
         let expected = self.directory.apply(change.clone());
         let got = self
             .svc
@@ -1267,7 +1121,13 @@ impl Harness {
                             datagram.len()
                         );
                         self.refusals.push(self.now);
-                        self.check_refusal_budget()?;
+                        // §6.3: refusals stay within the server-wide budget.
+                        check_rate(
+                            self.config.unauthenticated_reply_rate,
+                            &self.refusals,
+                            self.now,
+                            "refusals",
+                        )?;
                         self.coverage.refusals += 1;
                     }
                     _ => return Err(format!("expected at most one {kind}, got {outcome}")),
@@ -1338,25 +1198,6 @@ impl Harness {
             && parses
         {
             binding.last_seen = self.now;
-        }
-        Ok(())
-    }
-
-    /// §6.3: refusals stay within `unauthenticated_reply_rate`. A token bucket of `burst`
-    /// refilled every `1 s / per_second` allows at most `burst + elapsed / interval` in any
-    /// window; every window ending now is checked.
-    fn check_refusal_budget(&self) -> Result<(), String> {
-        let limit = self.config.unauthenticated_reply_rate;
-        let interval = (Duration::from_secs(1) / limit.per_second.max(1)).as_nanos();
-        for (index, first) in self.refusals.iter().enumerate() {
-            let in_window = u128::try_from(self.refusals.len() - index).unwrap_or(u128::MAX);
-            let allowed =
-                u128::from(limit.burst) + self.now.duration_since(*first).as_nanos() / interval;
-            ensure!(
-                in_window <= allowed,
-                "{in_window} refusals within {:?}, over {allowed}",
-                self.now.duration_since(*first)
-            );
         }
         Ok(())
     }
@@ -1451,11 +1292,6 @@ impl Harness {
     }
 }
 
-fn pick_str(list: &[String], index: usize) -> &str {
-    list.get(index % list.len().max(1))
-        .map_or("", String::as_str)
-}
-
 /// The username of a LoginRequest that §5.2 accepts (short of `username_taken`).
 fn credentials(msg: &Msg) -> Option<&'static str> {
     let Msg::Login {
@@ -1466,10 +1302,10 @@ fn credentials(msg: &Msg) -> Option<&'static str> {
     else {
         return None;
     };
-    let name = user_name(*user);
+    let name = CAST.user(*user);
     let signed_for = match token {
         TokenKind::Valid => name,
-        TokenKind::Of { user } => user_name(*user),
+        TokenKind::Of { user } => CAST.user(*user),
         TokenKind::Expired | TokenKind::Forged => return None,
     };
     (*version == PROTOCOL_VERSION && is_valid_username(name) && signed_for == name).then_some(name)
