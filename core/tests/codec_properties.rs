@@ -4,21 +4,20 @@
 //! canonical encoding that parses back to the same packet.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+#[path = "support/codec_inputs.rs"]
+mod codec_inputs;
+
 use bytes::{Bytes, BytesMut};
 use hark_core::wire::audio::{
     Ack, AudioData, AudioPacket, Body, ChannelId, ErrorBody, ErrorCode, HEADER_LEN, Handshake,
     Header, IdField, PacketType, SuggestedAction, UserId, WireError,
 };
-use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
+use quickcheck::{Arbitrary, Gen, TestResult};
 
-const CASES: u64 = 2_000;
+use codec_inputs::{Edit, below, check, damaged, text};
 
 /// The characters of a JWT (base64url and the dots between its parts).
 const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
-
-fn below(g: &mut Gen, n: usize) -> usize {
-    usize::arbitrary(g) % n
-}
 
 /// An id of up to `max` id characters (printable ASCII without space, §2.1).
 fn id_text(g: &mut Gen, max: usize) -> String {
@@ -33,15 +32,6 @@ fn token(g: &mut Gen) -> String {
     (0..len)
         .map(|_| char::from(*g.choose(TOKEN_ALPHABET).unwrap()))
         .collect()
-}
-
-/// Any text, sometimes longer than an Error message may be, sometimes multi-byte throughout.
-fn text(g: &mut Gen) -> String {
-    match below(g, 3) {
-        0 => String::arbitrary(g),
-        1 => "é€😀".repeat(below(g, 100)),
-        _ => "x".repeat(below(g, 400)),
-    }
 }
 
 fn header(g: &mut Gen) -> Header {
@@ -60,7 +50,7 @@ struct ValidPacket(AudioPacket);
 impl Arbitrary for ValidPacket {
     fn arbitrary(g: &mut Gen) -> Self {
         let body = match below(g, 10) {
-            0 => Body::Handshake(Handshake::json(&token(g), &text(g)).unwrap()),
+            0 => Body::Handshake(Handshake::json(&token(g), &text(g, usize::MAX)).unwrap()),
             1 => Body::Handshake(Handshake::legacy(&token(g)).unwrap()),
             2 | 3 => {
                 let len = below(g, 600);
@@ -76,7 +66,7 @@ impl Arbitrary for ValidPacket {
             8 => Body::Error(ErrorBody::new(
                 ErrorCode::from_wire(u16::arbitrary(g)),
                 SuggestedAction::from_wire(u8::arbitrary(g)),
-                &text(g),
+                &text(g, usize::MAX),
             )),
             _ => Body::Ack(Ack {
                 acked_type: *g.choose(&PacketType::ALL).unwrap(),
@@ -101,53 +91,6 @@ impl Arbitrary for MaxSize {
     }
 }
 
-/// Damage to an encoded packet.
-#[derive(Debug, Clone, Copy)]
-enum Edit {
-    Flip { at: usize, mask: u8 },
-    Insert { at: usize, byte: u8 },
-    Delete { at: usize },
-    Truncate { len: usize },
-}
-
-impl Arbitrary for Edit {
-    fn arbitrary(g: &mut Gen) -> Self {
-        let at = usize::arbitrary(g);
-        match below(g, 4) {
-            0 => Edit::Flip {
-                at,
-                mask: u8::arbitrary(g) | 1,
-            },
-            1 => Edit::Insert {
-                at,
-                byte: u8::arbitrary(g),
-            },
-            2 => Edit::Delete { at },
-            _ => Edit::Truncate { len: at },
-        }
-    }
-}
-
-impl Edit {
-    fn apply(self, bytes: &mut Vec<u8>) {
-        let len = bytes.len();
-        match self {
-            Edit::Flip { at, mask } => {
-                if len > 0 {
-                    bytes[at % len] ^= mask;
-                }
-            }
-            Edit::Insert { at, byte } => bytes.insert(at % (len + 1), byte),
-            Edit::Delete { at } => {
-                if len > 0 {
-                    bytes.remove(at % len);
-                }
-            }
-            Edit::Truncate { len: keep } => bytes.truncate(keep % (len + 1)),
-        }
-    }
-}
-
 fn parse(bytes: &[u8], max: usize) -> Result<AudioPacket, WireError> {
     AudioPacket::parse(&Bytes::copy_from_slice(bytes), max)
 }
@@ -168,10 +111,6 @@ fn canonical_form_holds(bytes: &[u8], max: usize) -> Result<(), String> {
             "{bytes:02x?} parsed to {packet:?}; its encoding {canonical:02x?} parsed to {other:?}"
         )),
     }
-}
-
-fn check<A: quickcheck::Testable>(property: A) {
-    QuickCheck::new().tests(CASES).quickcheck(property);
 }
 
 #[test]
@@ -233,15 +172,12 @@ fn arbitrary_bytes_parse_or_fail_in_the_spec_order() {
     check(property as fn(Vec<u8>, MaxSize) -> TestResult);
 }
 
-/// Valid packets with bytes flipped, inserted, deleted or cut off: the parser reaches every
+/// Valid packets with bytes flipped, set, inserted, deleted or cut off: the parser reaches every
 /// payload check, stays total, and whatever still parses is canonical.
 #[test]
 fn damaged_packets_parse_or_fail_cleanly() {
     fn property(packet: ValidPacket, edits: Vec<Edit>, max: MaxSize) -> TestResult {
-        let mut bytes = packet.0.encode().to_vec();
-        for edit in edits.iter().take(4) {
-            edit.apply(&mut bytes);
-        }
+        let bytes = damaged(packet.0.encode().to_vec(), &edits);
         canonical_form_holds(&bytes, max.0)
             .map_or_else(TestResult::error, |()| TestResult::passed())
     }

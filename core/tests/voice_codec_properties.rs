@@ -5,45 +5,23 @@
 //! the same frames; and the encoder refuses exactly the fields that overflow their prefixes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+#[path = "support/codec_inputs.rs"]
+mod codec_inputs;
+#[path = "support/frame_stream.rs"]
+mod frame_stream;
+
 use bytes::{Bytes, BytesMut};
 use hark_core::wire::voice::{
-    AuthStatus, DatagramError, EncodeError, FRAME_HEADER_LEN, Frame, FrameDecoder, FrameError,
-    FrameType, Participant, VoicePacket, VoiceToken, parse_datagram, parse_frame,
+    AuthStatus, DatagramError, EncodeError, FRAME_HEADER_LEN, Frame, FrameError, FrameType,
+    Participant, VoicePacket, VoiceToken, parse_datagram, parse_frame,
 };
-use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
+use quickcheck::{Arbitrary, Gen, TestResult};
 
-const CASES: u64 = 2_000;
+use codec_inputs::{Edit, below, check, damaged, text};
+use frame_stream::{decode_in_pieces, reference_decode};
 
 /// The largest body a u16 length prefix can announce.
 const MAX_BODY: usize = u16::MAX as usize;
-
-fn below(g: &mut Gen, n: usize) -> usize {
-    usize::arbitrary(g) % n
-}
-
-fn check<A: quickcheck::Testable>(property: A) {
-    QuickCheck::new().tests(CASES).quickcheck(property);
-}
-
-/// `text` cut to at most `max` bytes at a character boundary.
-fn cut(mut text: String, max: usize) -> String {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.truncate(end);
-    text
-}
-
-/// Any text: quickcheck's (any characters), multi-byte throughout, or long ASCII.
-fn text(g: &mut Gen, max: usize) -> String {
-    let text = match below(g, 3) {
-        0 => String::arbitrary(g),
-        1 => "é€😀".repeat(below(g, 80)),
-        _ => "x".repeat(below(g, 400)),
-    };
-    cut(text, max)
-}
 
 fn str8(g: &mut Gen) -> String {
     text(g, 255)
@@ -176,73 +154,6 @@ impl Arbitrary for MaxLen {
             _ => below(g, 64),
         })
     }
-}
-
-/// Bytes at the edges of the field checks: bool values, UTF-8 lead and continuation bytes.
-const EDGE_BYTES: [u8; 8] = [0x00, 0x01, 0x02, 0x7F, 0x80, 0xC3, 0xF0, 0xFF];
-
-/// Damage to encoded bytes.
-#[derive(Debug, Clone, Copy)]
-enum Edit {
-    Flip { at: usize, mask: u8 },
-    Set { at: usize, byte: u8 },
-    Insert { at: usize, byte: u8 },
-    Delete { at: usize },
-    Truncate { len: usize },
-}
-
-impl Arbitrary for Edit {
-    fn arbitrary(g: &mut Gen) -> Self {
-        let at = usize::arbitrary(g);
-        match below(g, 5) {
-            0 => Edit::Flip {
-                at,
-                mask: u8::arbitrary(g).max(1),
-            },
-            4 => Edit::Set {
-                at,
-                byte: *g.choose(&EDGE_BYTES).unwrap(),
-            },
-            1 => Edit::Insert {
-                at,
-                byte: u8::arbitrary(g),
-            },
-            2 => Edit::Delete { at },
-            _ => Edit::Truncate { len: at },
-        }
-    }
-}
-
-impl Edit {
-    fn apply(self, bytes: &mut Vec<u8>) {
-        let len = bytes.len();
-        match self {
-            Edit::Flip { at, mask } => {
-                if len > 0 {
-                    bytes[at % len] ^= mask;
-                }
-            }
-            Edit::Set { at, byte } => {
-                if len > 0 {
-                    bytes[at % len] = byte;
-                }
-            }
-            Edit::Insert { at, byte } => bytes.insert(at % (len + 1), byte),
-            Edit::Delete { at } => {
-                if len > 0 {
-                    bytes.remove(at % len);
-                }
-            }
-            Edit::Truncate { len: keep } => bytes.truncate(keep % (len + 1)),
-        }
-    }
-}
-
-fn damaged(mut bytes: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
-    for edit in edits.iter().take(4) {
-        edit.apply(&mut bytes);
-    }
-    bytes
 }
 
 fn encode_all(frames: &[ValidFrame]) -> Vec<u8> {
@@ -412,65 +323,11 @@ fn a_bool_is_valid_exactly_when_zero_or_one() {
     check(property as fn(u8, u32) -> TestResult);
 }
 
-/// What repeated `parse_frame` calls over the whole stream give: the frames, then the error or
-/// `None` for an incomplete tail.
-fn reference_decode(stream: &[u8], max: usize) -> (Vec<Frame>, Option<FrameError>) {
-    let mut frames = Vec::new();
-    let mut rest = stream;
-    loop {
-        match parse_frame(rest, max) {
-            Ok(Some((frame, consumed))) => {
-                frames.push(frame);
-                rest = &rest[consumed..];
-            }
-            Ok(None) => return (frames, None),
-            Err(error) => return (frames, Some(error)),
-        }
-    }
-}
-
-/// The stream pushed into a `FrameDecoder` in pieces cut at `splits`, draining it after every
-/// push. Also checks it holds nothing but the unfinished frame and stays poisoned.
-fn decode_in_pieces(
-    stream: &[u8],
-    splits: &[usize],
-    max: usize,
-) -> Result<(Vec<Frame>, Option<FrameError>), String> {
-    let mut cuts: Vec<usize> = splits.iter().map(|s| s % (stream.len() + 1)).collect();
-    cuts.push(stream.len());
+/// Cut points for a stream of `len` bytes, from arbitrary numbers.
+fn cuts(splits: &[usize], len: usize) -> Vec<usize> {
+    let mut cuts: Vec<usize> = splits.iter().map(|s| s % (len + 1)).collect();
     cuts.sort_unstable();
-    let mut decoder = FrameDecoder::new(max);
-    let (mut frames, mut consumed, mut start) = (Vec::new(), 0, 0);
-    for cut in cuts {
-        decoder.push(&stream[start..cut]);
-        start = cut;
-        loop {
-            match decoder.next_frame() {
-                Ok(Some(frame)) => {
-                    consumed += frame.encode().unwrap().len();
-                    frames.push(frame);
-                }
-                Ok(None) => break,
-                Err(error) => {
-                    decoder.push(stream);
-                    return match decoder.next_frame() {
-                        Err(again) if again == error && decoder.buffered() == 0 => {
-                            Ok((frames, Some(error)))
-                        }
-                        other => Err(format!("after {error:?} the decoder gave {other:?}")),
-                    };
-                }
-            }
-        }
-        if decoder.buffered() != start - consumed {
-            return Err(format!(
-                "holds {} bytes, {} are unconsumed",
-                decoder.buffered(),
-                start - consumed
-            ));
-        }
-    }
-    Ok((frames, None))
+    cuts
 }
 
 /// §3.2 "a receiver keeps the bytes it has not yet consumed": a stream of frames split anywhere
@@ -480,7 +337,7 @@ fn a_frame_stream_split_anywhere_decodes_to_the_same_frames() {
     fn property(frames: Vec<ValidFrame>, splits: Vec<usize>) -> TestResult {
         let stream = encode_all(&frames);
         let expected: Vec<Frame> = frames.into_iter().map(|f| f.0).collect();
-        match decode_in_pieces(&stream, &splits, MAX_BODY) {
+        match decode_in_pieces(&stream, &cuts(&splits, stream.len()), MAX_BODY) {
             Ok((decoded, None)) if decoded == expected => TestResult::passed(),
             other => TestResult::error(format!("{other:?}")),
         }
@@ -501,7 +358,7 @@ fn the_decoder_agrees_with_parse_frame_on_damaged_streams() {
     ) -> TestResult {
         let stream = damaged(encode_all(&frames), &edits);
         let expected = reference_decode(&stream, max.0);
-        match decode_in_pieces(&stream, &splits, max.0) {
+        match decode_in_pieces(&stream, &cuts(&splits, stream.len()), max.0) {
             Ok(decoded) if decoded == expected => TestResult::passed(),
             other => TestResult::error(format!("{other:?}, whole stream gives {expected:?}")),
         }

@@ -10,9 +10,8 @@
 //!   `2 + max_frame_len` bytes) and, once it has failed, repeats its error and keeps nothing.
 #![no_main]
 
-use hark_core::wire::voice::{
-    DEFAULT_MAX_FRAME_LEN, FRAME_HEADER_LEN, Frame, FrameDecoder, FrameError, parse_frame,
-};
+use hark_core::wire::voice::{DEFAULT_MAX_FRAME_LEN, FrameError, parse_frame};
+use hark_fuzz::frame_stream::{Decoded, decode_in_pieces, reference_decode};
 use libfuzzer_sys::fuzz_target;
 
 /// Streams longer than this are not also fed byte by byte (it would dominate the run time).
@@ -23,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         check_parse(data, max);
     }
     for max in [DEFAULT_MAX_FRAME_LEN, 16] {
-        let expected = reference(data, max);
+        let expected = reference_decode(data, max);
         if data.len() <= BYTEWISE_MAX {
             let cuts: Vec<usize> = (1..data.len()).collect();
             check_decoder(data, &cuts, max, &expected);
@@ -70,60 +69,11 @@ fn check_parse(data: &[u8], max: usize) {
     }
 }
 
-/// Frames, then the error (or `None` for an incomplete tail), from the whole stream at once.
-fn reference(stream: &[u8], max: usize) -> (Vec<Frame>, Option<FrameError>) {
-    let mut frames = Vec::new();
-    let mut rest = stream;
-    loop {
-        match parse_frame(rest, max) {
-            Ok(Some((frame, consumed))) => {
-                frames.push(frame);
-                rest = &rest[consumed..];
-            }
-            Ok(None) => return (frames, None),
-            Err(error) => return (frames, Some(error)),
-        }
+fn check_decoder(stream: &[u8], cuts: &[usize], max: usize, expected: &Decoded) {
+    match decode_in_pieces(stream, cuts, max) {
+        Ok(decoded) => assert_eq!(&decoded, expected, "{} pieces under {max}", cuts.len() + 1),
+        Err(broken) => panic!("{} pieces under {max}: {broken}", cuts.len() + 1),
     }
-}
-
-fn check_decoder(
-    stream: &[u8],
-    cuts: &[usize],
-    max: usize,
-    expected: &(Vec<Frame>, Option<FrameError>),
-) {
-    let mut decoder = FrameDecoder::new(max);
-    let mut frames = Vec::new();
-    let (mut start, mut consumed) = (0, 0);
-    for &cut in cuts.iter().chain(std::iter::once(&stream.len())) {
-        decoder.push(&stream[start..cut]);
-        start = cut;
-        loop {
-            match decoder.next_frame() {
-                Ok(Some(frame)) => {
-                    consumed += frame.encode().map(|b| b.len()).unwrap_or_default();
-                    frames.push(frame);
-                }
-                Ok(None) => break,
-                Err(error) => {
-                    assert_eq!(&frames, &expected.0, "frames before the error");
-                    assert_eq!(Some(&error), expected.1.as_ref(), "the error");
-                    decoder.push(stream);
-                    assert_eq!(decoder.next_frame(), Err(error), "a poisoned decoder");
-                    assert_eq!(decoder.buffered(), 0, "a poisoned decoder keeps bytes");
-                    return;
-                }
-            }
-        }
-        assert_eq!(decoder.buffered(), start - consumed, "unconsumed bytes");
-        assert!(
-            decoder.buffered() < FRAME_HEADER_LEN.saturating_add(max).saturating_add(1),
-            "holds {} bytes under the limit {max}",
-            decoder.buffered()
-        );
-    }
-    assert_eq!(&frames, &expected.0, "frames");
-    assert_eq!(expected.1, None, "the decoder missed an error");
 }
 
 /// Up to 16 cut points, drawn from a generator seeded by the input so that they change as the
