@@ -1,6 +1,8 @@
 //! Checking one codec vector, whatever the service: the parser's outcome, as vector JSON, against
 //! the expected one, and the canonical re-encoding (`vectors.md` §2, §6.1).
 
+use std::fmt::Display;
+
 use serde::Serialize;
 
 /// What a codec vector says parsing must give.
@@ -37,6 +39,16 @@ pub enum Outcome<J> {
         detail: String,
     },
     Incomplete,
+}
+
+impl<J> Outcome<J> {
+    /// A parser's error of this `kind`.
+    pub fn failed(kind: &'static str, error: &impl Display) -> Self {
+        Outcome::Failed {
+            kind,
+            detail: error.to_string(),
+        }
+    }
 }
 
 /// Compares `got` with `want`. `what` names the value (`packet`, `frame`); `hex` is the vector's

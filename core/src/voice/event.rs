@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::JwtError;
 use crate::directory::Refusal;
@@ -15,8 +15,9 @@ use crate::wire::voice::{AuthStatus, DatagramError, ErrorCode, FrameError, Frame
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ConnectionId(pub u64);
 
-/// Why a management connection ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Why a management connection ended. Serialized in snake_case (`"closed_by_peer"`), as the
+/// conformance vectors write it; so are [`UnbindReason`] and [`LeaveReason`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CloseReason {
     /// The client closed it, the read failed, or the driver dropped a client too slow to read.
@@ -28,7 +29,7 @@ pub enum CloseReason {
 }
 
 /// Why a UDP address stopped being bound to a user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnbindReason {
     /// No datagram for `udp_timeout`.
@@ -38,7 +39,7 @@ pub enum UnbindReason {
 }
 
 /// Why a user stopped being a member of a voice channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeaveReason {
     Left,

@@ -20,10 +20,7 @@ pub fn run(vector: &CodecVector) -> Result<(), Vec<String>> {
             value: packet_json(&packet),
             encoded: Ok(packet.encode().to_vec()),
         },
-        Err(error) => Outcome::Failed {
-            kind: error.kind(),
-            detail: error.to_string(),
-        },
+        Err(error) => Outcome::failed(error.kind(), &error),
     };
     check("packet", want, got, vector.canonical, vector.hex.as_bytes())
 }

@@ -3,7 +3,7 @@
 //! ones against `parse_datagram`; canonical ones encoded again.
 
 use bytes::Bytes;
-use hark_core::wire::voice::{Frame, FrameDecoder, FrameError, parse_datagram, parse_frame};
+use hark_core::wire::voice::{Frame, FrameDecoder, parse_datagram, parse_frame};
 
 use super::convert::{frame_json, packet_json};
 use crate::core_mode::codec::{Outcome, Wanted, check};
@@ -40,7 +40,7 @@ fn frame_vector(vector: &CodecVector, want: Wanted<'_, FrameJson>) -> Result<(),
             parsed_frame(&frame)
         }
         Ok(None) => Outcome::Incomplete,
-        Err(error) => failed(&error),
+        Err(error) => Outcome::failed(error.kind(), &error),
     };
     let canonical = vector.canonical;
     if let Err(more) = check("frame", want, parsed, canonical, bytes) {
@@ -68,7 +68,7 @@ fn byte_by_byte(bytes: &[u8], max: usize) -> Outcome<FrameJson> {
                     detail: format!("a frame ended at byte {} of {}", index + 1, bytes.len()),
                 };
             }
-            Err(error) => return failed(&error),
+            Err(error) => return Outcome::failed(error.kind(), &error),
         }
     }
     Outcome::Incomplete
@@ -84,13 +84,6 @@ fn parsed_frame(frame: &Frame) -> Outcome<FrameJson> {
     }
 }
 
-fn failed(error: &FrameError) -> Outcome<FrameJson> {
-    Outcome::Failed {
-        kind: error.kind(),
-        detail: error.to_string(),
-    }
-}
-
 fn datagram_vector(vector: &CodecVector, want: Wanted<'_, PacketJson>) -> Result<(), Vec<String>> {
     let bytes = vector.hex.as_bytes();
     let datagram = Bytes::copy_from_slice(bytes);
@@ -99,10 +92,7 @@ fn datagram_vector(vector: &CodecVector, want: Wanted<'_, PacketJson>) -> Result
             value: packet_json(&packet),
             encoded: Ok(packet.encode().to_vec()),
         },
-        Err(error) => Outcome::Failed {
-            kind: error.kind(),
-            detail: error.to_string(),
-        },
+        Err(error) => Outcome::failed(error.kind(), &error),
     };
     check("packet", want, got, vector.canonical, bytes)
 }

@@ -152,14 +152,6 @@ fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|e| format!("<unprintable: {e}>"))
 }
 
-/// A reason enum's snake_case name, as hark-core serializes it.
-fn name<T: Serialize>(reason: &T) -> String {
-    match serde_json::to_value(reason) {
-        Ok(serde_json::Value::String(name)) => name,
-        other => format!("{other:?}"),
-    }
-}
-
 pub fn event_json(event: &VoiceEvent, clients: &Clients, conns: &Connections) -> EventJson {
     match event {
         VoiceEvent::ConnectionOpened { conn, user_id, .. } => EventJson::ConnectionOpened {
@@ -173,7 +165,7 @@ pub fn event_json(event: &VoiceEvent, clients: &Clients, conns: &Connections) ->
         } => EventJson::ConnectionClosed {
             conn: conns.name(*conn),
             user_id: *user_id,
-            reason: name(reason),
+            reason: *reason,
         },
         VoiceEvent::LoggedIn {
             user_id, username, ..
@@ -192,7 +184,7 @@ pub fn event_json(event: &VoiceEvent, clients: &Clients, conns: &Connections) ->
         } => EventJson::VoiceUnbound {
             user_id: *user_id,
             addr: clients.name(*addr),
-            reason: name(reason),
+            reason: *reason,
         },
         VoiceEvent::VoiceJoined { user_id, channel } => EventJson::VoiceJoined {
             user_id: *user_id,
@@ -205,7 +197,7 @@ pub fn event_json(event: &VoiceEvent, clients: &Clients, conns: &Connections) ->
         } => EventJson::VoiceLeft {
             user_id: *user_id,
             channel: channel.clone(),
-            reason: name(reason),
+            reason: *reason,
         },
         VoiceEvent::UserMuted { user_id, muted } => EventJson::UserMuted {
             user_id: *user_id,

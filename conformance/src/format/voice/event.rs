@@ -1,12 +1,13 @@
 //! The `voice` scenarios' events and counters (`vectors.md` §6.3, §6.4): hark-core's
 //! `VoiceEvent` and `VoiceStats`, with connections and addresses written as client names.
 
+use hark_core::voice::{CloseReason, LeaveReason, UnbindReason};
 use serde::{Deserialize, Serialize};
 
 use crate::format::{EventSubject, Hex, Subject};
 
-/// A service event. `conn` and `addr` hold client names; reasons and error kinds are the
-/// snake_case names of `vectors.md` §6.4.
+/// A service event. `conn` and `addr` hold client names; reasons are hark-core's, written as
+/// their snake_case names, and error kinds are the names of `vectors.md` §6.4.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventJson {
@@ -17,7 +18,7 @@ pub enum EventJson {
     ConnectionClosed {
         conn: String,
         user_id: u32,
-        reason: String,
+        reason: CloseReason,
     },
     LoggedIn {
         user_id: u32,
@@ -30,7 +31,7 @@ pub enum EventJson {
     VoiceUnbound {
         user_id: u32,
         addr: String,
-        reason: String,
+        reason: UnbindReason,
     },
     VoiceJoined {
         user_id: u32,
@@ -39,7 +40,7 @@ pub enum EventJson {
     VoiceLeft {
         user_id: u32,
         channel: String,
-        reason: String,
+        reason: LeaveReason,
     },
     UserMuted {
         user_id: u32,
