@@ -2,8 +2,11 @@
 //! variables, then command-line flags. Every bad value fails start-up with one line naming the key
 //! (file key, environment variable or flag) and the reason.
 
+use std::fmt::Display;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
 
 use hark_core::audio::AudioConfig;
 use hark_core::directory::ChannelConfig;
@@ -183,37 +186,19 @@ fn apply_env(
     file: &mut FileConfig,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), ConfigError> {
-    let number = |name: &str| -> Result<Option<usize>, ConfigError> {
-        env(name)
-            .map(|v| {
-                v.trim()
-                    .parse()
-                    .map_err(|e| ConfigError::new(name, format!("{v:?}: {e}")))
-            })
-            .transpose()
-    };
     if let Some(v) = env("AUDIO_BIND_ADDR") {
         file.audio.bind_addr = Some(v);
     }
-    if let Some(v) = number("AUDIO_MAX_PACKET_SIZE")? {
+    if let Some(v) = env_number(env, "AUDIO_MAX_PACKET_SIZE")? {
         file.audio.max_packet_size = Some(v);
     }
-    if let Some(v) = number("AUDIO_BUFFER_SIZE")? {
+    if let Some(v) = env_number(env, "AUDIO_BUFFER_SIZE")? {
         file.audio.buffer_size = Some(v);
     }
-    let port = |name: &str| -> Result<Option<u16>, ConfigError> {
-        env(name)
-            .map(|v| {
-                v.trim()
-                    .parse()
-                    .map_err(|e| ConfigError::new(name, format!("{v:?}: {e}")))
-            })
-            .transpose()
-    };
-    if let Some(v) = port("MANAGEMENT_PORT")? {
+    if let Some(v) = env_number(env, "MANAGEMENT_PORT")? {
         file.voice.management_port = Some(v);
     }
-    if let Some(v) = port("VOICE_RELAY_PORT")? {
+    if let Some(v) = env_number(env, "VOICE_RELAY_PORT")? {
         file.voice.relay_port = Some(v);
     }
     if let Some(v) = env("JWT_SECRET") {
@@ -229,6 +214,21 @@ fn apply_env(
         file.log.format = Some(v);
     }
     Ok(())
+}
+
+/// The environment variable `name` read as a number, if it is set.
+fn env_number<T>(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    env(name)
+        .map(|v| {
+            v.trim()
+                .parse()
+                .map_err(|e| ConfigError::new(name, format!("{v:?}: {e}")))
+        })
+        .transpose()
 }
 
 fn apply_flags(file: &mut FileConfig, flags: &Flags) {
@@ -330,16 +330,12 @@ impl Loaded {
     fn audio(&self, secret: &[u8]) -> Result<AudioServerConfig, ConfigError> {
         let a = &self.file.audio;
         let mut config = AudioServerConfig::new(secret);
-        let bind = a
-            .bind_addr
-            .as_deref()
-            .unwrap_or(AudioServerConfig::DEFAULT_BIND_ADDR);
-        config.bind_addr = bind.parse::<SocketAddr>().map_err(|e| {
-            ConfigError::new(
-                "audio.bind_addr (AUDIO_BIND_ADDR)",
-                format!("{bind:?}: {e}"),
-            )
-        })?;
+        config.bind_addr = address(
+            "audio.bind_addr (AUDIO_BIND_ADDR)",
+            a.bind_addr.as_deref(),
+            AudioServerConfig::DEFAULT_BIND_ADDR,
+            None,
+        )?;
         set(&mut config.buffer_size, a.buffer_size);
         set(&mut config.event_queue, a.event_queue);
         set(&mut config.send_queue, a.send_queue);
@@ -349,42 +345,29 @@ impl Loaded {
         let core: &mut AudioConfig = &mut config.core;
         set(&mut core.max_packet_size, a.max_packet_size);
         set(&mut core.jwt.max_token_len, a.max_token_len);
-        if let Some(leeway) = &a.jwt_leeway {
-            core.jwt.leeway_secs = duration::parse(leeway)
-                .map_err(|r| ConfigError::new("audio.jwt_leeway", r))?
-                .as_secs();
+        if let Some(leeway) = duration_of("audio.jwt_leeway", &a.jwt_leeway)? {
+            core.jwt.leeway_secs = leeway.as_secs();
         }
-        for (key, slot, value) in [
-            (
-                "audio.handshake_timeout",
-                &mut core.handshake_timeout,
-                &a.handshake_timeout,
-            ),
-            (
-                "audio.session_timeout",
-                &mut core.session_timeout,
-                &a.session_timeout,
-            ),
-            (
-                "audio.user_timeout",
-                &mut core.user_timeout,
-                &a.user_timeout,
-            ),
-            (
-                "audio.cleanup_interval",
-                &mut core.cleanup_interval,
-                &a.cleanup_interval,
-            ),
-            (
-                "audio.max_clock_skew",
-                &mut core.max_clock_skew,
-                &a.max_clock_skew,
-            ),
-        ] {
-            if let Some(text) = value {
-                *slot = duration::parse(text).map_err(|r| ConfigError::new(key, r))?;
-            }
-        }
+        set(
+            &mut core.handshake_timeout,
+            duration_of("audio.handshake_timeout", &a.handshake_timeout)?,
+        );
+        set(
+            &mut core.session_timeout,
+            duration_of("audio.session_timeout", &a.session_timeout)?,
+        );
+        set(
+            &mut core.user_timeout,
+            duration_of("audio.user_timeout", &a.user_timeout)?,
+        );
+        set(
+            &mut core.cleanup_interval,
+            duration_of("audio.cleanup_interval", &a.cleanup_interval)?,
+        );
+        set(
+            &mut core.max_clock_skew,
+            duration_of("audio.max_clock_skew", &a.max_clock_skew)?,
+        );
         set(&mut core.session_rate, a.session_rate);
         set(
             &mut core.unauthenticated_reply_rate,
@@ -397,16 +380,7 @@ impl Loaded {
             a.default_max_users_per_channel,
         );
         set(&mut core.max_user_records, a.max_user_records);
-        core.validate().map_err(|e| match e {
-            hark_core::audio::ConfigError::Invalid { key, reason } => {
-                let key = match key {
-                    "jwt_secret" => "jwt_secret (JWT_SECRET)".to_owned(),
-                    "max_packet_size" => "audio.max_packet_size (AUDIO_MAX_PACKET_SIZE)".to_owned(),
-                    other => format!("audio.{other}"),
-                };
-                ConfigError::new(key, reason)
-            }
-        })?;
+        core.validate().map_err(|e| core_error("audio", e))?;
         if config.buffer_size == 0 {
             return Err(ConfigError::new(
                 "audio.buffer_size (AUDIO_BUFFER_SIZE)",
@@ -446,28 +420,21 @@ impl Loaded {
         }
         let core = &mut config.core;
         set(&mut core.jwt.max_token_len, v.max_token_len);
-        if let Some(leeway) = &v.jwt_leeway {
-            core.jwt.leeway_secs = duration::parse(leeway)
-                .map_err(|r| ConfigError::new("voice.jwt_leeway", r))?
-                .as_secs();
+        if let Some(leeway) = duration_of("voice.jwt_leeway", &v.jwt_leeway)? {
+            core.jwt.leeway_secs = leeway.as_secs();
         }
-        for (key, slot, value) in [
-            (
-                "voice.login_timeout",
-                &mut core.login_timeout,
-                &v.login_timeout,
-            ),
-            (
-                "voice.idle_timeout",
-                &mut core.idle_timeout,
-                &v.idle_timeout,
-            ),
-            ("voice.udp_timeout", &mut core.udp_timeout, &v.udp_timeout),
-        ] {
-            if let Some(text) = value {
-                *slot = duration::parse(text).map_err(|r| ConfigError::new(key, r))?;
-            }
-        }
+        set(
+            &mut core.login_timeout,
+            duration_of("voice.login_timeout", &v.login_timeout)?,
+        );
+        set(
+            &mut core.idle_timeout,
+            duration_of("voice.idle_timeout", &v.idle_timeout)?,
+        );
+        set(
+            &mut core.udp_timeout,
+            duration_of("voice.udp_timeout", &v.udp_timeout)?,
+        );
         set(&mut core.max_frame_len, v.max_frame_len);
         set(&mut core.max_datagram_size, v.max_datagram_size);
         set(&mut core.max_connections, v.max_connections);
@@ -483,15 +450,7 @@ impl Loaded {
             &mut core.default_max_users_per_channel,
             v.default_max_users_per_channel,
         );
-        config.validate().map_err(|e| match e {
-            hark_core::ConfigError::Invalid { key, reason } => {
-                let key = match key {
-                    "jwt_secret" => "jwt_secret (JWT_SECRET)".to_owned(),
-                    other => format!("voice.{other}"),
-                };
-                ConfigError::new(key, reason)
-            }
-        })?;
+        config.validate().map_err(|e| core_error("voice", e))?;
         Ok(config)
     }
 }
@@ -511,6 +470,25 @@ fn address(
         addr.set_port(port);
     }
     Ok(addr)
+}
+
+/// A duration setting (`"30s"`, `"500ms"`), if it is given.
+fn duration_of(key: &str, text: &Option<String>) -> Result<Option<Duration>, ConfigError> {
+    text.as_deref()
+        .map(|text| duration::parse(text).map_err(|r| ConfigError::new(key, r)))
+        .transpose()
+}
+
+/// A setting hark-core refused, named as the file under `[section]` (and the environment) name
+/// it.
+fn core_error(section: &str, error: hark_core::ConfigError) -> ConfigError {
+    let hark_core::ConfigError::Invalid { key, reason } = error;
+    let key = match (section, key) {
+        (_, "jwt_secret") => "jwt_secret (JWT_SECRET)".to_owned(),
+        ("audio", "max_packet_size") => "audio.max_packet_size (AUDIO_MAX_PACKET_SIZE)".to_owned(),
+        (section, other) => format!("{section}.{other}"),
+    };
+    ConfigError::new(key, reason)
 }
 
 /// 64 hex digits as 32 bytes.
