@@ -39,6 +39,18 @@ impl<E> EventSink<E> {
         !self.taken.load(Ordering::Relaxed) || self.tx.try_send(event).is_ok()
     }
 
+    /// Logs each of `events` with `log` and offers it; returns how many were dropped.
+    pub fn forward(&self, events: impl Iterator<Item = E>, log: impl Fn(&E)) -> u64 {
+        let mut dropped = 0;
+        for event in events {
+            log(&event);
+            if !self.offer(event) {
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
     /// The receiver was handed out: queue from now on.
     pub fn mark_taken(&self) {
         self.taken.store(true, Ordering::Relaxed);

@@ -17,4 +17,5 @@ pub mod runtime;
 pub mod secret;
 pub mod tcp;
 pub mod udp;
+mod udp_port;
 pub mod voice;

@@ -1,5 +1,5 @@
-//! UDP socket setup and the batched receive/send helpers every UDP loop shares (the audio driver
-//! and the benchmark's null relay alike, so they are measured with the same I/O).
+//! UDP socket setup and the batched receive/send helpers every UDP loop shares (the servers'
+//! `UdpPort` and the benchmark's null relay alike, so they are measured with the same I/O).
 
 use std::collections::VecDeque;
 use std::io::{self, IoSliceMut};

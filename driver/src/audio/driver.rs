@@ -19,8 +19,8 @@ use hark_core::wire::audio::{ChannelId, UserId};
 use super::stats::ServerStats;
 use crate::clock::WallClock;
 use crate::events::EventSink;
-use crate::runtime::{AsyncTimer, AsyncUdpSocket, Runtime};
-use crate::udp::{RecvBatch, SendQueue};
+use crate::runtime::{AsyncTimer, Runtime};
+use crate::udp_port::UdpPort;
 
 /// How long shutdown waits for the socket to take the goodbye datagrams.
 const SHUTDOWN_FLUSH: Duration = Duration::from_millis(500);
@@ -65,16 +65,13 @@ pub(crate) struct AudioDriver {
     pub svc: AudioService,
     /// What the service was started with, for `reset`.
     pub initial: (AudioConfig, Directory),
-    pub socket: Arc<dyn AsyncUdpSocket>,
+    pub udp: UdpPort,
     pub timer: Pin<Box<dyn AsyncTimer>>,
     pub runtime: Arc<dyn Runtime>,
     pub commands: Pin<Box<Receiver<Command>>>,
     pub events: EventSink<AudioEvent>,
     pub stats: Arc<Mutex<ServerStats>>,
     pub clock: WallClock,
-    pub recv: RecvBatch,
-    pub send: SendQueue,
-    pub blocked: bool,
     pub counters: ServerStats,
 }
 
@@ -87,12 +84,9 @@ impl AudioDriver {
             match wake {
                 Wake::Received(filled) => {
                     let svc = &mut self.svc;
-                    let mut received = 0u64;
-                    self.recv.for_each(filled, |from, datagram| {
-                        received += 1;
+                    self.udp.receive(filled, |from, datagram| {
                         svc.handle_datagram(now, wall, from, datagram);
                     });
-                    self.counters.packets_received += received;
                     self.drain();
                     // A batch can fan out to thousands of sends. Let the runtime run its other
                     // tasks and drivers (signals, the program's own tasks) between batches:
@@ -126,17 +120,12 @@ impl AudioDriver {
             Poll::Ready(None) => return Poll::Ready(Wake::Detached),
             Poll::Pending => {}
         }
-        if self.blocked && self.socket.poll_writable(cx).is_ready() {
-            self.blocked = false;
+        if self.udp.poll_writable(cx) {
             return Poll::Ready(Wake::Writable);
         }
-        match self.recv.poll_recv(cx, &*self.socket) {
-            Poll::Ready(Ok(filled)) => return Poll::Ready(Wake::Received(filled)),
-            Poll::Ready(Err(e)) => {
-                // Unconnected UDP sockets report little; log and keep serving.
-                tracing::debug!(error = %e, "receive failed");
-                return Poll::Ready(Wake::RecvFailed);
-            }
+        match self.udp.poll_recv(cx) {
+            Poll::Ready(Some(filled)) => return Poll::Ready(Wake::Received(filled)),
+            Poll::Ready(None) => return Poll::Ready(Wake::RecvFailed),
             Poll::Pending => {}
         }
         if self.timer.as_mut().poll(cx).is_ready() {
@@ -148,7 +137,7 @@ impl AudioDriver {
     /// Applies a command; returns the reply channel when the command is a shutdown.
     fn command(&mut self, now: Instant, wall: u64, command: Command) -> Option<Sender<()>> {
         match command {
-            Command::Send { dst, payload } => self.queue(Transmit { dst, payload }),
+            Command::Send { dst, payload } => self.udp.queue(Transmit { dst, payload }),
             Command::Broadcast {
                 channel_id,
                 exclude_user,
@@ -185,36 +174,22 @@ impl AudioDriver {
         self.clock.rewind();
     }
 
-    fn queue(&mut self, transmit: Transmit) {
-        if !self.send.push(transmit) {
-            self.counters.send_dropped += 1;
-        }
-    }
-
     /// Moves the service's decisions out: transmits to the socket, events to the log and the
     /// library user; then re-arms the timer and publishes the counters.
     fn drain(&mut self) {
         while let Some(transmit) = self.svc.poll_transmit() {
-            self.queue(transmit);
+            self.udp.queue(transmit);
         }
-        if !self.blocked {
-            let outcome = self.send.flush(&*self.socket);
-            self.blocked = outcome.blocked;
-            self.counters.packets_sent += outcome.sent;
-            self.counters.send_errors += outcome.failed;
-        }
-        while let Some(event) = self.svc.poll_event() {
-            super::log::event(&event);
-            if !self.events.offer(event) {
-                self.counters.events_dropped += 1;
-            }
-        }
+        self.udp.flush();
+        let events = std::iter::from_fn(|| self.svc.poll_event());
+        self.counters.events_dropped += self.events.forward(events, super::log::event);
         self.timer.as_mut().reset(self.svc.poll_timeout());
         self.publish();
     }
 
     fn publish(&mut self) {
         self.counters.set_service(self.svc.stats());
+        self.counters.set_udp(self.udp.counters());
         if let Ok(mut shared) = self.stats.lock() {
             *shared = self.counters;
         }
@@ -224,19 +199,8 @@ impl AudioDriver {
     async fn stop(&mut self, now: Instant, wall: u64) {
         self.svc.reset(now, wall);
         self.drain();
-        let deadline = Instant::now() + SHUTDOWN_FLUSH;
-        while !self.send.is_empty() && Instant::now() < deadline {
-            let mut timer = self.runtime.new_timer(deadline);
-            let socket = Arc::clone(&self.socket);
-            poll_fn(|cx| {
-                if socket.poll_writable(cx).is_ready() || timer.as_mut().poll(cx).is_ready() {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
-            })
-            .await;
-            self.blocked = false;
+        let mut timer = self.runtime.new_timer(Instant::now() + SHUTDOWN_FLUSH);
+        while !self.udp.wait_to_flush(&mut timer, |_| true).await {
             self.drain();
         }
         tracing::info!(sent = self.counters.packets_sent, "audio server stopped");

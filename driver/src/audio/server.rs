@@ -14,7 +14,8 @@ use super::driver::{AudioDriver, Command};
 use super::stats::ServerStats;
 use crate::events::EventSink;
 use crate::runtime::Runtime;
-use crate::udp::{self, RecvBatch, SendQueue};
+use crate::udp;
+use crate::udp_port::UdpPort;
 
 /// Commands in flight from handles to the loop.
 const COMMAND_QUEUE: usize = 1024;
@@ -96,15 +97,12 @@ impl<R: Runtime> AudioServer<R> {
             timer: self.runtime.new_timer(svc.poll_timeout()),
             svc,
             initial: (self.config.core.clone(), self.directory.clone()),
-            socket,
+            udp: UdpPort::new(socket, self.config.send_queue),
             runtime: self.runtime.clone(),
             commands: Box::pin(command_rx),
             events: self.events.clone(),
             stats: self.stats.clone(),
             clock: self.config.wall_clock,
-            recv: RecvBatch::default(),
-            send: SendQueue::new(self.config.send_queue),
-            blocked: false,
             counters: ServerStats::default(),
         };
         self.runtime.spawn(Box::pin(driver.run()));

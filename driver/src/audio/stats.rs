@@ -3,6 +3,8 @@
 use hark_core::audio::AudioStats;
 use serde::{Deserialize, Serialize};
 
+use crate::udp_port::UdpCounters;
+
 /// Channel and user counts (the seed's `stats.state_stats`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateStats {
@@ -35,5 +37,12 @@ impl ServerStats {
             total_users: stats.total_users,
             active_members: stats.active_members,
         };
+    }
+
+    pub(crate) fn set_udp(&mut self, udp: UdpCounters) {
+        self.packets_received = udp.received;
+        self.packets_sent = udp.sent;
+        self.send_errors = udp.send_errors;
+        self.send_dropped = udp.send_dropped;
     }
 }

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use async_channel::{Receiver, Sender};
 use futures_lite::StreamExt;
-use hark_core::Transmit;
 use hark_core::directory::{Directory, DirectoryChange, DirectoryError};
 use hark_core::voice::{
     ConnectionId, StreamAction, StreamTransmit, VoiceConfig, VoiceEvent, VoiceService,
@@ -24,8 +23,8 @@ use super::link::Link;
 use super::stats::VoiceServerStats;
 use crate::clock::WallClock;
 use crate::events::EventSink;
-use crate::runtime::{AsyncTimer, AsyncUdpSocket, Runtime};
-use crate::udp::{RecvBatch, SendQueue};
+use crate::runtime::{AsyncTimer, Runtime};
+use crate::udp_port::UdpPort;
 
 /// How long shutdown waits for the sockets to take the goodbyes.
 const SHUTDOWN_FLUSH: Duration = Duration::from_millis(500);
@@ -119,7 +118,7 @@ pub(crate) struct ConnectionSettings {
 pub(crate) struct VoiceDriver {
     pub svc: VoiceService,
     pub initial: Initial,
-    pub socket: Arc<dyn AsyncUdpSocket>,
+    pub udp: UdpPort,
     pub timer: Pin<Box<dyn AsyncTimer>>,
     pub runtime: Arc<dyn Runtime>,
     pub commands: Pin<Box<Receiver<Command>>>,
@@ -134,9 +133,6 @@ pub(crate) struct VoiceDriver {
     pub events: EventSink<VoiceEvent>,
     pub stats: Arc<Mutex<VoiceServerStats>>,
     pub clock: WallClock,
-    pub recv: RecvBatch,
-    pub send: SendQueue,
-    pub blocked: bool,
     pub counters: VoiceServerStats,
     /// Dropped when the loop ends, which stops the management half and ends `run`.
     pub _alive: Sender<()>,
@@ -174,12 +170,9 @@ impl VoiceDriver {
             inbound = work.inbound;
             if work.datagrams > 0 {
                 let svc = &mut self.svc;
-                let mut received = 0u64;
-                self.recv.for_each(work.datagrams, |from, datagram| {
-                    received += 1;
+                self.udp.receive(work.datagrams, |from, datagram| {
                     svc.handle_datagram(now, wall, from, datagram);
                 });
-                self.counters.datagrams_received += received;
             }
             // Also when the timer has not been polled: a busy loop must not starve timeouts.
             if work.timeout || self.svc.poll_timeout().is_some_and(|due| due <= now) {
@@ -218,17 +211,12 @@ impl VoiceDriver {
                 Poll::Ready(None) | Poll::Pending => break,
             }
         }
-        if self.blocked && self.socket.poll_writable(cx).is_ready() {
-            self.blocked = false;
+        if self.udp.poll_writable(cx) {
             work.other = true;
         }
-        match self.recv.poll_recv(cx, &*self.socket) {
-            Poll::Ready(Ok(filled)) => work.datagrams = filled,
-            Poll::Ready(Err(e)) => {
-                // Unconnected UDP sockets report little; log and keep serving.
-                tracing::debug!(error = %e, "receive failed");
-                work.other = true;
-            }
+        match self.udp.poll_recv(cx) {
+            Poll::Ready(Some(filled)) => work.datagrams = filled,
+            Poll::Ready(None) => work.other = true,
             Poll::Pending => {}
         }
         if self.timer.as_mut().poll(cx).is_ready() {
@@ -322,37 +310,22 @@ impl VoiceDriver {
         self.drain(now, wall);
     }
 
-    fn queue(&mut self, transmit: Transmit) {
-        if !self.send.push(transmit) {
-            self.counters.send_dropped += 1;
-        }
-    }
-
     /// Moves the service's decisions out: datagrams to the socket, bytes and closes to the
     /// connections, events to the log and the library user; then re-arms the timer and publishes
     /// the counters.
     fn drain(&mut self, now: Instant, wall: u64) {
         loop {
             while let Some(transmit) = self.svc.poll_transmit() {
-                self.queue(transmit);
+                self.udp.queue(transmit);
             }
             let Some(StreamTransmit { conn, action }) = self.svc.poll_stream() else {
                 break;
             };
             self.stream(now, wall, conn, action);
         }
-        if !self.blocked {
-            let outcome = self.send.flush(&*self.socket);
-            self.blocked = outcome.blocked;
-            self.counters.datagrams_sent += outcome.sent;
-            self.counters.send_errors += outcome.failed;
-        }
-        while let Some(event) = self.svc.poll_event() {
-            super::log::event(&event);
-            if !self.events.offer(event) {
-                self.counters.events_dropped += 1;
-            }
-        }
+        self.udp.flush();
+        let events = std::iter::from_fn(|| self.svc.poll_event());
+        self.counters.events_dropped += self.events.forward(events, super::log::event);
         let due = self
             .svc
             .poll_timeout()
@@ -392,6 +365,7 @@ impl VoiceDriver {
 
     fn publish(&mut self) {
         self.counters.set_service(self.svc.stats());
+        self.counters.set_udp(self.udp.counters());
         if let Ok(mut shared) = self.stats.lock() {
             *shared = self.counters;
         }
@@ -402,29 +376,9 @@ impl VoiceDriver {
         let open: Vec<Arc<Link>> = self.links.values().cloned().collect();
         self.svc.reset(now, wall);
         self.drain(now, wall);
-        let deadline = Instant::now() + SHUTDOWN_FLUSH;
-        let mut timer = self.runtime.new_timer(deadline);
-        loop {
-            let socket = Arc::clone(&self.socket);
-            let udp_pending = !self.send.is_empty();
-            let done = poll_fn(|cx| {
-                if udp_pending && socket.poll_writable(cx).is_ready() {
-                    return Poll::Ready(false);
-                }
-                let flushed = open.iter().all(|link| link.poll_finished(cx).is_ready());
-                if flushed && !udp_pending {
-                    return Poll::Ready(true);
-                }
-                if timer.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(true);
-                }
-                Poll::Pending
-            })
-            .await;
-            if done {
-                break;
-            }
-            self.blocked = false;
+        let mut timer = self.runtime.new_timer(Instant::now() + SHUTDOWN_FLUSH);
+        let finished = |cx: &mut Context<'_>| open.iter().all(|l| l.poll_finished(cx).is_ready());
+        while !self.udp.wait_to_flush(&mut timer, finished).await {
             self.drain(Instant::now(), self.clock.now_unix());
         }
         tracing::info!(

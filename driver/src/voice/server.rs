@@ -25,6 +25,7 @@ use super::stats::VoiceServerStats;
 use crate::events::{EventReceiver, EventSink};
 use crate::runtime::{AsyncTcpListener, Runtime};
 use crate::secret::{self, SecretError, SecretSource};
+use crate::udp_port::UdpPort;
 use crate::{config, tcp, udp};
 
 /// Commands in flight from handles to the loop.
@@ -330,7 +331,7 @@ impl<R: Runtime> VoiceRelayServer<R> {
                 directory: link.directory,
                 seed,
             },
-            socket,
+            udp: UdpPort::new(socket, config.send_queue),
             runtime,
             commands: Box::pin(command_rx),
             accepted: Some(Box::pin(link.accepted)),
@@ -345,9 +346,6 @@ impl<R: Runtime> VoiceRelayServer<R> {
             events: self.events.clone(),
             stats: self.stats.clone(),
             clock: config.wall_clock,
-            recv: udp::RecvBatch::default(),
-            send: udp::SendQueue::new(config.send_queue),
-            blocked: false,
             counters: VoiceServerStats::default(),
             _alive: link.alive,
         };

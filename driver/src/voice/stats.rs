@@ -3,6 +3,8 @@
 use hark_core::voice::VoiceStats;
 use serde::{Deserialize, Serialize};
 
+use crate::udp_port::UdpCounters;
+
 /// A snapshot of a running voice server, refreshed after every batch the loop handles.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoiceServerStats {
@@ -33,5 +35,12 @@ impl VoiceServerStats {
         self.logged_in = stats.logged_in;
         self.voice_bound = stats.voice_bound;
         self.voice_members = stats.voice_members;
+    }
+
+    pub(crate) fn set_udp(&mut self, udp: UdpCounters) {
+        self.datagrams_received = udp.received;
+        self.datagrams_sent = udp.sent;
+        self.send_errors = udp.send_errors;
+        self.send_dropped = udp.send_dropped;
     }
 }
