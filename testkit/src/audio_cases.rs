@@ -290,16 +290,7 @@ pub fn admin_ban_ends_the_session_with_banned_and_others_keep_talking(bin: &Path
     let server = Server::start(bin, &config());
     let [mut alice, mut bob, mut carol] = joined(&server, ["alice", "bob", "carol"]);
 
-    let socket = server.admin_socket();
-    let mut args = vec!["admin".into(), "--socket".into(), socket.into_os_string()];
-    args.extend(["ban", "room", "bob"].map(Into::into));
-    let banned = run(bin, &args, &[]);
-    assert!(
-        banned.status.success(),
-        "`admin ban` failed: {:?} {:?}",
-        banned.status,
-        banned.stderr
-    );
+    server.admin(bin, "ban room bob");
     let error = bob.expect_error(ErrorCode::Banned);
     assert_spec_error(&error, ErrorCode::Banned);
 

@@ -1,6 +1,6 @@
 //! A UDP client speaking the audio protocol through hark-core's codec.
 
-use std::io::ErrorKind;
+use std::io::{self, ErrorKind};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -15,6 +15,27 @@ use hark_core::wire::audio::{
 pub const REPLY_DEADLINE: Duration = Duration::from_secs(2);
 /// The longest quiet period [`Client::expect_nothing_for`] accepts to wait.
 pub const MAX_QUIET: Duration = Duration::from_millis(300);
+
+/// The next datagram on `socket`, or `None` once `deadline` passes.
+pub(crate) fn recv_before(socket: &UdpSocket, deadline: Instant) -> io::Result<Option<Bytes>> {
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(None);
+        }
+        socket.set_read_timeout(Some(left))?;
+        match socket.recv(&mut buf) {
+            Ok(n) => {
+                buf.truncate(n);
+                return Ok(Some(Bytes::from(buf)));
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
 
 /// Seconds since the epoch, from the system clock.
 pub fn unix_now() -> u64 {
@@ -191,29 +212,13 @@ impl Client {
 
     /// The next datagram from the server, or `None` once `deadline` passes.
     pub fn recv_datagram(&self, deadline: Instant) -> Option<Bytes> {
-        let mut buf = vec![0u8; 65_536];
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return None;
-            }
-            self.socket
-                .set_read_timeout(Some(left))
-                .expect("cannot set a read timeout");
-            match self.socket.recv(&mut buf) {
-                Ok(n) => {
-                    buf.truncate(n);
-                    return Some(Bytes::from(buf));
-                }
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => panic!(
-                    "{}: receiving from {}: {e} (is the server gone?)",
-                    self.who(),
-                    self.server
-                ),
-            }
-        }
+        recv_before(&self.socket, deadline).unwrap_or_else(|e| {
+            panic!(
+                "{}: receiving from {}: {e} (is the server gone?)",
+                self.who(),
+                self.server
+            )
+        })
     }
 
     /// The next datagram, parsed; panics if it is not a valid packet.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use crate::process::{Process, TempDir};
+use crate::process::{Process, TempDir, run};
 
 /// How long a server may take to bind its socket.
 pub const START_DEADLINE: Duration = Duration::from_secs(10);
@@ -141,6 +141,22 @@ impl Server {
             Some((_, path)) => path,
             None => panic!("{} did not print {ADMIN:?}", self.process.name()),
         }
+    }
+
+    /// Runs `bin admin --socket … WORDS…` against the server (`words` split at spaces); returns its
+    /// stdout. Panics if the command fails.
+    pub fn admin(&self, bin: &Path, words: &str) -> String {
+        let mut args: Vec<OsString> = vec!["admin".into(), "--socket".into()];
+        args.push(self.admin_socket().into_os_string());
+        args.extend(words.split(' ').map(Into::into));
+        let finished = run(bin, &args, &[]);
+        assert!(
+            finished.status.success(),
+            "`admin {words}` failed: {:?} {:?}",
+            finished.status,
+            finished.stderr
+        );
+        finished.stdout.join("\n")
     }
 
     /// The server's process, e.g. to read its output.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use hark_core::wire::voice::{AuthStatus, ErrorCode, Frame, Participant, VoicePacket};
 
 use crate::audio_cases::refused_config;
-use crate::{Server, TempDir, VoiceClient, run, token};
+use crate::{Server, TempDir, VoiceClient, token};
 
 /// The secret of [`config`].
 pub const SECRET: &str = "voice-integration-secret";
@@ -271,7 +271,7 @@ pub fn a_client_that_never_reads_is_dropped_and_the_others_keep_chatting(bin: &P
     carol.sync();
     // Bob reads what had reached him, then the end of the stream.
     bob.expect_closed_within(Duration::from_secs(10), |frame| *frame == message);
-    let stats = admin(bin, &server, "stats");
+    let stats = server.admin(bin, "stats");
     assert!(
         stats.contains("\"slow_clients_dropped\": 1"),
         "after {sent} messages: {stats}"
@@ -286,27 +286,12 @@ enum Departure {
     Gone,
 }
 
-/// Runs `hark admin WORDS…` against the server; returns its stdout.
-fn admin(bin: &Path, server: &Server, words: &str) -> String {
-    let socket = server.admin_socket();
-    let mut args = vec!["admin".into(), "--socket".into(), socket.into_os_string()];
-    args.extend(words.split(' ').map(Into::into));
-    let finished = run(bin, &args, &[]);
-    assert!(
-        finished.status.success(),
-        "`admin {words}` failed: {:?} {:?}",
-        finished.status,
-        finished.stderr
-    );
-    finished.stdout.join("\n")
-}
-
 /// §7: an operator's ban applies to the voice service too: the banned member is told `banned`
 /// and everyone sees it leave the channel; its voice is no longer relayed.
 pub fn admin_ban_removes_the_member_from_voice(bin: &Path) {
     let server = Server::start(bin, &config());
     let [mut alice, mut bob] = in_room(&server, ["alice", "bob"]);
-    admin(bin, &server, "ban room bob");
+    server.admin(bin, "ban room bob");
     bob.expect_error(ErrorCode::Banned);
     let left = Frame::UserLeftVoice {
         user_id: bob.user_id(),
@@ -325,7 +310,7 @@ pub fn admin_ban_removes_the_member_from_voice(bin: &Path) {
 pub fn admin_reset_closes_every_connection_with_server_closing(bin: &Path) {
     let server = Server::start(bin, &config());
     let [mut alice, mut bob] = logged_in(&server, ["alice", "bob"]);
-    admin(bin, &server, "reset");
+    server.admin(bin, "reset");
     for client in [&mut alice, &mut bob] {
         client.expect_error(ErrorCode::ServerClosing);
         client.expect_closed();

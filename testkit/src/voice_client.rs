@@ -11,7 +11,7 @@ use hark_core::wire::voice::{
     VoiceToken, parse_datagram,
 };
 
-use crate::client::REPLY_DEADLINE;
+use crate::client::{REPLY_DEADLINE, recv_before};
 
 /// Frames from the server are at most this long (a u16 length).
 const MAX_SERVER_FRAME: usize = u16::MAX as usize;
@@ -253,25 +253,8 @@ impl VoiceClient {
 
     /// The next datagram, or `None` once `deadline` passes.
     pub fn recv_datagram(&self, deadline: Instant) -> Option<Bytes> {
-        let mut buf = vec![0u8; 65_536];
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return None;
-            }
-            self.udp
-                .set_read_timeout(Some(left))
-                .expect("cannot set a read timeout");
-            match self.udp.recv(&mut buf) {
-                Ok(n) => {
-                    buf.truncate(n);
-                    return Some(Bytes::from(buf));
-                }
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => panic!("{}: receiving from {}: {e}", self.name, self.relay),
-            }
-        }
+        recv_before(&self.udp, deadline)
+            .unwrap_or_else(|e| panic!("{}: receiving from {}: {e}", self.name, self.relay))
     }
 
     /// The next datagram within [`REPLY_DEADLINE`].
