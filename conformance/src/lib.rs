@@ -2,7 +2,7 @@
 //!
 //! The vectors (`conformance/vectors/<service>/`) are data: JSON with hex-encoded datagrams and
 //! stream bytes, in the format of `conformance/spec/vectors.md`, generated from the prose specs by
-//! independent scripts (`conformance/tools/`). This crate reads them ([`load`], [`format`]) and
+//! independent scripts (`conformance/tools/`). This crate reads them ([`mod@load`], [`mod@format`]) and
 //! replays them against hark-core in-process ([`core_mode`]), reporting differences in a form a
 //! person can act on ([`compare`], [`report`]). [`live_mode`] replays the same scenarios against
 //! a running server over real sockets. Each service's part is chosen by a marker type,

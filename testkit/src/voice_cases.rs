@@ -12,7 +12,7 @@ use hark_core::wire::voice::{AuthStatus, ErrorCode, Frame, Participant, VoicePac
 use crate::audio_cases::refused_config;
 use crate::{Server, TempDir, VoiceClient, token};
 
-/// The secret of [`config`].
+/// The secret of the voice test configuration (`config`).
 pub const SECRET: &str = "voice-integration-secret";
 /// Token lifetime for good clients.
 const TTL: i64 = 3600;

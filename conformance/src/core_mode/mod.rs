@@ -2,7 +2,7 @@
 //! is the mode `cargo test` runs; events and stats are checked here and nowhere else.
 //!
 //! The clock, the timer margins, the quiet tail and the comparisons are the same for every
-//! service ([`scenario`]); a service brings a codec runner and a [`Simulated`] server that turns
+//! service (`scenario`); a service brings a codec runner and a [`Simulated`] server that turns
 //! a step's input into calls on its hark-core state machine and its outputs into vector JSON.
 
 mod audio;
