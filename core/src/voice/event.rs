@@ -3,6 +3,7 @@
 //! event per refusal so a log explains every Error frame and every dropped datagram.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -94,11 +95,11 @@ pub enum VoiceEvent {
     /// The seed's `VoiceJoined`.
     VoiceJoined {
         user_id: u32,
-        channel: String,
+        channel: Arc<str>,
     },
     VoiceLeft {
         user_id: u32,
-        channel: String,
+        channel: Arc<str>,
         reason: LeaveReason,
     },
     UserMuted {
@@ -108,13 +109,13 @@ pub enum VoiceEvent {
     /// A chat message was delivered (its text is the users', shown here for the host).
     ChatMessage {
         user_id: u32,
-        channel: String,
+        channel: Arc<str>,
         text: String,
     },
     /// A voice datagram was relayed; `payload` is a slice of the received datagram.
     VoiceData {
         user_id: u32,
-        channel: String,
+        channel: Arc<str>,
         sequence: u32,
         payload: Bytes,
     },

@@ -1,6 +1,7 @@
 //! The management half: connections, frames, login, voice channels, mute and chat (§5).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -230,7 +231,7 @@ impl VoiceService {
                     user_id,
                     username: login.username.clone(),
                     muted: login.muted,
-                    channel: login.channel.clone().unwrap_or_default(),
+                    channel: login.channel.as_deref().unwrap_or_default().to_owned(),
                 })
             })
             .collect()
@@ -258,7 +259,7 @@ impl VoiceService {
         }
         self.leave_channel(user_id, LeaveReason::Switched, true);
         if let Some(login) = self.login_mut(user_id) {
-            login.channel = Some(channel.clone());
+            login.channel = Some(Arc::from(channel.as_str()));
         }
         self.channels
             .entry(channel.clone())
@@ -266,7 +267,7 @@ impl VoiceService {
             .insert(user_id);
         self.events.push_back(VoiceEvent::VoiceJoined {
             user_id,
-            channel: channel.clone(),
+            channel: Arc::from(channel.as_str()),
         });
         self.send_join_response(conn, user_id, channel.clone());
         self.broadcast(&Frame::UserJoinedVoice { user_id, channel }, Some(user_id));
@@ -321,7 +322,7 @@ impl VoiceService {
         }
         let frame = Frame::ChatMessage {
             user_id,
-            channel: channel.clone(),
+            channel: channel.to_string(),
             text: text.clone(),
         };
         if let Some(bytes) = encode(&frame) {

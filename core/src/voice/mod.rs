@@ -28,6 +28,7 @@ mod token;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -342,10 +343,11 @@ impl VoiceService {
                 self.remove_member(user_id, &channel);
                 self.events.push_back(VoiceEvent::VoiceLeft {
                     user_id,
-                    channel: channel.clone(),
+                    channel: Arc::clone(&channel),
                     reason: LeaveReason::LoggedOut,
                 });
                 if notify {
+                    let channel = channel.to_string();
                     self.broadcast(&Frame::UserLeftVoice { user_id, channel }, Some(user_id));
                 }
             }
@@ -375,10 +377,11 @@ impl VoiceService {
         self.remove_member(user_id, &channel);
         self.events.push_back(VoiceEvent::VoiceLeft {
             user_id,
-            channel: channel.clone(),
+            channel: Arc::clone(&channel),
             reason,
         });
         let except = if tell_leaver { None } else { Some(user_id) };
+        let channel = channel.to_string();
         self.broadcast(&Frame::UserLeftVoice { user_id, channel }, except);
     }
 

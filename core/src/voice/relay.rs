@@ -118,19 +118,24 @@ impl VoiceService {
         if !login.voice.try_acquire(now) {
             return self.drop_datagram(from, RelayError::RateLimited);
         }
-        let destinations: Vec<SocketAddr> = self
-            .channels
-            .get(&channel)
+        // Borrowed field by field so the fan-out allocates nothing but the queue's slots.
+        let Self {
+            channels,
+            users,
+            connections,
+            transmits,
+            ..
+        } = self;
+        let destinations = channels
+            .get(&*channel)
             .into_iter()
             .flatten()
             .filter(|&&member| member != bound)
-            .filter_map(|&member| self.login(member)?.udp)
-            .collect();
-        self.transmits
-            .extend(destinations.into_iter().map(|dst| Transmit {
-                dst,
-                payload: datagram.clone(),
-            }));
+            .filter_map(|member| connections.get(users.get(member)?)?.login.as_ref()?.udp);
+        transmits.extend(destinations.map(|dst| Transmit {
+            dst,
+            payload: datagram.clone(),
+        }));
         self.events.push_back(VoiceEvent::VoiceData {
             user_id: bound,
             channel,

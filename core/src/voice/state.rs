@@ -1,6 +1,7 @@
 //! What the service remembers about each connection, login and UDP binding.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::config::VoiceConfig;
@@ -49,7 +50,8 @@ pub(super) struct Login {
     pub username: String,
     pub token: VoiceToken,
     pub muted: bool,
-    pub channel: Option<String>,
+    /// Shared with the events that name it, so relaying a packet copies no string.
+    pub channel: Option<Arc<str>>,
     pub udp: Option<SocketAddr>,
     pub chat: RateLimiter,
     pub voice: RateLimiter,

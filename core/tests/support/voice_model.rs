@@ -729,7 +729,7 @@ impl Harness {
                     let members = model
                         .logins
                         .values()
-                        .filter(|l| l.channel.as_ref() == Some(channel))
+                        .filter(|l| l.channel.as_deref() == Some(&**channel))
                         .count();
                     let Some(login) = model.logins.get_mut(user_id) else {
                         return Err(format!("{user_id} joined {channel}, not logged in"));
@@ -751,7 +751,7 @@ impl Harness {
                         "{user_id} joined {channel} while in {:?}",
                         login.channel
                     );
-                    login.channel = Some(channel.clone());
+                    login.channel = Some(channel.to_string());
                     self.coverage.joins += 1;
                 }
                 VoiceEvent::VoiceLeft {
@@ -763,7 +763,7 @@ impl Harness {
                         return Err(format!("{user_id} left {channel}, not logged in"));
                     };
                     ensure!(
-                        login.channel.as_ref() == Some(channel),
+                        login.channel.as_deref() == Some(&**channel),
                         "{user_id} left {channel} while in {:?}",
                         login.channel
                     );
@@ -877,17 +877,17 @@ impl Harness {
                     happened.push(Frame::UserLeft { user_id: *user_id });
                 }
                 VoiceEvent::VoiceJoined { user_id, channel } => {
-                    joined.insert((*user_id, channel.clone()));
+                    joined.insert((*user_id, channel.to_string()));
                     happened.push(Frame::UserJoinedVoice {
                         user_id: *user_id,
-                        channel: channel.clone(),
+                        channel: channel.to_string(),
                     });
                 }
                 VoiceEvent::VoiceLeft {
                     user_id, channel, ..
                 } => happened.push(Frame::UserLeftVoice {
                     user_id: *user_id,
-                    channel: channel.clone(),
+                    channel: channel.to_string(),
                 }),
                 _ => {}
             }

@@ -188,7 +188,7 @@ pub fn event_json(event: &VoiceEvent, clients: &Clients, conns: &Connections) ->
         },
         VoiceEvent::VoiceJoined { user_id, channel } => EventJson::VoiceJoined {
             user_id: *user_id,
-            channel: channel.clone(),
+            channel: channel.to_string(),
         },
         VoiceEvent::VoiceLeft {
             user_id,
@@ -196,7 +196,7 @@ pub fn event_json(event: &VoiceEvent, clients: &Clients, conns: &Connections) ->
             reason,
         } => EventJson::VoiceLeft {
             user_id: *user_id,
-            channel: channel.clone(),
+            channel: channel.to_string(),
             reason: *reason,
         },
         VoiceEvent::UserMuted { user_id, muted } => EventJson::UserMuted {
@@ -209,7 +209,7 @@ pub fn event_json(event: &VoiceEvent, clients: &Clients, conns: &Connections) ->
             text,
         } => EventJson::ChatMessage {
             user_id: *user_id,
-            channel: channel.clone(),
+            channel: channel.to_string(),
             text: text.clone(),
         },
         VoiceEvent::VoiceData {
@@ -219,7 +219,7 @@ pub fn event_json(event: &VoiceEvent, clients: &Clients, conns: &Connections) ->
             payload,
         } => EventJson::VoiceData {
             user_id: *user_id,
-            channel: channel.clone(),
+            channel: channel.to_string(),
             sequence: *sequence,
             payload: Hex::from(payload.as_ref()),
         },
