@@ -4,4 +4,5 @@
 //! zero-copy slices of it.
 
 pub mod audio;
+pub mod chat;
 pub mod voice;
