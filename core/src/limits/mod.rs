@@ -1,7 +1,9 @@
 //! Rate limiting primitives shared by the services.
 
 mod gcra;
+mod ip_guard;
 mod window;
 
 pub use gcra::{RateLimit, RateLimiter};
+pub use ip_guard::{Block, IpGuard, IpGuardConfig, IpGuardConfigError, IpGuardStats, Refusal};
 pub use window::{SlidingWindow, SlidingWindowLimit};
