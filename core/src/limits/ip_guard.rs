@@ -318,6 +318,7 @@ impl IpGuard {
         }
     }
 
+    /// The counters for the health endpoint. Blocks count until `handle_timeout` ends them.
     pub fn stats(&self) -> IpGuardStats {
         IpGuardStats {
             blocked_ips: self
@@ -334,6 +335,7 @@ impl IpGuard {
 
     /// The record of `ip`, created if needed. When `max_tracked_ips` records exist, the longest
     /// idle one without open connection and unblocked is evicted first; `None` if there is none.
+    /// The search is a scan of the records, paid only while the table is full.
     fn record_mut(&mut self, now: Instant, ip: IpAddr) -> Option<&mut Record> {
         if !self.records.contains_key(&ip) && self.records.len() >= self.config.max_tracked_ips {
             let victim = self
