@@ -63,16 +63,28 @@ fn join(mut data: Map<String, Value>) -> Result<ClientMessage, ChatError> {
         Some(_) => return Err(malformed("data.user.avatar is neither null nor a string")),
     };
     if !is_identifier(&room) {
-        return Err(ChatError::new(ErrorCode::InvalidRoom, "room name"));
+        return Err(ChatError::new(
+            ErrorCode::InvalidRoom,
+            "data.room is not 1–64 bytes of A–Z a–z 0–9 _ - .",
+        ));
     }
     if !is_identifier(&id) {
-        return Err(ChatError::new(ErrorCode::InvalidUser, "user.id"));
+        return Err(ChatError::new(
+            ErrorCode::InvalidUser,
+            "data.user.id is not 1–64 bytes of A–Z a–z 0–9 _ - .",
+        ));
     }
     if !is_valid_name(&name) {
-        return Err(ChatError::new(ErrorCode::InvalidUser, "user.name"));
+        return Err(ChatError::new(
+            ErrorCode::InvalidUser,
+            "data.user.name is empty, too long, blank or has control characters",
+        ));
     }
     if avatar.as_deref().is_some_and(|a| !is_valid_avatar(a)) {
-        return Err(ChatError::new(ErrorCode::InvalidUser, "user.avatar"));
+        return Err(ChatError::new(
+            ErrorCode::InvalidUser,
+            "data.user.avatar is too long or has control characters",
+        ));
     }
     Ok(ClientMessage::Join {
         room,
@@ -92,7 +104,7 @@ fn message(
     if !is_valid_content(&content, max_message_size) {
         return Err(ChatError::new(
             ErrorCode::InvalidContent,
-            "content is empty, too long or not printable ASCII",
+            "data.content is empty, too long or not printable ASCII",
         ));
     }
     Ok(ClientMessage::Message { content })
@@ -113,10 +125,14 @@ fn reaction(mut data: Map<String, Value>) -> Result<ClientMessage, ChatError> {
     )?;
     let emoji = string(&mut data, "emoji", "data.emoji is missing or not a string")?;
     if !is_identifier(&message_id) {
-        return Err(malformed("messageId"));
+        return Err(malformed(
+            "data.messageId is not 1–64 bytes of A–Z a–z 0–9 _ - .",
+        ));
     }
     if !is_valid_emoji(&emoji) {
-        return Err(malformed("emoji"));
+        return Err(malformed(
+            "data.emoji is empty, too long or has white space or control characters",
+        ));
     }
     Ok(ClientMessage::Reaction { message_id, emoji })
 }

@@ -24,10 +24,6 @@ impl Timestamp {
     pub fn from_unix_millis(millis: u64) -> Self {
         Timestamp(millis)
     }
-
-    pub fn unix_millis(self) -> u64 {
-        self.0
-    }
 }
 
 impl fmt::Display for Timestamp {
