@@ -1,7 +1,7 @@
-//! Wire formats: one module per protocol, each a `nom` parser, an encoder and a typed error.
+//! Wire formats: one module per protocol, each a total decoder, an encoder and a typed error.
 //!
-//! Parsers take the received datagram as [`bytes::Bytes`] so that payloads come out as
-//! zero-copy slices of it.
+//! The binary protocols (`audio`, `voice`) are `nom` parsers over the received [`bytes::Bytes`],
+//! so payloads come out as zero-copy slices of it; `chat` is JSON text decoded with `serde_json`.
 
 pub mod audio;
 pub mod chat;
