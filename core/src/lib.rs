@@ -8,12 +8,16 @@
 
 pub mod audio;
 pub mod auth;
+pub mod chat;
 mod config_error;
+mod connection_id;
 pub mod directory;
 pub mod limits;
+mod seeded;
 mod transmit;
 pub mod voice;
 pub mod wire;
 
 pub use config_error::ConfigError;
+pub use connection_id::ConnectionId;
 pub use transmit::Transmit;

@@ -60,12 +60,12 @@ impl SlidingWindow {
         self.accepted.len() >= self.limit.limit as usize
     }
 
-    /// Forgets every accepted action, as if the window had just been created.
     /// How many accepted actions it remembers (never more than the limit).
     pub fn remembered(&self) -> usize {
         self.accepted.len()
     }
 
+    /// Forgets every accepted action, as if the window had just been created.
     pub fn clear(&mut self) {
         self.accepted.clear();
     }

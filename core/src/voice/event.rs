@@ -8,13 +8,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use crate::ConnectionId;
 use crate::auth::JwtError;
 use crate::directory::Refusal;
 use crate::wire::voice::{AuthStatus, DatagramError, ErrorCode, FrameError, FrameType};
-
-/// A management connection, numbered by the driver; unique among open connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConnectionId(pub u64);
 
 /// Why a management connection ended. Serialized in snake_case (`"closed_by_peer"`), as the
 /// conformance vectors write it; so are [`UnbindReason`] and [`LeaveReason`].

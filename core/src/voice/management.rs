@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::event::{ConnectionId, LeaveReason, ManagementError, VoiceEvent};
+use super::event::{LeaveReason, ManagementError, VoiceEvent};
 use super::state::{Connection, Login, TimerKey};
 use super::{StreamAction, StreamTransmit, VoiceService, encode};
+use crate::ConnectionId;
 use crate::auth::JwtError;
 use crate::wire::voice::{Frame, PROTOCOL_VERSION, Participant};
 

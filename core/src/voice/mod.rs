@@ -33,10 +33,9 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+pub use crate::ConnectionId;
 pub use config::{MAX_CONNECTIONS_LIMIT, VoiceConfig};
-pub use event::{
-    CloseReason, ConnectionId, LeaveReason, ManagementError, RelayError, UnbindReason, VoiceEvent,
-};
+pub use event::{CloseReason, LeaveReason, ManagementError, RelayError, UnbindReason, VoiceEvent};
 
 use self::state::{Binding, Connection, TimerKey};
 use self::token::TokenGenerator;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::config::VoiceConfig;
-use super::event::ConnectionId;
+use crate::ConnectionId;
 use crate::limits::RateLimiter;
 use crate::wire::voice::{FrameDecoder, VoiceToken};
 
