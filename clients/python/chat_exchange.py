@@ -44,6 +44,7 @@ import urllib.error
 import urllib.request
 from collections import OrderedDict
 from datetime import datetime, timezone
+from email.message import Message
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -194,6 +195,8 @@ class Peer:
         await self.expect(error_frame(code))
         if ERRORS[code][1]:
             self.exchange.violations += 1
+        if code in ("RATE_LIMITED", "JOIN_RATE_LIMITED"):
+            self.exchange.limited += 1
 
     async def join(self, room: str, user: User) -> None:
         self.user = user
@@ -244,6 +247,9 @@ class Exchange:
         self.tag = tag
         self.peers: dict[str, Peer] = {}
         self.violations = 0
+        # What this exchange caused, for /health's counters (§8).
+        self.limited = 0
+        self.refusals = 0
         self.baseline: dict[str, int] = {}
         self.message_ids: set[str] = set()
         self.first_message = ""
@@ -256,8 +262,10 @@ class Exchange:
         checks: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("GET /health: status, timestamp, the seed's stats, then hark's counters", self.health),
             ("GET / answers the same health JSON", self.health_root),
-            ("GET of another path answers 404 {\"error\":\"not found\"}", self.not_found),
-            ("alice, bob and carol open WebSocket connections to /ws", self.open),
+            ("HTTP refusals: another path 404, /ws without upgrade 426, POST 405 Allow: GET",
+             self.http_refusals),
+            ("alice, bob and carol open WebSocket connections to /ws (carol's with a query)",
+             self.open),
             ("ping is answered by pong", self.ping),
             ("alice joins: userList [alice], avatar null, extra members dropped", self.join_alice),
             ("bob joins: userList [alice, bob]; alice receives userJoined bob", self.join_bob),
@@ -298,24 +306,27 @@ class Exchange:
             (f"{a.connection_limit_per_ip} connections from one IP, then the upgrade is refused: "
              "429 TOO_MANY_CONNECTIONS", self.connection_limit),
             ("a closed connection frees its slot", self.slot_freed),
-            ("/health counts the refusal, the violations and the rate limiting",
+            ("/health counts exactly the refusals, the violations and the rate limiting",
              self.health_counters),
             (f"the {a.block_threshold}th violation: IP_BLOCKED to every connection of the IP, "
              "closed with 1008", self.blocked),
             ("a blocked IP's upgrade is refused: 403 IP_BLOCKED", self.blocked_refused),
+            ("/health, still served to the blocked IP, counts the block and the 403",
+             self.health_blocked),
         ]
         return checks
 
     # -- connections --------------------------------------------------------------------------
 
-    async def connect(self, label: str) -> Peer:
+    async def connect(self, label: str, query: str = "") -> Peer:
         """Opens a connection. A 429 is retried for a second: the server may still be tearing
         down a connection this exchange has just closed (its close handshake is done, but its
         slot of the per-IP limit is freed when the server has handled it)."""
         for _ in range(10):
             try:
-                ws = await connect(self.ws_url, **self.connect_options())
+                ws = await connect(self.ws_url + query, **self.connect_options())
             except InvalidStatus as e:
+                self.refusals += 1
                 expect(e.response.status_code == 429, f"{label}'s upgrade was refused: {e}")
                 await asyncio.sleep(0.1)
                 continue
@@ -339,6 +350,7 @@ class Exchange:
         try:
             ws = await connect(self.ws_url, **self.connect_options())
         except InvalidStatus as e:
+            self.refusals += 1
             return e
         await ws.close()
         raise CheckFailed("the upgrade was accepted")
@@ -359,21 +371,24 @@ class Exchange:
 
     # -- HTTP ---------------------------------------------------------------------------------
 
-    async def http_get(self, path: str) -> tuple[int, str, str]:
-        """Status, Content-Type and body of `GET path`, without any proxy of the environment."""
+    async def http_request(self, method: str, path: str) -> tuple[int, Message, str]:
+        """Status, headers and body of `method path`, without any proxy of the environment."""
 
-        def get() -> tuple[int, str, str]:
+        def request() -> tuple[int, Message, str]:
             opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            body = b"{}" if method == "POST" else None
+            req = urllib.request.Request(self.http_base + path, data=body, method=method)
             try:
-                with opener.open(self.http_base + path, timeout=self.args.step_timeout) as r:
-                    return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+                with opener.open(req, timeout=self.args.step_timeout) as r:
+                    return r.status, r.headers, r.read().decode()
             except urllib.error.HTTPError as e:
-                return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+                return e.code, e.headers, e.read().decode()
 
-        return await asyncio.to_thread(get)
+        return await asyncio.to_thread(request)
 
     async def read_health(self, path: str = "/health") -> dict[str, int]:
-        status, content_type, body = await self.http_get(path)
+        status, headers, body = await self.http_request("GET", path)
+        content_type = headers.get("Content-Type", "")
         expect(status == 200, f"GET {path} answered {status}: {body[:200]}")
         expect(
             content_type.startswith("application/json"),
@@ -399,13 +414,18 @@ class Exchange:
             )
         return dict(stats)
 
-    async def stats_grew(self, **least: int) -> dict[str, int]:
-        """/health's counters, each at least its baseline plus `least`."""
+    async def counted(self, blocked_ips: int = 0) -> None:
+        """/health's counters grew by exactly what this exchange caused (§8): nobody else uses
+        the server."""
         stats = await self.read_health()
-        for name, grown in least.items():
-            floor = self.baseline[name] + grown
-            expect(stats[name] >= floor, f"stats.{name} is {stats[name]}, expected ≥ {floor}")
-        return stats
+        for name, grown in (
+            ("rate_limited", self.limited),
+            ("violations", self.violations),
+            ("refused_connections", self.refusals),
+            ("blocked_ips", blocked_ips),
+        ):
+            wanted = self.baseline[name] + grown
+            expect(stats[name] == wanted, f"stats.{name} is {stats[name]}, expected {wanted}")
 
     # -- checks: HTTP ---------------------------------------------------------------------------
 
@@ -415,16 +435,30 @@ class Exchange:
     async def health_root(self) -> None:
         await self.read_health("/")
 
-    async def not_found(self) -> None:
-        status, _, body = await self.http_get(f"/no-such-page-{self.tag}")
-        expect(status == 404, f"answered {status}")
-        expect(ordered(body) == {"error": "not found"}, f"body is {body[:200]!r}")
+    async def http_refusals(self) -> None:
+        for method, path, status, error in (
+            ("GET", f"/no-such-page-{self.tag}", 404, "not found"),
+            ("GET", "/ws", 426, "upgrade required"),
+            ("POST", "/health", 405, "method not allowed"),
+        ):
+            got, headers, body = await self.http_request(method, path)
+            what = f"{method} {path}"
+            expect(got == status, f"{what} answered {got}, not {status}")
+            expect(
+                headers.get("Content-Type", "").startswith("application/json"),
+                f"{what}: Content-Type {headers.get('Content-Type')!r}",
+            )
+            expect(ordered(body) == {"error": error}, f"{what}: body {body[:200]!r}")
+            if status == 405:
+                expect(headers.get("Allow") == "GET", f"{what}: Allow {headers.get('Allow')!r}")
 
     # -- checks: one room -----------------------------------------------------------------------
 
     async def open(self) -> None:
-        for label in ("alice", "bob", "carol"):
-            await self.connect(label)
+        await self.connect("alice")
+        await self.connect("bob")
+        # The query string is ignored (§1): front ends put a version or a room there.
+        await self.connect("carol", f"?v=2&room={self.room}")
 
     async def ping(self) -> None:
         for peer in self.peers.values():
@@ -735,7 +769,7 @@ class Exchange:
         await self.close("reconnected")
 
     async def health_counters(self) -> None:
-        await self.stats_grew(refused_connections=1, violations=self.violations, rate_limited=1)
+        await self.counted()
 
     async def blocked(self) -> None:
         missing = self.args.block_threshold - self.violations
@@ -763,6 +797,9 @@ class Exchange:
             ordered(body.decode(errors="replace")) == {"error": "IP_BLOCKED"},
             f"the 403's body is {body[:200]!r}",
         )
+
+    async def health_blocked(self) -> None:
+        await self.counted(blocked_ips=1)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -794,7 +831,7 @@ async def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
     exchange = Exchange(args)
     try:
-        await exchange.http_get("/health")
+        await exchange.http_request("GET", "/health")
     except OSError as e:
         print(f"error: cannot reach {exchange.http_base}: {e}")
         return 2
