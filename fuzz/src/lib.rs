@@ -1,14 +1,18 @@
 //! What the fuzz targets and the corpus seeder share: the decoding of a fuzz input into an
 //! interaction with the audio service, a set of valid datagrams of every type, and (in
-//! [`voice_script`]) the decoding of an input into an interaction with the voice service.
+//! [`voice_script`] and [`chat_script`]) the decoding of an input into an interaction with the
+//! voice or chat service.
 //!
-//! The models and their invariants are not written here: [`audio_model`] and [`voice_model`]
-//! (with [`model_common`]) are the files the quickcheck properties of hark-core use
+//! The models and their invariants are not written here: [`audio_model`], [`voice_model`]
+//! (with [`model_common`]) and [`chat_model`] are the files the quickcheck properties of hark-core use
 //! (`core/tests/support/`), so the fuzzer and the properties hold the services to the same rules;
 //! so is [`frame_stream`], the two decodings of a voice stream that `voice_frame` compares.
 
 #[path = "../../core/tests/support/audio_model.rs"]
 pub mod audio_model;
+#[path = "../../core/tests/support/chat_model.rs"]
+pub mod chat_model;
+pub mod chat_script;
 #[path = "../../core/tests/support/frame_stream.rs"]
 pub mod frame_stream;
 #[path = "../../core/tests/support/model_common.rs"]

@@ -14,15 +14,6 @@ pub(super) struct Member {
     pub(super) user: ChatUser,
 }
 
-/// What the heartbeat does when a connection's timer fires (chat.md §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Heartbeat {
-    /// Not due yet: file the timer again at this instant.
-    NotYet(Instant),
-    Ping,
-    Close,
-}
-
 #[derive(Debug)]
 pub(super) struct Connection {
     pub(super) ip: IpAddr,
@@ -37,7 +28,7 @@ pub(super) struct Connection {
     last_ping: Option<Instant>,
     /// The instant the connection is filed under in the service's timers. Never later than its
     /// next heartbeat action: frames only postpone that, so the timer is refiled lazily when it
-    /// fires early instead of on every frame.
+    /// comes up early instead of on every frame.
     pub(super) timer: Instant,
 }
 
@@ -70,17 +61,14 @@ impl Connection {
         (since + config.heartbeat_interval).min(close)
     }
 
-    /// Decides what the heartbeat does at `now`; a ping is recorded as sent.
-    pub(super) fn heartbeat(&mut self, now: Instant, config: &ChatConfig) -> Heartbeat {
-        let due = self.due(config);
-        if due > now {
-            return Heartbeat::NotYet(due);
-        }
-        if now >= self.last_heard + config.heartbeat_timeout {
-            return Heartbeat::Close;
-        }
+    /// Whether the connection has been silent for `heartbeat_timeout` at `now`.
+    pub(super) fn is_dead(&self, now: Instant, config: &ChatConfig) -> bool {
+        now >= self.last_heard + config.heartbeat_timeout
+    }
+
+    /// A heartbeat ping was sent at `now`.
+    pub(super) fn pinged(&mut self, now: Instant) {
         self.last_ping = Some(now);
-        Heartbeat::Ping
     }
 
     pub(super) fn user_id(&self) -> Option<&str> {

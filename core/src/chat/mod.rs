@@ -38,7 +38,7 @@ pub use event::{ChatEvent, CloseReason};
 pub use http::{HttpRoute, route};
 pub use output::{ChatAction, ChatStats, ChatTransmit, CloseCode};
 
-use self::connection::{Connection, Heartbeat, Member};
+use self::connection::{Connection, Member};
 use self::output::{Health, HealthStats};
 use crate::limits::{IpGuard, Refusal};
 use crate::seeded::SeededStream;
@@ -151,19 +151,23 @@ impl ChatService {
             let Some(connection) = self.connections.get_mut(&conn) else {
                 continue;
             };
-            match connection.heartbeat(now, &self.config) {
-                Heartbeat::NotYet(due) => self.file_timer(conn, due),
-                Heartbeat::Ping => {
-                    let due = connection.due(&self.config);
-                    self.file_timer(conn, due);
-                    self.transmit(conn, ChatAction::Ping);
-                }
-                Heartbeat::Close => self.close(
+            let due = connection.due(&self.config);
+            if due > filed {
+                // Filed early (frames came since): file it at its real instant, which keeps
+                // the connections whose time has come in the order of their deadlines.
+                self.file_timer(conn, due);
+            } else if connection.is_dead(now, &self.config) {
+                self.close(
                     now,
                     conn,
                     CloseCode::GoingAway,
                     CloseReason::HeartbeatTimeout,
-                ),
+                );
+            } else {
+                connection.pinged(now);
+                let due = connection.due(&self.config);
+                self.file_timer(conn, due);
+                self.transmit(conn, ChatAction::Ping);
             }
         }
     }
