@@ -1,7 +1,8 @@
 //! hark-core: every decision hark makes, and none of its I/O.
 //!
 //! The crate is *sans-IO*: it owns no sockets, files, clocks, threads or random sources. Bytes,
-//! the monotonic time (`Instant`) and the wall-clock time (unix seconds) come in as arguments;
+//! the monotonic time (`Instant`) and the wall-clock time (unix seconds, or milliseconds where a
+//! timestamp needs them) come in as arguments;
 //! what to send and what happened come out as data ([`Transmit`]s and events). Runtime crates
 //! move the bytes. See `docs/architecture.md` for the contract and its reasons.
 #![forbid(unsafe_code)]
