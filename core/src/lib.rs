@@ -2,9 +2,9 @@
 //!
 //! The crate is *sans-IO*: it owns no sockets, files, clocks, threads or random sources. Bytes,
 //! the monotonic time (`Instant`) and the wall-clock time (unix seconds, or milliseconds where a
-//! timestamp needs them) come in as arguments;
-//! what to send and what happened come out as data ([`Transmit`]s and events). Runtime crates
-//! move the bytes. See `docs/architecture.md` for the contract and its reasons.
+//! timestamp needs them) come in as arguments; what to send and what happened come out as data
+//! ([`Transmit`]s and events). Runtime crates move the bytes. See `docs/architecture.md` for the
+//! contract and its reasons.
 #![forbid(unsafe_code)]
 
 pub mod audio;
