@@ -68,7 +68,10 @@ live_cleanup() {
 }
 
 live_start() {
-  "$@" >"$work/stdout" 2>"$work/stderr" &
+  # Created here, not by the background job's redirections, which may come after the first read.
+  : >"$work/stdout"
+  : >"$work/stderr"
+  "$@" >>"$work/stdout" 2>>"$work/stderr" &
   server_pid=$!
 }
 
