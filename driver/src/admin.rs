@@ -2,8 +2,9 @@
 //! JSON request per line — a directory change (ban, unban, membership, channels), `"reset"` or
 //! `"stats"` — and answering one JSON line each, `{"ok":true}` or `{"ok":false,"error":…}`.
 //! `hark admin …` is its client; the live conformance runner uses it for the vectors' directory
-//! steps. Every request goes to every running service: both serve the same directory, so a change
-//! applies to both (`audio` first) and their answers agree.
+//! steps. Directory changes go to both directory services (`audio` first, then `voice`): they
+//! serve the same directory, so a change applies to both and their answers agree. `reset` and
+//! `stats` also reach `chat`, which has no directory.
 //!
 //! It runs on a plain thread: admin traffic is rare, and a thread keeps it independent of the
 //! runtime.
@@ -20,6 +21,7 @@ use hark_core::directory::DirectoryChange;
 use serde::{Deserialize, Serialize};
 
 use crate::audio::{AudioController, ServerStats};
+use crate::chat::{ChatController, ChatServerStats};
 use crate::voice::{VoiceController, VoiceServerStats};
 
 /// Longest request line accepted.
@@ -33,7 +35,8 @@ const IDLE: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AdminRequest {
-    /// Ends every session and undoes run-time directory changes, as a restart would.
+    /// Ends every session and undoes run-time directory changes, as a restart would (for `chat`:
+    /// closes every connection with 1001 and forgets rooms, IP records and counters).
     Reset,
     Stats,
     #[serde(untagged)]
@@ -57,6 +60,8 @@ pub struct Stats {
     pub audio: Option<ServerStats>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<VoiceServerStats>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatServerStats>,
 }
 
 /// The running services the socket talks to.
@@ -64,6 +69,7 @@ pub struct Stats {
 pub struct Services {
     pub audio: Option<AudioController>,
     pub voice: Option<VoiceController>,
+    pub chat: Option<ChatController>,
 }
 
 impl AdminResponse {
@@ -188,11 +194,12 @@ fn handle(stream: UnixStream, services: &Services) -> io::Result<()> {
 
 fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
     tracing::info!(?request, "admin request");
-    let (audio, voice) = match request {
+    let (audio, voice, chat) = match request {
         AdminRequest::Stats => {
             let stats = Stats {
                 audio: services.audio.as_ref().map(AudioController::get_stats),
                 voice: services.voice.as_ref().map(VoiceController::get_stats),
+                chat: services.chat.as_ref().map(ChatController::get_stats),
             };
             return AdminResponse {
                 stats: Some(stats),
@@ -208,6 +215,10 @@ fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
                 .voice
                 .as_ref()
                 .map(|voice| block_on(voice.reset()).map_err(|e| e.to_string())),
+            services
+                .chat
+                .as_ref()
+                .map(|chat| block_on(chat.reset()).map_err(|e| e.to_string())),
         ),
         AdminRequest::Change(change) => (
             services.audio.as_ref().map(|audio| {
@@ -216,11 +227,17 @@ fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
             services.voice.as_ref().map(|voice| {
                 block_on(voice.apply_directory_change(change)).map_err(|e| e.to_string())
             }),
+            None,
         ),
     };
-    // Both services were asked even if the first refused: they hold the same directory, so they
-    // refuse alike, and asking both keeps them alike if they ever did not.
-    match audio.into_iter().chain(voice).find_map(Result::err) {
+    // Every service was asked even if one refused: the directory services hold the same
+    // directory, so they refuse alike, and asking both keeps them alike if they ever did not.
+    match audio
+        .into_iter()
+        .chain(voice)
+        .chain(chat)
+        .find_map(Result::err)
+    {
         None => AdminResponse::ok(),
         Some(error) => AdminResponse::error(error),
     }

@@ -11,6 +11,7 @@ use hark_core::wire::audio::UserId;
 
 use crate::admin::{self, AdminRequest, Services};
 use crate::audio::AudioServer;
+use crate::chat::ChatServer;
 use crate::cli::{self, AdminArgs, Command, TokenArgs};
 use crate::config::{self, ConfigError, DEMO_CHANNEL, Flags, Loaded};
 use crate::logging;
@@ -87,8 +88,11 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
         .map_err(invalid)?;
     let directory = Directory::new(settings.channels.clone())
         .map_err(|e| invalid(ConfigError::new("channels", e.to_string())))?;
-    if settings.audio.is_none() && settings.voice.is_none() {
-        return Err("no service is enabled (audio.enabled and voice.enabled are false)".into());
+    if settings.audio.is_none() && settings.voice.is_none() && settings.chat.is_none() {
+        return Err(
+            "no service is enabled (audio.enabled, voice.enabled and chat.enabled are false)"
+                .into(),
+        );
     }
     // Registered before anything starts, so a signal during start-up is not lost.
     let stop = runtime
@@ -106,7 +110,7 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
     }
     let mut voice = None;
     if let Some(config) = settings.voice {
-        let (mut management, link) = VoiceServerBuilder::with_runtime(runtime)
+        let (mut management, link) = VoiceServerBuilder::with_runtime(runtime.clone())
             .config(config)
             .directory(directory)
             .build();
@@ -118,6 +122,15 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
         services.voice = Some(relay.controller());
         voice = Some(relay);
     }
+    let mut chat = None;
+    if let Some(config) = settings.chat {
+        let mut server = ChatServer::with_runtime(runtime, config);
+        let addr = server.start().await.map_err(|e| e.to_string())?;
+        // The WebSocket endpoint is `/ws` on this address.
+        println!("{program}: chat listening on http://{addr}");
+        services.chat = Some(server.controller());
+        chat = Some(server);
+    }
     let _admin = match &settings.admin_socket {
         Some(path) => {
             let socket = admin::serve(path, services)
@@ -127,13 +140,14 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
         }
         None => None,
     };
-    if settings.demo {
+    // The demo channel and its token are for audio and voice; chat has no tokens.
+    if settings.demo && (audio.is_some() || voice.is_some()) {
         print_demo(program, secret.as_bytes(), flags);
     }
 
     stop.await;
     tracing::info!("shutting down");
-    // Both at once: each gives its clients up to half a second to take the goodbyes.
+    // All at once: each gives its clients up to half a second to take the goodbyes.
     let audio_stopped = async {
         match &mut audio {
             Some(server) => server.shutdown().await.map_err(|e| e.to_string()),
@@ -146,9 +160,18 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
             None => Ok(()),
         }
     };
-    let (audio_stopped, voice_stopped) =
-        futures_lite::future::zip(audio_stopped, voice_stopped).await;
-    audio_stopped.and(voice_stopped)
+    let chat_stopped = async {
+        match &chat {
+            Some(server) => server.shutdown().await.map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    };
+    let ((audio_stopped, voice_stopped), chat_stopped) = futures_lite::future::zip(
+        futures_lite::future::zip(audio_stopped, voice_stopped),
+        chat_stopped,
+    )
+    .await;
+    audio_stopped.and(voice_stopped).and(chat_stopped)
 }
 
 fn print_demo(program: &str, secret: &[u8], flags: &Flags) {

@@ -1,4 +1,5 @@
-//! The wall clock the drivers hand to the core (unix seconds). The core never reads a clock.
+//! The wall clock the drivers hand to the core (unix seconds, or milliseconds for chat's message
+//! timestamps). The core never reads a clock.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -45,7 +46,12 @@ impl WallClock {
 
     /// Unix seconds.
     pub fn now_unix(&self) -> u64 {
-        u64::try_from((system_unix_ms() + self.offset_ms).div_euclid(1000)).unwrap_or(0)
+        self.now_unix_ms() / 1000
+    }
+
+    /// Unix milliseconds (chat's `timestamp`s carry them, as `toISOString()` does).
+    pub fn now_unix_ms(&self) -> u64 {
+        u64::try_from(system_unix_ms() + self.offset_ms).unwrap_or(0)
     }
 }
 
@@ -57,6 +63,13 @@ mod tests {
     fn a_shifted_clock_reads_its_start_time() {
         let clock = WallClock::starting_at(1_700_000_000);
         assert_eq!(clock.now_unix(), 1_700_000_000);
+    }
+
+    #[test]
+    fn a_shifted_clock_reads_its_start_time_in_milliseconds() {
+        let clock = WallClock::starting_at(1_700_000_000);
+        let ms = clock.now_unix_ms();
+        assert!((1_700_000_000_000..1_700_000_001_000).contains(&ms), "{ms}");
     }
 
     #[test]

@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use hark_core::audio::AudioConfig;
 use hark_core::directory::ChannelConfig;
-use hark_core::limits::RateLimit;
+use hark_core::limits::{IpGuardConfigError, RateLimit};
 use serde::Deserialize;
 
 use crate::audio::AudioServerConfig;
+use crate::chat::ChatServerConfig;
 use crate::clock::WallClock;
 use crate::duration;
 use crate::logging::{LogFormat, LogSettings};
@@ -48,6 +49,8 @@ pub struct FileConfig {
     pub audio: AudioSection,
     #[serde(default)]
     pub voice: VoiceSection,
+    #[serde(default)]
+    pub chat: ChatSection,
     pub channels: Option<Vec<ChannelConfig>>,
     #[serde(default)]
     pub admin: AdminSection,
@@ -119,6 +122,37 @@ pub struct VoiceSection {
     pub default_max_users_per_channel: Option<u32>,
 }
 
+/// `[chat]`: the keys of [`ChatServerConfig`] and of the core's `ChatConfig` (its `ip_guard`
+/// flattened), durations as `"60s"`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatSection {
+    pub enabled: Option<bool>,
+    pub bind_addr: Option<String>,
+    /// From `PORT` only: replaces the port of `bind_addr`.
+    #[serde(skip)]
+    pub port: Option<u16>,
+    pub read_buffer: Option<usize>,
+    pub send_queue_bytes: Option<usize>,
+    pub event_queue: Option<usize>,
+    pub max_message_size: Option<usize>,
+    pub message_limit: Option<u32>,
+    pub join_limit: Option<u32>,
+    pub typing_limit: Option<u32>,
+    pub max_rooms: Option<usize>,
+    pub max_users_per_room: Option<usize>,
+    pub heartbeat_interval: Option<String>,
+    pub heartbeat_timeout: Option<String>,
+    pub connection_limit_per_ip: Option<u32>,
+    pub max_connections: Option<usize>,
+    pub block_threshold: Option<u32>,
+    pub violation_window: Option<String>,
+    pub block_duration: Option<String>,
+    pub max_block_duration: Option<String>,
+    pub penalty_memory: Option<String>,
+    pub max_tracked_ips: Option<usize>,
+}
+
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdminSection {
@@ -137,6 +171,9 @@ pub struct TestingSection {
     /// operating system's randomness, so tokens are known in advance (voice.md §5.7). Never set
     /// it in production: anyone who knows it can predict every voice token.
     pub voice_rng_seed: Option<String>,
+    /// Seeds chat's message-id generator with these 32 bytes (64 hex digits) instead of the
+    /// operating system's randomness, so ids are known in advance. Never set it in production.
+    pub chat_rng_seed: Option<String>,
 }
 
 /// Flags that override the file and the environment.
@@ -201,6 +238,21 @@ fn apply_env(
     if let Some(v) = env_number(env, "VOICE_RELAY_PORT")? {
         file.voice.relay_port = Some(v);
     }
+    if let Some(v) = env_number(env, "PORT")? {
+        file.chat.port = Some(v);
+    }
+    if let Some(v) = env_number(env, "RATE_LIMIT_MESSAGE_LIMIT")? {
+        file.chat.message_limit = Some(v);
+    }
+    if let Some(v) = env_number(env, "RATE_LIMIT_JOIN_LIMIT")? {
+        file.chat.join_limit = Some(v);
+    }
+    if let Some(v) = env_number(env, "RATE_LIMIT_CONNECTION_LIMIT_PER_IP")? {
+        file.chat.connection_limit_per_ip = Some(v);
+    }
+    if let Some(v) = env_number(env, "RATE_LIMIT_MAX_MESSAGE_SIZE")? {
+        file.chat.max_message_size = Some(v);
+    }
     if let Some(v) = env("JWT_SECRET") {
         file.jwt_secret = Some(v);
     }
@@ -251,6 +303,8 @@ pub struct Settings {
     pub audio: Option<AudioServerConfig>,
     /// `None` when `voice.enabled = false`.
     pub voice: Option<VoiceServerConfig>,
+    /// `None` when `chat.enabled = false`.
+    pub chat: Option<ChatServerConfig>,
     pub channels: Vec<ChannelConfig>,
     /// No channel was configured: the demo channel is served.
     pub demo: bool,
@@ -310,6 +364,11 @@ impl Loaded {
         } else {
             None
         };
+        let chat = if self.file.chat.enabled.unwrap_or(true) {
+            Some(self.chat()?)
+        } else {
+            None
+        };
         let admin_socket = self.file.admin.enabled.unwrap_or(true).then(|| {
             self.file
                 .admin
@@ -321,6 +380,7 @@ impl Loaded {
             log: self.log()?,
             audio,
             voice,
+            chat,
             channels,
             demo,
             admin_socket,
@@ -453,6 +513,80 @@ impl Loaded {
         config.validate().map_err(|e| core_error("voice", e))?;
         Ok(config)
     }
+
+    fn chat(&self) -> Result<ChatServerConfig, ConfigError> {
+        let c = &self.file.chat;
+        let mut config = ChatServerConfig::new();
+        config.bind_addr = address(
+            "chat.bind_addr",
+            c.bind_addr.as_deref(),
+            ChatServerConfig::DEFAULT_BIND_ADDR,
+            c.port,
+        )?;
+        set(&mut config.read_buffer, c.read_buffer);
+        set(&mut config.send_queue_bytes, c.send_queue_bytes);
+        set(&mut config.event_queue, c.event_queue);
+        if let Some(start) = self.file.testing.wall_clock_start {
+            config.wall_clock = WallClock::starting_at(start);
+        }
+        if let Some(seed) = &self.file.testing.chat_rng_seed {
+            let seed =
+                parse_seed(seed).map_err(|r| ConfigError::new("testing.chat_rng_seed", r))?;
+            config.rng_seed = Some(seed);
+        }
+        let core = &mut config.core;
+        set(&mut core.max_message_size, c.max_message_size);
+        set(&mut core.message_limit, c.message_limit);
+        set(&mut core.join_limit, c.join_limit);
+        set(&mut core.typing_limit, c.typing_limit);
+        set(&mut core.max_rooms, c.max_rooms);
+        set(&mut core.max_users_per_room, c.max_users_per_room);
+        set(
+            &mut core.heartbeat_interval,
+            duration_of("chat.heartbeat_interval", &c.heartbeat_interval)?,
+        );
+        set(
+            &mut core.heartbeat_timeout,
+            duration_of("chat.heartbeat_timeout", &c.heartbeat_timeout)?,
+        );
+        let guard = &mut core.ip_guard;
+        set(
+            &mut guard.connection_limit_per_ip,
+            c.connection_limit_per_ip,
+        );
+        set(&mut guard.max_connections, c.max_connections);
+        set(&mut guard.block_threshold, c.block_threshold);
+        set(
+            &mut guard.violation_window,
+            duration_of("chat.violation_window", &c.violation_window)?,
+        );
+        set(
+            &mut guard.block_duration,
+            duration_of("chat.block_duration", &c.block_duration)?,
+        );
+        set(
+            &mut guard.max_block_duration,
+            duration_of("chat.max_block_duration", &c.max_block_duration)?,
+        );
+        set(
+            &mut guard.penalty_memory,
+            duration_of("chat.penalty_memory", &c.penalty_memory)?,
+        );
+        set(&mut guard.max_tracked_ips, c.max_tracked_ips);
+        // The core names the IP guard as a whole; the file names each key.
+        guard.validate().map_err(|e| {
+            let key = match e {
+                IpGuardConfigError::Zero("connection_limit_per_ip") => {
+                    "chat.connection_limit_per_ip (RATE_LIMIT_CONNECTION_LIMIT_PER_IP)".to_owned()
+                }
+                IpGuardConfigError::Zero(name) => format!("chat.{name}"),
+                IpGuardConfigError::BlockLongerThanMax => "chat.block_duration".to_owned(),
+            };
+            ConfigError::new(key, e.to_string())
+        })?;
+        config.validate().map_err(|e| core_error("chat", e))?;
+        Ok(config)
+    }
 }
 
 /// `text` (or `default`) as a socket address, its port replaced by `port` when one is given.
@@ -486,6 +620,12 @@ fn core_error(section: &str, error: hark_core::ConfigError) -> ConfigError {
     let key = match (section, key) {
         (_, "jwt_secret") => "jwt_secret (JWT_SECRET)".to_owned(),
         ("audio", "max_packet_size") => "audio.max_packet_size (AUDIO_MAX_PACKET_SIZE)".to_owned(),
+        ("chat", "bind_addr") => "chat.bind_addr (PORT)".to_owned(),
+        ("chat", "max_message_size") => {
+            "chat.max_message_size (RATE_LIMIT_MAX_MESSAGE_SIZE)".to_owned()
+        }
+        ("chat", "message_limit") => "chat.message_limit (RATE_LIMIT_MESSAGE_LIMIT)".to_owned(),
+        ("chat", "join_limit") => "chat.join_limit (RATE_LIMIT_JOIN_LIMIT)".to_owned(),
         (section, other) => format!("{section}.{other}"),
     };
     ConfigError::new(key, reason)

@@ -4,9 +4,11 @@
 //! the command line live here, generic over the small [`runtime::Runtime`] trait. `hark-tokio` and
 //! `hark-smol` implement that trait and add their `main`s; no protocol decision is made in either.
 
+mod accept;
 pub mod admin;
 pub mod app;
 pub mod audio;
+pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -1,5 +1,6 @@
 //! hark on smol. [`SmolRuntime`] implements hark-driver's `Runtime`; [`AudioServer`] is seed 000's
-//! library API on it, with the same shape as on tokio ([`voice`] has seed 001's):
+//! library API on it, with the same shape as on tokio ([`voice`] has seed 001's, [`chat`] seed
+//! 003's):
 //!
 //! ```no_run
 //! # fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,6 +19,7 @@
 //! # }
 //! ```
 
+pub mod chat;
 pub mod voice;
 
 use std::future::Future;

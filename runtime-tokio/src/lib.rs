@@ -1,5 +1,5 @@
 //! hark on tokio. [`TokioRuntime`] implements hark-driver's `Runtime`; [`AudioServer`] is seed
-//! 000's library API on it ([`voice`] has seed 001's):
+//! 000's library API on it ([`voice`] has seed 001's, [`chat`] seed 003's):
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,6 +15,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod chat;
 pub mod voice;
 
 use std::future::Future;

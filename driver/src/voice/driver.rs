@@ -17,10 +17,10 @@ use hark_core::voice::{
     ConnectionId, StreamAction, StreamTransmit, VoiceConfig, VoiceEvent, VoiceService,
 };
 
-use super::accept::Accepted;
 use super::connection::{Connection, Inbound};
 use super::link::Link;
 use super::stats::VoiceServerStats;
+use crate::accept::Accepted;
 use crate::clock::WallClock;
 use crate::events::EventSink;
 use crate::runtime::{AsyncTimer, Runtime};

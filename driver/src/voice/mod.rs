@@ -15,7 +15,6 @@
 //! bounded queue while the socket is full (newest dropped), events in a bounded queue for the
 //! library user (newest dropped).
 
-mod accept;
 mod config;
 mod connection;
 mod driver;

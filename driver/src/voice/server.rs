@@ -18,10 +18,10 @@ use hark_core::ConfigError;
 use hark_core::directory::{Directory, DirectoryChange, DirectoryError};
 use hark_core::voice::{VoiceEvent, VoiceService};
 
-use super::accept::{Accepted, accept_loop};
 use super::config::VoiceServerConfig;
 use super::driver::{Command, ConnectionSettings, Initial, Seed, VoiceDriver};
 use super::stats::VoiceServerStats;
+use crate::accept::{Accepted, accept_loop};
 use crate::events::{EventReceiver, EventSink};
 use crate::runtime::{AsyncTcpListener, Runtime};
 use crate::secret::{self, SecretError, SecretSource};
@@ -196,6 +196,7 @@ impl<R: Runtime> ManagementServer<R> {
         let local_addr = self.listen(self.addr)?;
         if let Some(listener) = self.listener.take() {
             self.runtime.spawn(Box::pin(accept_loop(
+                "voice",
                 listener,
                 self.accepted.clone(),
                 self.relay.clone(),
@@ -210,7 +211,7 @@ impl<R: Runtime> ManagementServer<R> {
     pub async fn run(mut self, port: u16) -> Result<(), VoiceServerError> {
         self.listen(SocketAddr::new(self.addr.ip(), port))?;
         if let Some(listener) = self.listener.take() {
-            accept_loop(listener, self.accepted, self.relay, self.runtime).await;
+            accept_loop("voice", listener, self.accepted, self.relay, self.runtime).await;
         }
         Ok(())
     }

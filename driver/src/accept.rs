@@ -1,5 +1,6 @@
-//! The management half: accepts TCP connections and hands each to the relay loop, which owns the
-//! service (the seed's "event channel" between the two servers). It stops when the relay stops.
+//! The accept loop of every TCP service: accepts connections and hands each to the service's loop,
+//! which owns the service (for `voice`, the seed's "event channel" between its two servers). It
+//! stops when that loop stops.
 
 use std::future::poll_fn;
 use std::net::SocketAddr;
@@ -17,7 +18,7 @@ use crate::tcp;
 /// rather than spinning on a listener that stays readable.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
-/// A connection for the relay loop.
+/// A connection for the service's loop.
 #[derive(Debug)]
 pub(crate) struct Accepted {
     pub stream: Box<dyn AsyncTcpStream>,
@@ -27,23 +28,24 @@ pub(crate) struct Accepted {
 enum Wake {
     Accepted(Box<dyn AsyncTcpStream>, SocketAddr),
     Failed(std::io::Error),
-    /// The relay loop has stopped (or was never started and is gone).
-    RelayStopped,
+    /// The service's loop has stopped (or was never started and is gone).
+    LoopStopped,
 }
 
-/// Accepts until the relay stops. `relay` never carries anything: it ends when the relay loop
-/// drops its sender.
+/// Accepts until the service's loop stops. `alive` never carries anything: it ends when the loop
+/// drops its sender. `service` names the service in the log.
 pub(crate) async fn accept_loop(
+    service: &'static str,
     listener: Box<dyn AsyncTcpListener>,
     accepted: Sender<Accepted>,
-    relay: Receiver<()>,
+    alive: Receiver<()>,
     runtime: Arc<dyn Runtime>,
 ) {
-    let mut relay = Box::pin(relay);
+    let mut alive = Box::pin(alive);
     loop {
         let wake = poll_fn(|cx| {
-            if let Poll::Ready(None) = relay.as_mut().poll_next(cx) {
-                return Poll::Ready(Wake::RelayStopped);
+            if let Poll::Ready(None) = alive.as_mut().poll_next(cx) {
+                return Poll::Ready(Wake::LoopStopped);
             }
             match listener.poll_accept(cx) {
                 Poll::Ready(Ok((stream, peer))) => Poll::Ready(Wake::Accepted(stream, peer)),
@@ -57,7 +59,7 @@ pub(crate) async fn accept_loop(
                 if let Err(e) = tcp::accepted(&*stream) {
                     tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
                 }
-                // Waits while the relay loop is busy: the kernel's backlog holds the next ones.
+                // Waits while the service's loop is busy: the kernel's backlog holds the next ones.
                 if accepted.send(Accepted { stream, peer }).await.is_err() {
                     break;
                 }
@@ -67,8 +69,8 @@ pub(crate) async fn accept_loop(
                 let mut backoff = runtime.new_timer(Instant::now() + ACCEPT_BACKOFF);
                 poll_fn(|cx| backoff.as_mut().poll(cx)).await;
             }
-            Wake::RelayStopped => break,
+            Wake::LoopStopped => break,
         }
     }
-    tracing::debug!("voice management stopped accepting");
+    tracing::debug!(service, "stopped accepting");
 }

@@ -1,0 +1,39 @@
+//! Counters a running chat server publishes.
+
+use hark_core::chat::ChatStats;
+use serde::{Deserialize, Serialize};
+
+/// A snapshot of a running chat server, refreshed after every batch the loop handles: the core's
+/// [`ChatStats`] (the health JSON's counters) and the driver's own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatServerStats {
+    /// Open WebSocket connections.
+    pub active_connections: usize,
+    pub active_rooms: usize,
+    /// Connections in a room.
+    pub total_users: usize,
+    /// Messages, reactions and joins refused by a rate limit.
+    pub rate_limited: u64,
+    pub violations: u64,
+    pub blocked_ips: usize,
+    /// Upgrades refused at admission (blocked IP, per-IP limit, server full).
+    pub refused_connections: u64,
+    /// TCP connections accepted since start (HTTP requests included).
+    pub connections_accepted: u64,
+    /// Connections closed (1008) because a frame did not fit their outgoing queue (chat.md §7).
+    pub slow_clients_dropped: u64,
+    /// Events dropped because the event receiver was not keeping up.
+    pub events_dropped: u64,
+}
+
+impl ChatServerStats {
+    pub(crate) fn set_service(&mut self, stats: ChatStats) {
+        self.active_connections = stats.active_connections;
+        self.active_rooms = stats.active_rooms;
+        self.total_users = stats.total_users;
+        self.rate_limited = stats.rate_limited;
+        self.violations = stats.violations;
+        self.blocked_ips = stats.blocked_ips;
+        self.refused_connections = stats.refused_connections;
+    }
+}

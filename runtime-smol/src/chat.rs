@@ -1,0 +1,31 @@
+//! The `chat` service (seed 003) on smol: HTTP health and the WebSocket relay on one TCP port.
+//!
+//! ```no_run
+//! use hark_smol::chat::{ChatServer, ChatServerConfig};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     smol::block_on(async {
+//!         let mut config = ChatServerConfig::new();
+//!         config.core.message_limit = 60;
+//!         let mut server = ChatServer::new(config);
+//!         let addr = server.start().await?; // config.bind_addr, 0.0.0.0:8080; WebSocket at /ws
+//!         println!("chat on http://{addr}");
+//!         let mut events = server.take_event_receiver().expect("taken once");
+//!         while let Some(event) = events.recv().await {
+//!             println!("{event:?}");
+//!         }
+//!         Ok(())
+//!     })
+//! }
+//! ```
+
+use crate::SmolRuntime;
+
+pub use hark_driver::chat::{
+    ChatController, ChatEventReceiver, ChatServerConfig, ChatServerError, ChatServerStats,
+};
+
+/// The chat server (TCP, seed port 8080).
+pub type ChatServer = hark_driver::chat::ChatServer<SmolRuntime>;
+/// The events a library user receives: the core's, unchanged.
+pub type ChatServerEvent = hark_core::chat::ChatEvent;
