@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Plays an end-to-end-encrypted chat front end against a live `chat` server (conformance/spec/chat.md).
+"""Plays an end-to-end-encrypted chat front end against a live `chat` server (chat.md).
 
     python3 clients/python/chat_exchange.py --url http://127.0.0.1:8080 \\
         [--message-limit 30] [--join-limit 5] [--connection-limit-per-ip 10] \\
@@ -152,7 +152,11 @@ class User:
 
 
 class Peer:
-    """One WebSocket connection of a front end, with bounded waits."""
+    """One WebSocket connection of a front end, with bounded waits.
+
+    Frames are taken as they arrive, as a browser's `onmessage` does, and queued with the close
+    last: websockets before 15 drops the frames not yet read when the close frame comes, and an
+    IP block sends `IP_BLOCKED` just before closing."""
 
     def __init__(self, label: str, ws: ClientConnection, timeout: float, exchange: Exchange):
         self.label = label
@@ -160,24 +164,39 @@ class Peer:
         self.timeout = timeout
         self.exchange = exchange
         self.user: User | None = None
+        self.arrived: asyncio.Queue[str | bytes | ConnectionClosed] = asyncio.Queue()
+        self.reader = asyncio.create_task(self.read())
+
+    async def read(self) -> None:
+        try:
+            while True:
+                self.arrived.put_nowait(await self.ws.recv())
+        except ConnectionClosed as e:
+            self.arrived.put_nowait(e)
 
     async def send(self, frame: str | bytes | dict[str, Any]) -> None:
         await self.ws.send(compact(frame) if isinstance(frame, dict) else frame)
 
-    async def recv(self) -> str:
+    async def next_arrival(self, waiting_for: str) -> str | bytes | ConnectionClosed:
         try:
-            frame = await asyncio.wait_for(self.ws.recv(), self.timeout)
+            return await asyncio.wait_for(self.arrived.get(), self.timeout)
         except asyncio.TimeoutError:
-            raise CheckFailed(f"{self.label} received nothing within {self.timeout} s") from None
-        except ConnectionClosed as e:
-            raise CheckFailed(f"{self.label}'s connection was closed {close_text(e)}") from None
+            raise CheckFailed(f"{self.label} received {waiting_for} within {self.timeout} s")
+
+    async def recv(self) -> str:
+        frame = await self.next_arrival("nothing")
+        if isinstance(frame, ConnectionClosed):
+            self.arrived.put_nowait(frame)
+            raise CheckFailed(f"{self.label}'s connection was closed {close_text(frame)}")
         if isinstance(frame, bytes):
             raise CheckFailed(f"{self.label} received a binary frame: {frame[:60]!r}")
         return frame
 
     async def expect(self, expected: str) -> None:
         got = await self.recv()
-        expect(got == expected, f"{self.label} received {got[:300]}\n     expected {expected[:300]}")
+        expect(
+            got == expected, f"{self.label} received {got[:300]}\n     expected {expected[:300]}"
+        )
 
     async def quiet(self) -> None:
         """Nothing reached this connection before the pong of a ping sent now."""
@@ -203,17 +222,18 @@ class Peer:
         await self.send({"type": "join", "data": {"room": room, "user": user.join_data()}})
 
     async def closed_by_server(self, code: int) -> None:
-        try:
-            frame = await asyncio.wait_for(self.ws.recv(), self.timeout)
-        except asyncio.TimeoutError:
-            raise CheckFailed(f"{self.label} was not closed within {self.timeout} s") from None
-        except ConnectionClosed as e:
+        frame = await self.next_arrival("no close")
+        if isinstance(frame, ConnectionClosed):
             expect(
-                e.rcvd is not None and e.rcvd.code == code,
-                f"{self.label} was closed {close_text(e)}, not with {code}",
+                frame.rcvd is not None and frame.rcvd.code == code,
+                f"{self.label} was closed {close_text(frame)}, not with {code}",
             )
             return
         raise CheckFailed(f"{self.label} received {frame[:300]!r} instead of a close")
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self.reader
 
 
 def user_list(*users: User) -> str:
@@ -271,7 +291,8 @@ class Exchange:
             ("bob joins: userList [alice, bob]; alice receives userJoined bob", self.join_bob),
             ("carol joins: userList in join order; the others receive userJoined", self.join_carol),
             ("/health counts the three connections, their room and its users", self.health_room),
-            ("a message reaches the room, sender included: UUID v4 id, ISO timestamp", self.message),
+            ("a message reaches the room, sender included: UUID v4 id, ISO timestamp",
+             self.message),
             ("base64url, hex and JSON-envelope ciphertexts are relayed unchanged", self.encodings),
             (f"a frame of exactly max_message_size ({a.max_message_size}) bytes is relayed",
              self.largest_message),
@@ -356,8 +377,7 @@ class Exchange:
         raise CheckFailed("the upgrade was accepted")
 
     async def close(self, label: str) -> None:
-        peer = self.peers.pop(label)
-        await peer.ws.close()
+        await self.peers.pop(label).close()
 
     async def close_all(self) -> None:
         for label in list(self.peers):
@@ -518,7 +538,9 @@ class Exchange:
                     "timestamp": first["timestamp"],
                 }
             )
-            expect(raw == wanted, f"{peer.label} received {raw[:300]}\n     expected {wanted[:300]}")
+            expect(
+                raw == wanted, f"{peer.label} received {raw[:300]}\n     expected {wanted[:300]}"
+            )
         assert first is not None
         self.message_ids.add(first["id"])
         return str(first["id"])
@@ -680,7 +702,9 @@ class Exchange:
         await eve.join(f"e2ee-{self.tag}.eve", eve_user)
         await eve.expect(user_list(eve_user))
         for plaintext in ("héllo, forgot to encrypt", "line one\nline two"):
-            await eve.refused({"type": "message", "data": {"content": plaintext}}, "INVALID_CONTENT")
+            await eve.refused(
+                {"type": "message", "data": {"content": plaintext}}, "INVALID_CONTENT"
+            )
         await eve.refused(
             {"type": "reaction", "data": {"messageId": self.first_message, "emoji": "a b"}},
             "INVALID_MESSAGE",

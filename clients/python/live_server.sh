@@ -23,7 +23,7 @@ live_init() {
       exit 2
       ;;
   esac
-  root=$(cd "$here/../.." && pwd)
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   exe=${CARGO_TARGET_DIR:-$root/target}/debug/$binary
   if [ ! -x "$exe" ]; then
     echo "$0: $exe is not built (cargo build --bin $binary)" >&2
