@@ -3,9 +3,10 @@
 #
 # Starts target/debug/<binary> (default hark; $CARGO_TARGET_DIR is honoured) with a temporary
 # configuration — a random jwt_secret, the voice management and relay ports and the audio port on
-# 127.0.0.1 port 0, one open channel `main`, its data directory in a temporary directory — waits
-# for its ready lines, runs the exchange, then stops the server with SIGTERM and requires exit
-# status 0. Exits 0 when both went well; otherwise non-zero, with the server's log shown.
+# 127.0.0.1 port 0, `chat` off (run_chat_live.sh checks it), one open channel `main`, its data
+# directory in a temporary directory — waits for its ready lines, runs the exchange, then stops
+# the server with SIGTERM and requires exit status 0. Exits 0 when both went well; otherwise
+# non-zero, with the server's log shown.
 # Build the binary first: cargo build --bin hark --bin hark-smol.
 set -euo pipefail
 
@@ -25,6 +26,9 @@ bind_addr = "127.0.0.1:0"
 [voice]
 management_addr = "127.0.0.1:0"
 relay_addr = "127.0.0.1:0"
+
+[chat]
+enabled = false
 
 [[channels]]
 id = "main"
