@@ -16,8 +16,8 @@ pub const SECRET: &str = "integration-test-secret";
 const TTL: i64 = 3600;
 
 /// The config most cases use: an open channel `room` (where `mallory` is banned) and a
-/// members-only channel `priv` (only `alice`). The voice service listens on ephemeral ports too,
-/// so that servers of concurrent tests do not collide.
+/// members-only channel `priv` (only `alice`). The voice and chat services listen on ephemeral
+/// ports too, so that servers of concurrent tests do not collide.
 pub fn config() -> String {
     format!(
         r#"jwt_secret = "{SECRET}"
@@ -28,6 +28,9 @@ bind_addr = "127.0.0.1:0"
 [voice]
 management_addr = "127.0.0.1:0"
 relay_addr = "127.0.0.1:0"
+
+[chat]
+bind_addr = "127.0.0.1:0"
 
 [[channels]]
 id = "room"
@@ -435,8 +438,12 @@ pub fn embedded_default_serves_the_demo_channel_with_a_persistent_secret(bin: &P
     ];
     let secret_path = dir.path().join("jwt_secret");
 
-    // The voice service's default ports would collide with other tests' servers.
-    let ephemeral = [("MANAGEMENT_PORT", "0"), ("VOICE_RELAY_PORT", "0")];
+    // The voice and chat services' default ports would collide with other tests' servers.
+    let ephemeral = [
+        ("MANAGEMENT_PORT", "0"),
+        ("VOICE_RELAY_PORT", "0"),
+        ("PORT", "0"),
+    ];
     let mut first = Server::start_with_env(bin, args, &ephemeral);
     let demo_token = first
         .stdout_line_after("demo token for user \"guest\"")

@@ -1,7 +1,8 @@
 //! Test support shared by the runtime crates: start a real hark binary ([`Server`]), talk to it
-//! as an audio client over UDP ([`Client`]) or a voice client over TCP and UDP ([`VoiceClient`]),
-//! and the integration cases every server binary must pass ([`audio_cases`] and [`voice_cases`],
-//! instantiated per binary by [`audio_integration_tests!`] and [`voice_integration_tests!`]).
+//! as an audio client over UDP ([`Client`]), a voice client over TCP and UDP ([`VoiceClient`]) or
+//! a chat client over WebSocket ([`ChatClient`]), and the integration cases every server binary
+//! must pass ([`audio_cases`], [`voice_cases`] and [`chat_cases`], instantiated per binary by
+//! [`audio_integration_tests!`], [`voice_integration_tests!`] and [`chat_integration_tests!`]).
 //!
 //! Nothing here sleeps to synchronise: every wait is a blocking read or a condition variable
 //! bounded by a deadline, and "nothing else arrived" is shown with a barrier ([`Client::sync`])
@@ -11,12 +12,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 pub mod audio_cases;
+pub mod chat_cases;
+mod chat_client;
 mod client;
 mod process;
 mod server;
 pub mod voice_cases;
 mod voice_client;
 
+pub use chat_client::{
+    ChatClient, HttpResponse, Received, http_exchange, http_request, upgrade_request,
+};
 pub use client::{
     Client, MAX_QUIET, REPLY_DEADLINE, assert_spec_error, spec_error, token, unix_now,
 };
@@ -84,6 +90,34 @@ macro_rules! voice_integration_tests {
             #[test]
             fn $case() {
                 $crate::voice_cases::$case(::std::path::Path::new($bin));
+            }
+        )*
+    };
+}
+
+/// Defines one `#[test]` per case of [`chat_cases`] against the server binary at `$bin`.
+#[macro_export]
+macro_rules! chat_integration_tests {
+    ($bin:expr) => {
+        $crate::chat_integration_tests!(@cases $bin;
+            joiners_get_the_user_list_and_messages_reach_the_whole_room,
+            health_answers_the_seed_json_at_root_and_health,
+            other_paths_methods_and_plain_requests_on_ws_are_refused_with_json,
+            malformed_and_oversized_request_heads_are_refused,
+            connections_beyond_the_per_ip_limit_are_refused_429,
+            a_client_that_never_reads_is_closed_1008_and_the_room_keeps_talking,
+            a_message_beyond_the_transport_bound_is_answered_and_closed_1009,
+            sigterm_sends_1001_to_every_connection_and_exits_zero,
+            admin_reset_closes_every_connection_with_1001_and_stats_count_them,
+            port_comes_from_the_environment,
+            a_bad_rate_limit_in_the_environment_fails_startup_naming_the_variable,
+        );
+    };
+    (@cases $bin:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::chat_cases::$case(::std::path::Path::new($bin));
             }
         )*
     };

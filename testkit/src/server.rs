@@ -18,6 +18,7 @@ const READY: &str = " listening on ";
 const AUDIO: &str = "audio listening on udp://";
 const VOICE_MANAGEMENT: &str = "voice management listening on tcp://";
 const VOICE_RELAY: &str = "voice relay listening on udp://";
+const CHAT: &str = "chat listening on http://";
 const ADMIN: &str = "admin socket at ";
 
 /// A running `serve`. Killed, and its temporary directory removed, on drop.
@@ -33,6 +34,11 @@ impl Server {
     /// Writes `config_toml` to `hark.toml` in a fresh temporary directory, which is also the data
     /// directory, and runs `binary serve --config … --data-dir …` until it listens.
     pub fn start(binary: &Path, config_toml: &str) -> Self {
+        Self::start_with_config_env(binary, config_toml, &[])
+    }
+
+    /// As [`Server::start`], with environment variables.
+    pub fn start_with_config_env(binary: &Path, config_toml: &str, envs: &[(&str, &str)]) -> Self {
         let dir = TempDir::new();
         let config = dir.path().join("hark.toml");
         std::fs::write(&config, config_toml)
@@ -44,7 +50,7 @@ impl Server {
             "--data-dir".into(),
             dir.path().into(),
         ];
-        let mut server = Self::start_with_args(binary, args);
+        let mut server = Self::start_with_env(binary, args, envs);
         server.config = Some(config);
         server.dir = Some(dir);
         server
@@ -112,6 +118,11 @@ impl Server {
     /// The voice service's relay (UDP) address.
     pub fn voice_relay_addr(&self) -> SocketAddr {
         self.listening(VOICE_RELAY)
+    }
+
+    /// The chat service's HTTP and WebSocket (TCP) address.
+    pub fn chat_addr(&self) -> SocketAddr {
+        self.listening(CHAT)
     }
 
     /// The config file written by [`Server::start`].

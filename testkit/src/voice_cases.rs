@@ -33,6 +33,9 @@ management_addr = "127.0.0.1:0"
 relay_addr = "127.0.0.1:0"
 {extra_voice}
 
+[chat]
+bind_addr = "127.0.0.1:0"
+
 [[channels]]
 id = "{ROOM}"
 banned = ["mallory"]
@@ -365,7 +368,7 @@ pub fn management_and_relay_ports_come_from_the_environment(bin: &Path) {
     let toml = format!(
         "jwt_secret = \"{SECRET}\"\n\n[audio]\nenabled = false\n\n[voice]\n\
          management_addr = \"127.0.0.1:1\"\nrelay_addr = \"127.0.0.1:1\"\n\n\
-         [[channels]]\nid = \"{ROOM}\"\n"
+         [chat]\nbind_addr = \"127.0.0.1:0\"\n\n[[channels]]\nid = \"{ROOM}\"\n"
     );
     std::fs::write(&config, toml).unwrap();
     let (management, relay) = (free_port(true), free_port(false));
