@@ -252,3 +252,126 @@ fn an_unknown_voice_key_is_refused_with_its_line() {
     assert!(err.reason.contains("line 2"), "{err}");
     assert!(err.reason.contains("unknown field"), "{err}");
 }
+
+fn chat(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> ChatServerConfig {
+    settings(flags, env).unwrap().chat.unwrap()
+}
+
+#[test]
+fn chat_listens_on_tcp_8080_with_the_seeds_limits_by_default() {
+    let c = chat(&Flags::default(), &env_of(&[]));
+    assert_eq!(c.bind_addr.to_string(), "0.0.0.0:8080");
+    assert_eq!(c.core, hark_core::chat::ChatConfig::default());
+    assert_eq!(c.send_queue_bytes, 256 * 1024);
+    assert_eq!(c.rng_seed, None);
+}
+
+#[test]
+fn the_seeds_environment_sets_the_port_and_the_limits() {
+    let file = TempConfig::with("[chat]\nbind_addr = \"127.0.0.1:1\"\nmessage_limit = 7\n");
+    let env = env_of(&[
+        ("PORT", "9080"),
+        ("RATE_LIMIT_MESSAGE_LIMIT", "40"),
+        ("RATE_LIMIT_JOIN_LIMIT", "3"),
+        ("RATE_LIMIT_CONNECTION_LIMIT_PER_IP", "4"),
+        ("RATE_LIMIT_MAX_MESSAGE_SIZE", "2048"),
+    ]);
+    let c = chat(&file.flags(), &env);
+    assert_eq!(c.bind_addr.to_string(), "127.0.0.1:9080");
+    assert_eq!(c.core.message_limit, 40);
+    assert_eq!(c.core.join_limit, 3);
+    assert_eq!(c.core.ip_guard.connection_limit_per_ip, 4);
+    assert_eq!(c.core.max_message_size, 2048);
+}
+
+#[test]
+fn a_bad_chat_variable_is_named() {
+    for name in [
+        "PORT",
+        "RATE_LIMIT_MESSAGE_LIMIT",
+        "RATE_LIMIT_JOIN_LIMIT",
+        "RATE_LIMIT_CONNECTION_LIMIT_PER_IP",
+        "RATE_LIMIT_MAX_MESSAGE_SIZE",
+    ] {
+        let err = settings(&Flags::default(), &env_of(&[(name, "-1")])).unwrap_err();
+        assert_eq!(err.key, name);
+    }
+}
+
+#[test]
+fn a_limit_the_chat_core_refuses_names_the_key_and_the_variable() {
+    let cases = [
+        (
+            "RATE_LIMIT_JOIN_LIMIT",
+            "chat.join_limit (RATE_LIMIT_JOIN_LIMIT)",
+        ),
+        (
+            "RATE_LIMIT_CONNECTION_LIMIT_PER_IP",
+            "chat.connection_limit_per_ip (RATE_LIMIT_CONNECTION_LIMIT_PER_IP)",
+        ),
+        (
+            "RATE_LIMIT_MAX_MESSAGE_SIZE",
+            "chat.max_message_size (RATE_LIMIT_MAX_MESSAGE_SIZE)",
+        ),
+    ];
+    for (name, key) in cases {
+        let err = settings(&Flags::default(), &env_of(&[(name, "0")])).unwrap_err();
+        assert_eq!(err.key, key);
+    }
+}
+
+#[test]
+fn chat_limits_and_durations_are_read() {
+    let file = TempConfig::with(
+        "[chat]\ntyping_limit = 9\nmax_rooms = 5\nmax_users_per_room = 3\n\
+         heartbeat_interval = \"1s\"\nheartbeat_timeout = \"3s\"\nmax_connections = 50\n\
+         block_threshold = 4\nviolation_window = \"10s\"\nblock_duration = \"2s\"\n\
+         max_block_duration = \"8s\"\npenalty_memory = \"1m\"\nmax_tracked_ips = 20\n\
+         send_queue_bytes = 4096\nread_buffer = 1024\n",
+    );
+    let c = chat(&file.flags(), &env_of(&[]));
+    assert_eq!(c.core.typing_limit, 9);
+    assert_eq!(c.core.max_rooms, 5);
+    assert_eq!(c.core.max_users_per_room, 3);
+    assert_eq!(c.core.heartbeat_interval, Duration::from_secs(1));
+    assert_eq!(c.core.heartbeat_timeout, Duration::from_secs(3));
+    let guard = c.core.ip_guard;
+    assert_eq!(guard.max_connections, 50);
+    assert_eq!(guard.block_threshold, 4);
+    assert_eq!(guard.violation_window, Duration::from_secs(10));
+    assert_eq!(guard.block_duration, Duration::from_secs(2));
+    assert_eq!(guard.max_block_duration, Duration::from_secs(8));
+    assert_eq!(guard.penalty_memory, Duration::from_secs(60));
+    assert_eq!(guard.max_tracked_ips, 20);
+    assert_eq!(c.send_queue_bytes, 4096);
+    assert_eq!(c.read_buffer, 1024);
+}
+
+#[test]
+fn a_block_longer_than_its_maximum_names_block_duration() {
+    let file = TempConfig::with("[chat]\nblock_duration = \"2h\"\n");
+    let err = settings(&file.flags(), &env_of(&[])).unwrap_err();
+    assert_eq!(err.key, "chat.block_duration");
+}
+
+#[test]
+fn the_chat_rng_seed_is_64_hex_digits() {
+    let hex = "ff112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let file = TempConfig::with(&format!("[testing]\nchat_rng_seed = \"{hex}\"\n"));
+    let seed = chat(&file.flags(), &env_of(&[])).rng_seed.unwrap();
+    assert_eq!(seed[..2], [0xff, 0x11]);
+    let file = TempConfig::with("[testing]\nchat_rng_seed = \"ff\"\n");
+    let err = settings(&file.flags(), &env_of(&[])).unwrap_err();
+    assert_eq!(err.key, "testing.chat_rng_seed");
+}
+
+#[test]
+fn chat_can_be_disabled() {
+    let file = TempConfig::with("[chat]\nenabled = false\n");
+    assert!(
+        settings(&file.flags(), &env_of(&[]))
+            .unwrap()
+            .chat
+            .is_none()
+    );
+}
