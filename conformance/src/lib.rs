@@ -6,8 +6,11 @@
 //! replays them against hark-core in-process ([`core_mode`]), reporting differences in a form a
 //! person can act on ([`compare`], [`report`]). [`live_mode`] replays the same scenarios against
 //! a running server over real sockets. Each service's part is chosen by a marker type,
-//! [`format::audio::Audio`] or [`format::voice::Voice`].
+//! [`format::audio::Audio`] or [`format::voice::Voice`]; `chat`, whose vectors are WebSocket
+//! and HTTP steps, has modules of its own ([`format::chat`], [`core_mode::chat`],
+//! [`live_mode::chat`]).
 
+pub mod chat_compare;
 pub mod compare;
 pub mod core_mode;
 pub mod format;
@@ -26,6 +29,11 @@ pub fn default_vectors(service: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("vectors")
         .join(service)
+}
+
+/// Loads `dir` as the `chat` vectors and runs them in core mode.
+pub fn run_core_chat(dir: &Path) -> Result<Report, LoadErrors> {
+    format::chat::load(dir).map(|set| core_mode::chat::run(&set))
 }
 
 /// Loads `dir` as service `S`'s vectors and runs them in core mode.

@@ -114,7 +114,7 @@ pub fn load<S: ServiceFormat>(dir: &Path) -> Result<VectorSet<S>, LoadErrors> {
     }
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
     let text = fs::read_to_string(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
@@ -126,7 +126,11 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
 }
 
 /// The `*.json` files of `dir/sub`, sorted, as (relative name, path).
-fn json_files(dir: &Path, sub: &str, errors: &mut Vec<LoadError>) -> Vec<(String, PathBuf)> {
+pub(crate) fn json_files(
+    dir: &Path,
+    sub: &str,
+    errors: &mut Vec<LoadError>,
+) -> Vec<(String, PathBuf)> {
     let folder = dir.join(sub);
     let entries = match fs::read_dir(&folder) {
         Ok(entries) => entries,
@@ -151,7 +155,7 @@ fn json_files(dir: &Path, sub: &str, errors: &mut Vec<LoadError>) -> Vec<(String
     files
 }
 
-fn check_unique_names<T>(
+pub(crate) fn check_unique_names<T>(
     dir: &Path,
     vectors: &[Located<T>],
     name: impl Fn(&T) -> &str,

@@ -4,6 +4,8 @@
 //! hark-conformance core [--service S] [--vectors DIR]
 //! hark-conformance live [--service S] --udp ADDR [--tcp ADDR] --admin SOCKET [--group G]
 //!                       [--scenario NAME]… [--vectors DIR]
+//! hark-conformance live --service chat --http ADDR --admin SOCKET [--group G]
+//!                       [--scenario NAME]… [--vectors DIR]
 //! hark-conformance live-plan [--service S] --out DIR --data-dir DIR [--vectors DIR]
 //! ```
 //!
@@ -17,7 +19,9 @@ use std::time::Instant;
 
 use hark_conformance::format::ServiceFormat;
 use hark_conformance::format::audio::Audio;
+use hark_conformance::format::chat;
 use hark_conformance::format::voice::Voice;
+use hark_conformance::live_mode::chat::ChatLiveOptions;
 use hark_conformance::live_mode::{self, BASE_GROUP, LiveOptions, LiveService};
 use hark_conformance::{VectorSet, core_mode, default_vectors};
 
@@ -25,17 +29,20 @@ const USAGE: &str = "\
 usage: hark-conformance core [--service S] [--vectors DIR]
        hark-conformance live [--service S] --udp ADDR [--tcp ADDR] --admin SOCKET [--group G]
                              [--scenario NAME]... [--vectors DIR]
+       hark-conformance live --service chat --http ADDR --admin SOCKET [--group G]
+                             [--scenario NAME]... [--vectors DIR]
        hark-conformance live-plan [--service S] --out DIR --data-dir DIR [--vectors DIR]
 
   core        replay the vectors against hark-core in-process (every service's, unless
               --service or --vectors names one)
   live        replay the scenarios of one group against a running server: datagrams over UDP
-              to ADDR, management connections (voice) over TCP to the --tcp ADDR, operator
-              steps and a reset before each scenario through its admin SOCKET
+              to ADDR, management connections (voice) over TCP to the --tcp ADDR, chat's
+              WebSocket and HTTP steps to the --http ADDR, operator steps and a reset before
+              each scenario through its admin SOCKET
   live-plan   write one server configuration per scenario group (DIR/<group>.toml, the
               server's data directory and admin socket under --data-dir) and print the groups
 
-  --service S     audio or voice (default: audio, except for a bare `core`)
+  --service S     audio, voice or chat (default: audio, except for a bare `core`)
   --vectors DIR   the service's vector directory (default: this crate's vectors/<service>)
   --group G       the scenario group the server is configured for (default: base)
   --scenario NAME only this scenario of the group (repeatable)";
@@ -45,15 +52,17 @@ usage: hark-conformance core [--service S] [--vectors DIR]
 enum Service {
     Audio,
     Voice,
+    Chat,
 }
 
 impl Service {
-    const ALL: [Service; 2] = [Service::Audio, Service::Voice];
+    const ALL: [Service; 3] = [Service::Audio, Service::Voice, Service::Chat];
 
     fn name(self) -> &'static str {
         match self {
             Service::Audio => Audio::NAME,
             Service::Voice => Voice::NAME,
+            Service::Chat => chat::NAME,
         }
     }
 
@@ -61,7 +70,7 @@ impl Service {
         Self::ALL
             .into_iter()
             .find(|s| s.name() == text)
-            .ok_or_else(|| format!("unknown service {text:?} (audio or voice)"))
+            .ok_or_else(|| format!("unknown service {text:?} (audio, voice or chat)"))
     }
 }
 
@@ -76,6 +85,10 @@ enum Command {
         service: Service,
         vectors: PathBuf,
         options: LiveOptions,
+    },
+    LiveChat {
+        vectors: PathBuf,
+        options: ChatLiveOptions,
     },
     Plan {
         service: Service,
@@ -97,6 +110,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
     let (mut service, mut vectors) = (None, None);
     let (mut udp, mut tcp, mut admin, mut group, mut out, mut data_dir) =
         (None, None, None, None, None, None);
+    let mut http = None;
     let mut only = Vec::new();
     let address = |flag: &str, text: String| {
         text.parse::<SocketAddr>()
@@ -113,6 +127,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             (_, "--vectors") => vectors = Some(PathBuf::from(value("a directory")?)),
             ("live", "--udp") => udp = Some(address(arg, value("an address")?)?),
             ("live", "--tcp") => tcp = Some(address(arg, value("an address")?)?),
+            ("live", "--http") => http = Some(address(arg, value("an address")?)?),
             ("live", "--admin") => admin = Some(PathBuf::from(value("a socket path")?)),
             ("live", "--group") => group = Some(value("a group name")?),
             ("live", "--scenario") => only.push(value("a scenario name")?),
@@ -135,6 +150,23 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         "core" => Command::Core {
             runs: vec![(service, vectors)],
         },
+        "live" if service == Service::Chat => {
+            if udp.is_some() || tcp.is_some() {
+                return Err("live --service chat takes --http ADDR, not --udp or --tcp".to_owned());
+            }
+            Command::LiveChat {
+                vectors,
+                options: ChatLiveOptions {
+                    http: http.ok_or("live --service chat needs --http ADDR")?,
+                    admin: admin.ok_or("live needs --admin SOCKET")?,
+                    group: group.unwrap_or_else(|| BASE_GROUP.to_owned()),
+                    only,
+                },
+            }
+        }
+        "live" if http.is_some() => {
+            return Err("--http is for --service chat".to_owned());
+        }
         "live" => Command::Live {
             service,
             vectors,
@@ -168,6 +200,7 @@ fn main() -> ExitCode {
                 let code = match service {
                     Service::Audio => core::<Audio>(&vectors),
                     Service::Voice => core::<Voice>(&vectors),
+                    Service::Chat => core_chat(&vectors),
                 };
                 if code != ExitCode::SUCCESS {
                     worst = code;
@@ -182,7 +215,9 @@ fn main() -> ExitCode {
         }) => match service {
             Service::Audio => live::<Audio>(&vectors, &options),
             Service::Voice => live::<Voice>(&vectors, &options),
+            Service::Chat => usage_error("live --service chat takes --http ADDR"),
         },
+        Ok(Command::LiveChat { vectors, options }) => live_chat(&vectors, &options),
         Ok(Command::Plan {
             service,
             vectors,
@@ -191,12 +226,91 @@ fn main() -> ExitCode {
         }) => match service {
             Service::Audio => plan::<Audio>(&vectors, &out, &data_dir),
             Service::Voice => plan::<Voice>(&vectors, &out, &data_dir),
+            Service::Chat => plan_chat(&vectors, &out, &data_dir),
         },
-        Err(problem) => {
-            eprintln!("hark-conformance: {problem}\n{USAGE}");
+        Err(problem) => usage_error(&problem),
+    }
+}
+
+/// A wrong command line: the problem and the usage, exit status 2.
+fn usage_error(problem: &str) -> ExitCode {
+    eprintln!("hark-conformance: {problem}\n{USAGE}");
+    ExitCode::from(2)
+}
+
+/// Loads the chat vectors, printing every problem (exit status 2) if they cannot be read.
+fn load_chat(vectors: &Path) -> Result<chat::ChatVectorSet, ExitCode> {
+    chat::load(vectors).map_err(|problems| {
+        for problem in &problems.0 {
+            eprintln!("hark-conformance: {problem}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+fn core_chat(vectors: &Path) -> ExitCode {
+    match load_chat(vectors) {
+        Ok(set) => {
+            let report = core_mode::chat::run(&set);
+            println!("{report}");
+            verdict(report.is_success())
+        }
+        Err(code) => code,
+    }
+}
+
+fn plan_chat(vectors: &Path, out: &Path, data_dir: &Path) -> ExitCode {
+    let set = match load_chat(vectors) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    match live_mode::chat::write_plan(&set, out, data_dir) {
+        Ok(planned) => {
+            for group in planned {
+                println!("{}", group.group);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hark-conformance: {e}");
             ExitCode::from(2)
         }
     }
+}
+
+fn live_chat(vectors: &Path, options: &ChatLiveOptions) -> ExitCode {
+    let set = match load_chat(vectors) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    println!(
+        "live: chat group {} against http://{} (admin {})",
+        options.group,
+        options.http,
+        options.admin.display()
+    );
+    let started = Instant::now();
+    match live_mode::chat::run(&set, options, &mut progress) {
+        Ok(report) => {
+            println!("{report}");
+            println!(
+                "group {}: {:.1} s",
+                report.group,
+                started.elapsed().as_secs_f64()
+            );
+            verdict(report.is_success())
+        }
+        Err(e) => {
+            eprintln!("hark-conformance: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// One line per scenario as it finishes.
+fn progress(name: &str, passed: bool, took: std::time::Duration) {
+    let verdict = if passed { "ok  " } else { "FAIL" };
+    println!("{verdict} {name} ({:.1} s)", took.as_secs_f64());
 }
 
 /// Loads the vectors, printing every problem (exit status 2) if they cannot be read.
@@ -255,10 +369,6 @@ fn live<S: LiveService>(vectors: &Path, options: &LiveOptions) -> ExitCode {
         options.admin.display()
     );
     let started = Instant::now();
-    let mut progress = |name: &str, passed: bool, took: std::time::Duration| {
-        let verdict = if passed { "ok  " } else { "FAIL" };
-        println!("{verdict} {name} ({:.1} s)", took.as_secs_f64());
-    };
     match live_mode::run(&set, options, &mut progress) {
         Ok(report) => {
             println!("{report}");
@@ -300,6 +410,7 @@ mod tests {
                 runs: vec![
                     (Service::Audio, default_vectors("audio")),
                     (Service::Voice, default_vectors("voice")),
+                    (Service::Chat, default_vectors("chat")),
                 ]
             })
         );
@@ -392,6 +503,48 @@ mod tests {
                     && vectors == default_vectors("voice")
         ));
         assert!(parse_args(&args(&["live", "--tcp", "nowhere"])).is_err());
+    }
+
+    #[test]
+    fn live_chat_takes_the_http_address_only() {
+        let chat = args(&[
+            "live",
+            "--service",
+            "chat",
+            "--http",
+            "127.0.0.1:8",
+            "--admin",
+            "a",
+        ]);
+        assert!(matches!(
+            parse_args(&chat),
+            Ok(Command::LiveChat { vectors, options })
+                if options.http == "127.0.0.1:8".parse().unwrap()
+                    && vectors == default_vectors("chat")
+        ));
+        let with_udp = args(&[
+            "live",
+            "--service",
+            "chat",
+            "--http",
+            "127.0.0.1:8",
+            "--udp",
+            "127.0.0.1:9",
+            "--admin",
+            "a",
+        ]);
+        assert!(parse_args(&with_udp).is_err());
+        assert!(parse_args(&args(&["live", "--service", "chat", "--admin", "a"])).is_err());
+        let audio_with_http = args(&[
+            "live",
+            "--http",
+            "127.0.0.1:8",
+            "--udp",
+            "127.0.0.1:9",
+            "--admin",
+            "a",
+        ]);
+        assert!(parse_args(&audio_with_http).is_err());
     }
 
     #[test]

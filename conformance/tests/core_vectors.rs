@@ -6,8 +6,10 @@ use std::io::Write;
 
 use hark_conformance::core_mode::{self, CoreService};
 use hark_conformance::format::audio::{self, Audio};
+use hark_conformance::format::chat::{self as chat_format, FrameJson, Input};
 use hark_conformance::format::voice::{self, Transport, Voice};
-use hark_conformance::{VectorSet, default_vectors, load};
+use hark_conformance::{VectorSet, default_vectors, load, run_core_chat};
+use hark_core::wire::chat::ErrorCode;
 
 fn vectors<S: CoreService>() -> VectorSet<S> {
     load::<S>(&default_vectors(S::NAME)).unwrap_or_else(|problems| {
@@ -102,5 +104,98 @@ fn every_voice_wire_error_kind_has_a_vector() {
             kinds.contains(&(transport, kind.to_owned())),
             "no {transport:?} codec vector for {kind}"
         );
+    }
+}
+
+fn chat_vectors() -> chat_format::ChatVectorSet {
+    chat_format::load(&default_vectors(chat_format::NAME))
+        .unwrap_or_else(|problems| panic!("cannot load the chat vectors:\n{problems}"))
+}
+
+#[test]
+fn every_chat_vector_passes_against_hark_core() {
+    let report = run_core_chat(&default_vectors(chat_format::NAME)).unwrap();
+    let _ = writeln!(std::io::stderr().lock(), "{}", report.summary());
+    assert!(report.is_success(), "\n{report}");
+}
+
+/// Every text frame the chat scenarios expect, and every text frame they send.
+fn chat_texts() -> (Vec<String>, Vec<String>) {
+    let set = chat_vectors();
+    let steps = set.scenarios.iter().flat_map(|s| &s.vector.steps);
+    let mut out = Vec::new();
+    let mut sent = Vec::new();
+    for step in steps {
+        if let Input::Text { text, .. } = &step.input {
+            sent.push(text.clone());
+        }
+        for t in &step.expect.transmits {
+            if let FrameJson::Text(text) = &t.frame {
+                out.push(text.clone());
+            }
+        }
+    }
+    (out, sent)
+}
+
+/// The "Done when": every message type, both ways, in a scenario.
+#[test]
+fn every_chat_message_type_is_in_a_scenario() {
+    let (out, sent) = chat_texts();
+    for kind in ["ping", "join", "leave", "message", "typing", "reaction"] {
+        let tag = format!("{{\"type\":\"{kind}\"");
+        assert!(sent.iter().any(|t| t.starts_with(&tag)), "no client {kind}");
+    }
+    for kind in [
+        "pong",
+        "userJoined",
+        "userLeft",
+        "userList",
+        "message",
+        "userTyping",
+        "reaction",
+        "error",
+    ] {
+        let tag = format!("{{\"type\":\"{kind}\"");
+        assert!(out.iter().any(|t| t.starts_with(&tag)), "no server {kind}");
+    }
+}
+
+/// The "Done when": every error code of chat.md §6 is sent in a scenario.
+#[test]
+fn every_chat_error_code_is_sent_in_a_scenario() {
+    let (out, _) = chat_texts();
+    for code in ErrorCode::ALL {
+        let member = format!("\"code\":\"{}\"", code.code());
+        assert!(
+            out.iter().any(|t| t.contains(&member)),
+            "no scenario sends {}",
+            code.code()
+        );
+    }
+}
+
+/// Every refusal status of chat.md §7, every close code, and the heartbeat ping.
+#[test]
+fn every_chat_refusal_and_close_is_in_a_scenario() {
+    let set = chat_vectors();
+    let steps: Vec<_> = set.scenarios.iter().flat_map(|s| &s.vector.steps).collect();
+    let statuses: BTreeSet<u16> = steps
+        .iter()
+        .filter_map(|s| s.expect.response.as_ref().map(|r| r.status))
+        .collect();
+    for status in [101, 200, 403, 404, 405, 429, 503] {
+        assert!(statuses.contains(&status), "no response {status}");
+    }
+    let frames: Vec<&FrameJson> = steps
+        .iter()
+        .flat_map(|s| s.expect.transmits.iter().map(|t| &t.frame))
+        .collect();
+    for wanted in [
+        FrameJson::Ping,
+        FrameJson::Close(1001),
+        FrameJson::Close(1008),
+    ] {
+        assert!(frames.contains(&&wanted), "no {wanted}");
     }
 }

@@ -800,6 +800,10 @@ class Server:
     # Operator -----------------------------------------------------------------------------------
 
     def reset(self):
+        """§7 shutdown, as an operator's reset: every connection closed with 1001, its rooms
+        forgotten (hark-core reports each room's removal, and no `left`: nobody is told)."""
+        for room in self.rooms:
+            self.event("room_removed", room=room)
         for client in list(self.conns):
             self.out.transmits.append({"to": client, "close": 1001})
             self.event("connection_closed", conn=client, reason="server_closing")

@@ -6,6 +6,7 @@
 //! a step's input into calls on its hark-core state machine and its outputs into vector JSON.
 
 mod audio;
+pub mod chat;
 mod clients;
 mod codec;
 mod scenario;

@@ -4,6 +4,7 @@
 //! what is theirs, tied together by [`ServiceFormat`].
 
 pub mod audio;
+pub mod chat;
 mod fixture;
 mod hex;
 mod scenario;

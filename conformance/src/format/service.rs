@@ -42,6 +42,10 @@ pub enum Subject<'a> {
     Connection(&'a str),
     /// A client's UDP address.
     Address(&'a str),
+    /// A chat room.
+    Room(&'a str),
+    /// A chat client's IP.
+    Ip(&'a str),
     /// Events naming neither (audio's mute and audio packets): one subject of their own.
     Unaddressed,
 }

@@ -8,6 +8,7 @@
 
 mod admin;
 mod audio;
+pub mod chat;
 mod groups;
 mod inbox;
 mod plan;

@@ -21,7 +21,7 @@ use crate::load::VectorSet;
 /// kernel buffer of 8 KiB (the seed's default) holds about 20 small ones.
 pub const SOCKET_BUFFER: usize = 256 * 1024;
 /// Longest path a Unix socket address holds (`sun_path` is 108 bytes with its NUL).
-const MAX_SOCKET_PATH: usize = 107;
+pub const MAX_SOCKET_PATH: usize = 107;
 
 /// Why the plan could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,89 @@
+//! Live mode for `chat` (`vectors.md` §7.7): the scenarios replayed against a running server
+//! over real WebSocket connections, each client's socket bound to its own loopback IP, with the
+//! HTTP steps on connections of their own. Frames and responses are checked; events and stats
+//! are core-only.
+
+mod groups;
+mod http;
+mod plan;
+mod scenario;
+mod ws;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use groups::{ChatGroup, groups};
+pub use plan::{SEND_QUEUE_BYTES, write_plan};
+pub use scenario::Target;
+
+use super::admin::{Admin, stats_request};
+use super::{LiveError, LiveReport};
+use crate::format::chat::{ChatVectorSet, NAME};
+use crate::report::Tally;
+
+/// What `hark-conformance live --service chat` was asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatLiveOptions {
+    /// The chat listener (HTTP and WebSocket).
+    pub http: SocketAddr,
+    pub admin: PathBuf,
+    pub group: String,
+    /// Only the scenarios of the group with these names (all when empty).
+    pub only: Vec<String>,
+}
+
+/// Runs the scenarios of `options.group` against the server; `progress` hears of each scenario
+/// as it finishes (name, passed, time taken).
+pub fn run(
+    set: &ChatVectorSet,
+    options: &ChatLiveOptions,
+    progress: &mut dyn FnMut(&str, bool, Duration),
+) -> Result<LiveReport, LiveError> {
+    let groups = groups(set)?;
+    let Some(group) = groups.iter().find(|g| g.name == options.group) else {
+        let known: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        return Err(LiveError::UnknownGroup {
+            group: options.group.clone(),
+            known: known.join(", "),
+        });
+    };
+    if let Some(missing) = options
+        .only
+        .iter()
+        .find(|name| !group.scenarios.iter().any(|s| &&s.vector.name == name))
+    {
+        return Err(LiveError::UnknownScenario {
+            scenario: missing.clone(),
+            group: group.name.clone(),
+        });
+    }
+    let target = Target {
+        http: options.http,
+        admin: Admin::new(&options.admin),
+    };
+    target
+        .admin
+        .request(&stats_request())
+        .map_err(|source| LiveError::Admin {
+            path: options.admin.clone(),
+            source,
+        })?;
+    let mut report = LiveReport {
+        service: NAME,
+        group: group.name.clone(),
+        scenarios: Tally::default(),
+    };
+    let chosen = group
+        .scenarios
+        .iter()
+        .filter(|s| options.only.is_empty() || options.only.contains(&s.vector.name));
+    for located in chosen {
+        let name = format!("{}: {}", located.file, located.vector.name);
+        let started = std::time::Instant::now();
+        let outcome = scenario::run(&group.fixture, &located.vector, &target);
+        progress(&name, outcome.is_ok(), started.elapsed());
+        report.scenarios.record(name, outcome);
+    }
+    Ok(report)
+}
