@@ -3,12 +3,15 @@
 
     python3 clients/python/chat_exchange.py --url http://127.0.0.1:8080 \\
         [--message-limit 30] [--join-limit 5] [--connection-limit-per-ip 10] \\
-        [--max-message-size 10240] [--max-users-per-room 100] [--block-threshold 20]
+        [--max-message-size 10240] [--max-users-per-room 100] [--block-threshold 20] \\
+        [--heartbeat-interval 30] [--heartbeat-timeout 60]
 
-alice, bob and carol join one room over `GET /ws` with the `websockets` package, as the seed's
-front end does, and exchange what such a front end sends: ciphertext `message`s (base64,
+alice, bob and carol join one room over `GET /ws` with the `websockets` package, as a front end
+of the seed's protocol does, and exchange what such a front end sends: ciphertext `message`s (base64,
 base64url, hex, a JSON envelope, one frame of exactly `max_message_size` bytes), `typing`,
-`reaction`s, `leave`, a second `join` to another room and to the same one, and a close. Then one
+`reaction`s, `leave`, a second `join` to another room and to the same one, and a close; with a
+short `heartbeat_timeout`, a silent front end is kept while it answers the server's pings and one
+that stops answering (a raw socket) is closed with 1001 and leaves its room. Then one
 connection per limit: every error code a front end can meet, each answered with its exact §6
 frame on a connection that stays open, the message and join rate limits, a full room, the per-IP
 connection limit (the upgrade refused with 429) and, last, IP blocking: the `block_threshold`-th
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import hashlib
 import json
 import re
 import secrets
@@ -81,7 +85,10 @@ UUID_V4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0
 ISO_MILLIS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 # The server runs on this machine (or one with a synchronised clock): its timestamps are "now".
 CLOCK_TOLERANCE_S = 120.0
+CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY_VIOLATION = 1008
+# The heartbeat check waits about heartbeat_timeout: it runs when that is at most this long.
+MAX_HEARTBEAT_WAIT_S = 10.0
 
 
 class CheckFailed(Exception):
@@ -140,8 +147,8 @@ class User:
         self.send_avatar = send_avatar
 
     def join_data(self) -> dict[str, Any]:
-        # Front ends of the Node original publish a key with their user: members the spec does
-        # not list are ignored (§2) and never echoed (§3).
+        # An E2EE front end may send more with its user (here its public key): members the spec
+        # does not list are ignored (§2) and never echoed (§3).
         user: dict[str, Any] = {"id": self.id, "name": self.name, "publicKey": "MCowBQYDK2VwAyEA"}
         if self.send_avatar:
             user["avatar"] = self.avatar
@@ -236,6 +243,59 @@ class Peer:
         await self.reader
 
 
+class Sleeper:
+    """A front end whose machine went to sleep: it joined, then answers nothing, not even the
+    server's WebSocket pings. websockets always answers them, so this is a raw RFC 6455 client
+    on a TCP stream (standard library only)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, host: str, port: int, timeout: float) -> Sleeper:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        key = base64.b64encode(secrets.token_bytes(16)).decode()
+        writer.write(
+            (
+                f"GET /ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+        accept = base64.b64encode(
+            hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
+        ).decode()
+        status = head.split(b"\r\n", 1)[0]
+        expect(status.startswith(b"HTTP/1.1 101"), f"the sleeper's upgrade got {status!r}")
+        expect(accept.encode() in head, "the sleeper's upgrade has a wrong Sec-WebSocket-Accept")
+        return cls(reader, writer)
+
+    def send_text(self, text: str) -> None:
+        payload = text.encode()
+        if len(payload) < 126:
+            header = bytes([0x81, 0x80 | len(payload)])
+        else:
+            header = bytes([0x81, 0x80 | 126]) + len(payload).to_bytes(2, "big")
+        mask = secrets.token_bytes(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.writer.write(header + mask + masked)
+
+    async def frame(self) -> tuple[int, bytes]:
+        """The next frame from the server (unmasked, unfragmented): opcode and payload."""
+        first, second = await self.reader.readexactly(2)
+        length = second & 0x7F
+        if length == 126:
+            length = int.from_bytes(await self.reader.readexactly(2), "big")
+        elif length == 127:
+            length = int.from_bytes(await self.reader.readexactly(8), "big")
+        return first & 0x0F, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 def user_list(*users: User) -> str:
     return compact({"type": "userList", "users": [u.echo() for u in users]})
 
@@ -308,6 +368,13 @@ class Exchange:
             ("carol joins the same room again: bob sees userLeft then userJoined",
              self.rejoin_same_room),
             ("carol closes her connection: bob receives userLeft carol", self.close_leaves),
+        ]
+        if a.heartbeat_timeout <= MAX_HEARTBEAT_WAIT_S:
+            checks.append(
+                ("heartbeat: a silent front end that answers pings stays; one that stops answering "
+                 "is closed with 1001 and leaves its room", self.heartbeat)
+            )
+        checks += [
             ("malformed frames: INVALID_JSON, UNKNOWN_TYPE, INVALID_MESSAGE; connection kept",
              self.malformed),
             ("invalid values: INVALID_ROOM, INVALID_USER, INVALID_CONTENT, INVALID_MESSAGE",
@@ -673,6 +740,46 @@ class Exchange:
         await self.peer("bob").expect(user_left(self.carol))
         await self.peer("alice").quiet()
 
+    async def heartbeat(self) -> None:
+        alice = self.peer("alice")
+        url = urlsplit(self.ws_url)
+        assert url.hostname is not None and url.port is not None
+        sleeper = await Sleeper.open(url.hostname, url.port, self.args.step_timeout)
+        user = User(f"sleeper-{self.tag}", "Sleeper", None)
+        sleeper.send_text(compact({"type": "join", "data": {"room": self.room,
+                                                            "user": user.join_data()}}))
+        await alice.expect(user_joined(user))
+        # From here neither alice nor the sleeper sends anything; only alice's websockets answers
+        # the server's pings.
+        silent_since = time.monotonic()
+        pings, texts = 0, []
+        limit = self.args.heartbeat_timeout + self.args.heartbeat_interval + self.args.step_timeout
+        try:
+            while True:
+                opcode, payload = await asyncio.wait_for(sleeper.frame(), limit)
+                if opcode == 0x9:
+                    pings += 1
+                elif opcode == 0x1:
+                    texts.append(payload.decode())
+                elif opcode == 0x8:
+                    break
+        except (asyncio.TimeoutError, asyncio.IncompleteReadError):
+            raise CheckFailed(f"the sleeper was not closed within {limit} s") from None
+        finally:
+            sleeper.close()
+        silent = time.monotonic() - silent_since
+        code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+        expect(texts == [user_list(self.alice, user)], f"the sleeper received {texts}")
+        expect(pings >= 1, "the sleeper was closed without a ping first")
+        expect(code == CLOSE_GOING_AWAY, f"the sleeper was closed with {code}, not 1001")
+        expect(
+            silent >= self.args.heartbeat_timeout - self.args.heartbeat_interval,
+            f"the sleeper was closed after {silent:.2f} s of silence, "
+            f"heartbeat_timeout is {self.args.heartbeat_timeout} s",
+        )
+        await alice.expect(user_left(user))
+        await alice.quiet()
+
     # -- checks: errors and limits --------------------------------------------------------------
 
     async def malformed(self) -> None:
@@ -836,6 +943,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     limits.add_argument("--max-message-size", type=int, default=10240)
     limits.add_argument("--max-users-per-room", type=int, default=100)
     limits.add_argument("--block-threshold", type=int, default=20)
+    limits.add_argument(
+        "--heartbeat-interval", type=float, default=30.0, help="seconds (the server's pings)"
+    )
+    limits.add_argument(
+        "--heartbeat-timeout",
+        type=float,
+        default=60.0,
+        help=f"seconds; the heartbeat check runs when it is at most {MAX_HEARTBEAT_WAIT_S:.0f}",
+    )
     parser.add_argument("--deadline", type=float, default=40.0, help="seconds for the whole run")
     parser.add_argument("--step-timeout", type=float, default=5.0, help="seconds for one wait")
     args = parser.parse_args(argv)

@@ -28,6 +28,9 @@ connection_limit_per_ip=8
 max_message_size=4096
 max_users_per_room=4
 block_threshold=24
+# Seconds: the heartbeat check waits about heartbeat_timeout.
+heartbeat_interval=0.5
+heartbeat_timeout=1.5
 
 cat >"$work/hark.toml" <<EOF
 data_dir = "$work/data"
@@ -42,6 +45,8 @@ enabled = false
 bind_addr = "127.0.0.1:0"
 max_users_per_room = $max_users_per_room
 block_threshold = $block_threshold
+heartbeat_interval = "500ms"
+heartbeat_timeout = "1500ms"
 EOF
 
 # The environment overrides the file (README, configuration): PORT would replace the port.
@@ -61,6 +66,7 @@ exchange_status=0
 "$python" "$here/chat_exchange.py" --url "http://$addr" \
   --message-limit $message_limit --join-limit $join_limit \
   --connection-limit-per-ip $connection_limit_per_ip --max-message-size $max_message_size \
-  --max-users-per-room $max_users_per_room --block-threshold $block_threshold ||
+  --max-users-per-room $max_users_per_room --block-threshold $block_threshold \
+  --heartbeat-interval $heartbeat_interval --heartbeat-timeout $heartbeat_timeout ||
   exchange_status=$?
 live_finish "$exchange_status" "chat exchange"
