@@ -6,17 +6,17 @@
         [--max-message-size 10240] [--max-users-per-room 100] [--block-threshold 20] \\
         [--heartbeat-interval 30] [--heartbeat-timeout 60]
 
-alice, bob and carol join one room over `GET /ws` with the `websockets` package, as a front end
-of the seed's protocol does, and exchange what such a front end sends: ciphertext `message`s (base64,
+alice, bob and carol join one room over `GET /ws` with the `websockets` package, as a front end of
+the seed's protocol does, and exchange what such a front end sends: ciphertext `message`s (base64,
 base64url, hex, a JSON envelope, one frame of exactly `max_message_size` bytes), `typing`,
 `reaction`s, `leave`, a second `join` to another room and to the same one, and a close; with a
 short `heartbeat_timeout`, a silent front end is kept while it answers the server's pings and one
-that stops answering (a raw socket) is closed with 1001 and leaves its room. Then one
-connection per limit: every error code a front end can meet, each answered with its exact §6
-frame on a connection that stays open, the message and join rate limits, a full room, the per-IP
-connection limit (the upgrade refused with 429) and, last, IP blocking: the `block_threshold`-th
-violation closes every connection of the IP with IP_BLOCKED and 1008, and the next upgrade is
-refused with 403. `GET /health` (urllib) is read before, during and after.
+that stops answering (a raw socket) is closed with 1001 and leaves its room. Then one connection
+per limit: every error code a front end can meet, each answered with its exact §6 frame on a
+connection that stays open, the message and join rate limits, a full room, the per-IP connection
+limit (the upgrade refused with 429) and, last, IP blocking: the `block_threshold`-th violation
+closes every connection of the IP with IP_BLOCKED and 1008, and the next upgrade is refused with
+403. `GET /health` (urllib) is read before, during and after.
 
 The limits given must be the server's (the defaults are the spec's). Every violation the exchange
 causes is counted, so the blocking check sends exactly the violations still missing: the whole
