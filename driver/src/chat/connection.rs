@@ -206,8 +206,9 @@ impl Connection {
         .await?;
         match route(&head.method, &head.path, head.websocket_key.is_some()) {
             HttpRoute::Upgrade => {
-                buf.advance(head.len);
-                self.ws.get_mut().inbound = buf;
+                // A client may send its first frames with the request; the head's buffer
+                // itself is not kept (idle connections should cost little).
+                self.ws.get_mut().inbound = BytesMut::from(buf.get(head.len..).unwrap_or_default());
                 self.websocket_key = head.websocket_key;
                 let upgrade = Inbound::Upgrade {
                     conn: self.conn,

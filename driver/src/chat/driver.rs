@@ -15,12 +15,13 @@ use bytes::Bytes;
 use futures_lite::StreamExt;
 use hark_core::ConnectionId;
 use hark_core::chat::{ChatAction, ChatEvent, ChatService, ChatTransmit, CloseCode};
-use tungstenite::{Message, Utf8Bytes};
+use tungstenite::Message;
 
 use super::connection::{Connection, ConnectionSettings, Inbound};
 use super::http;
 use super::link::{Link, Outgoing};
 use super::stats::ChatServerStats;
+use super::text::TextCache;
 use crate::accept::Accepted;
 use crate::clock::WallClock;
 use crate::events::EventSink;
@@ -79,9 +80,8 @@ pub(crate) struct ChatDriver {
     pub next_conn: u64,
     pub connection: ConnectionSettings,
     pub send_queue_bytes: usize,
-    /// The last text buffer turned into a tungstenite message: a fan-out hands every recipient
-    /// the same buffer, which is checked for UTF-8 once.
-    pub last_text: Option<Utf8Bytes>,
+    /// A fan-out's buffer is checked for UTF-8 once.
+    pub texts: TextCache,
     pub events: EventSink<ChatEvent>,
     pub stats: Arc<Mutex<ChatServerStats>>,
     pub clock: WallClock,
@@ -258,11 +258,12 @@ impl ChatDriver {
     fn drain(&mut self, now: Instant) {
         while let Some(ChatTransmit { conn, action }) = self.svc.poll_transmit() {
             match action {
-                ChatAction::Text(bytes) => {
-                    if let Some(text) = self.text(bytes) {
-                        self.queue(now, conn, Message::Text(text));
+                ChatAction::Text(bytes) => match self.texts.text(bytes) {
+                    Ok(text) => self.queue(now, conn, Message::Text(text)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "the chat service produced a text frame that is not UTF-8");
                     }
-                }
+                },
                 ChatAction::Ping => self.queue(now, conn, Message::Ping(Bytes::new())),
                 ChatAction::Close(code) => {
                     if let Some(link) = self.links.remove(&conn) {
@@ -279,29 +280,6 @@ impl ChatDriver {
             .unwrap_or_else(|| Instant::now() + IDLE_TIMER);
         self.timer.as_mut().reset(due);
         self.publish();
-    }
-
-    /// `bytes` as a text message's payload, checked for UTF-8 once per buffer: the service hands
-    /// every recipient of a fan-out a clone of one buffer, and a buffer is immutable, so the same
-    /// address and length while the cached clone keeps it alive mean the same, already checked,
-    /// text.
-    fn text(&mut self, bytes: Bytes) -> Option<Utf8Bytes> {
-        if let Some(last) = &self.last_text {
-            let last: &[u8] = last.as_ref();
-            if last.as_ptr() == bytes.as_ptr() && last.len() == bytes.len() {
-                return self.last_text.clone();
-            }
-        }
-        match Utf8Bytes::try_from(bytes) {
-            Ok(text) => {
-                self.last_text = Some(text.clone());
-                Some(text)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "the chat service produced a text frame that is not UTF-8");
-                None
-            }
-        }
     }
 
     /// Queues one message for `conn`. A message that does not fit the connection's queue closes

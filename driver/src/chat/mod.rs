@@ -31,6 +31,7 @@ mod log;
 mod pipe;
 mod server;
 mod stats;
+mod text;
 
 pub use config::ChatServerConfig;
 pub use server::{ChatController, ChatEventReceiver, ChatServer, ChatServerError};

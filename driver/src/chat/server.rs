@@ -126,7 +126,7 @@ impl<R: Runtime> ChatServer<R> {
                 max_ws_message: config.transport_message_limit(),
             },
             send_queue_bytes: config.send_queue_bytes,
-            last_text: None,
+            texts: Default::default(),
             events: self.events.clone(),
             stats: self.stats.clone(),
             clock: config.wall_clock,
