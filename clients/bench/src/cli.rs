@@ -12,9 +12,14 @@ use super::generator::UdpParams;
 use super::null_relay::NullRelayConfig;
 use super::server::{BenchSetup, ServerKind, ServerSpec};
 use super::sweep::SweepParams;
+use super::ws::conn::WsTarget;
+use super::ws::idle::IdleParams;
+use super::ws::load::WsParams;
+use super::ws::null_chat::NullChatConfig;
+use super::ws::sweep::WsSweepParams;
 
 pub const USAGE: &str = "\
-hark-bench: load generator for hark's UDP audio relay
+hark-bench: load generator for hark's UDP audio relay and its WebSocket chat
 
 usage:
   hark-bench udp --target ADDR --secret SECRET [--channel ID] [--clients N] [--speakers K]
@@ -38,7 +43,30 @@ usage:
       2). Before each step, wait up to --quiet-wait seconds (default 120) for every core to be
       idle, and run a step again (up to A times, default 3) if other processes took more than
       10% of a core during it, keeping the least disturbed run. Run the sweep itself under `taskset -c 1`. Servers default to the hark and hark-smol
-      next to this program.";
+      next to this program.
+  hark-bench ws --url ws://IP:PORT/ws [--rooms R] [--clients C] [--rate M] [--secs D] [--size B]
+                [--grace SECS] [--concurrency K] [--label NAME] [--server-pid PID]
+      R rooms x C clients each (defaults 100 x 10) connect, upgrade and join (K at a time,
+      default 64); then every client sends M messages per minute (default 60) for D seconds
+      (default 10), each a base64 \"ciphertext\" of B bytes (default 96) carrying its send time,
+      and everyone receives its room's fan-out. Reports delivered messages/s, one-way latency,
+      setup time (connect + upgrade + join -> userList) and errors: one line on stderr, JSON on
+      stdout. The server's message_limit must allow M per minute.
+  hark-bench ws-idle --url ws://IP:PORT/ws [--connections N] [--room-size K] [--hold SECS]
+                     [--concurrency K] [--label NAME] [--server-pid PID]
+      N connections (default 10000) join rooms of K (default 100) and stay idle for SECS
+      (default 35, past the server's 30 s heartbeat); then each pings and waits for its pong.
+      With --server-pid, the server's RSS growth per connection. Needs N open files (ulimit -n).
+  hark-bench null-chat [--bind ADDR]
+      The null chat server: the same WebSocket stack, rooms and fan-out, no protocol. Serves
+      until SIGINT/SIGTERM.
+  hark-bench ws-sweep [--hark PATH] [--hark-smol PATH] [--servers LIST] [--scenarios LIST]
+                      [--secs D] [--size B] [--idle N] [--room-size K] [--hold SECS]
+                      [--server-cpu CPU] [--quiet-wait SECS] [--dir DIR] [--json FILE]
+      For each server of LIST (default null-chat,hark,hark-smol), each a fresh process under
+      `taskset -c CPU` (default 0): every throughput scenario of LIST (default
+      10x10@60,100x10@60,100x10@600: ROOMSxCLIENTS@RATE per minute), then the idle run with N
+      connections (default 10000; 0 skips it). Run it under `taskset -c 1`.";
 
 /// What to do.
 #[derive(Debug, Clone)]
@@ -46,6 +74,10 @@ pub enum Command {
     Udp(UdpParams),
     NullRelay(NullRelayConfig),
     Sweep(Box<SweepParams>),
+    Ws(WsParams),
+    WsIdle(IdleParams),
+    NullChat(NullChatConfig),
+    WsSweep(Box<WsSweepParams>),
     Help,
 }
 
@@ -61,6 +93,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             "udp" => udp(&mut parser),
             "null-relay" => null_relay(&mut parser),
             "sweep" => sweep(&mut parser),
+            "ws" => ws(&mut parser),
+            "ws-idle" => ws_idle(&mut parser),
+            "null-chat" => null_chat(&mut parser),
+            "ws-sweep" => ws_sweep(&mut parser),
             "help" => Ok(Command::Help),
             other => Err(format!("unknown command {other:?}").into()),
         },
@@ -231,6 +267,106 @@ fn sweep(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
     })))
 }
 
+/// A literal loopback address, the default of every chat command.
+fn unset_target() -> WsTarget {
+    WsTarget::new(SocketAddr::from(([127, 0, 0, 1], 0)))
+}
+
+fn ws(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut params = WsParams::new(unset_target());
+    let mut url = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("url") => url = Some(value(parser)?),
+            Long("rooms") => params.rooms = value(parser)?,
+            Long("clients") => params.clients = value(parser)?,
+            Long("rate") => params.rate = value(parser)?,
+            Long("secs") => params.secs = value(parser)?,
+            Long("size") => params.size = value(parser)?,
+            Long("grace") => params.grace = seconds(parser)?,
+            Long("concurrency") => params.concurrency = value(parser)?,
+            Long("label") => params.label = parser.value()?.string()?,
+            Long("server-pid") => params.server_pid = Some(value(parser)?),
+            Long("help") | Short('h') => return Ok(Command::Help),
+            other => return Err(other.unexpected()),
+        }
+    }
+    params.target = url.ok_or("--url ws://IP:PORT/PATH is required")?;
+    Ok(Command::Ws(params))
+}
+
+fn ws_idle(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut params = IdleParams::new(unset_target());
+    let mut url = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("url") => url = Some(value(parser)?),
+            Long("connections") => params.connections = value(parser)?,
+            Long("room-size") => params.room_size = value(parser)?,
+            Long("hold") => params.hold = seconds(parser)?,
+            Long("concurrency") => params.concurrency = value(parser)?,
+            Long("label") => params.label = parser.value()?.string()?,
+            Long("server-pid") => params.server_pid = Some(value(parser)?),
+            Long("help") | Short('h') => return Ok(Command::Help),
+            other => return Err(other.unexpected()),
+        }
+    }
+    params.target = url.ok_or("--url ws://IP:PORT/PATH is required")?;
+    Ok(Command::WsIdle(params))
+}
+
+fn null_chat(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut config = NullChatConfig {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("bind") => config.bind = value(parser)?,
+            Long("help") | Short('h') => return Ok(Command::Help),
+            other => return Err(other.unexpected()),
+        }
+    }
+    Ok(Command::NullChat(config))
+}
+
+fn ws_sweep(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut params = WsSweepParams::new(&me);
+    let mut servers = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("hark") => params.hark = parser.value()?.into(),
+            Long("hark-smol") => params.hark_smol = parser.value()?.into(),
+            Long("servers") => servers = Some(parser.value()?.string()?),
+            Long("scenarios") => {
+                params.scenarios = parser
+                    .value()?
+                    .string()?
+                    .split(',')
+                    .map(|s| s.trim().parse())
+                    .collect::<Result<_, String>>()?;
+            }
+            Long("secs") => params.secs = value(parser)?,
+            Long("size") => params.size = value(parser)?,
+            Long("idle") => params.idle = value(parser)?,
+            Long("room-size") => params.room_size = value(parser)?,
+            Long("hold") => params.hold = seconds(parser)?,
+            Long("server-cpu") => params.cpu = parser.value()?.string()?,
+            Long("quiet-wait") => params.quiet_wait = seconds(parser)?,
+            Long("dir") => params.dir = parser.value()?.into(),
+            Long("json") => params.json = Some(parser.value()?.into()),
+            Long("help") | Short('h') => return Ok(Command::Help),
+            other => return Err(other.unexpected()),
+        }
+    }
+    if let Some(servers) = servers {
+        params.set_servers(&servers)?;
+    } else {
+        params.set_servers("null-chat,hark,hark-smol")?;
+    }
+    Ok(Command::WsSweep(Box::new(params)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +411,48 @@ mod tests {
         assert_eq!(labels, ["null-relay", "hark", "hark-smol"]);
         assert_eq!(params.base.secs, 2.0);
         assert!(parse_words(&["sweep", "--servers", "nginx"]).is_err());
+    }
+
+    #[test]
+    fn ws_needs_a_url_and_takes_the_load_s_shape() {
+        assert!(parse_words(&["ws", "--rooms", "2"]).is_err());
+        let Command::Ws(params) = parse_words(&[
+            "ws",
+            "--url",
+            "ws://127.0.0.1:8080/ws",
+            "--rooms",
+            "3",
+            "--clients",
+            "4",
+            "--rate",
+            "120",
+        ])
+        .unwrap() else {
+            panic!("not ws");
+        };
+        assert_eq!(params.target.addr, SocketAddr::from(([127, 0, 0, 1], 8080)));
+        assert_eq!((params.rooms, params.clients, params.rate), (3, 4, 120.0));
+    }
+
+    #[test]
+    fn ws_idle_defaults_to_ten_thousand_connections_in_rooms_of_a_hundred() {
+        let Command::WsIdle(params) =
+            parse_words(&["ws-idle", "--url", "ws://127.0.0.1:1/ws"]).unwrap()
+        else {
+            panic!("not ws-idle");
+        };
+        assert_eq!((params.connections, params.room_size), (10_000, 100));
+    }
+
+    #[test]
+    fn ws_sweep_reads_scenarios_as_rooms_by_clients_at_a_rate() {
+        let Command::WsSweep(params) =
+            parse_words(&["ws-sweep", "--scenarios", "2x3@30", "--servers", "hark"]).unwrap()
+        else {
+            panic!("not ws-sweep");
+        };
+        assert_eq!(params.scenarios.len(), 1);
+        assert_eq!(params.servers.len(), 1);
+        assert!(parse_words(&["ws-sweep", "--scenarios", "2x3"]).is_err());
     }
 }

@@ -146,6 +146,45 @@ pub fn core_busy(before: &[(u64, u64)], after: &[(u64, u64)]) -> Vec<f64> {
         .collect()
 }
 
+/// Waits until no core is busier than `threshold` over a `sample`, for at most `max`. Returns the
+/// last reading if it gave up; `announce` is told the first busy reading. Other processes on the
+/// pinned cores would take their time and distort a run's figures.
+pub async fn wait_for_quiet(
+    max: Duration,
+    threshold: f64,
+    sample: Duration,
+    announce: impl FnOnce(&[f64]),
+) -> Option<Vec<f64>> {
+    if max.is_zero() {
+        return None;
+    }
+    let deadline = Instant::now() + max;
+    let mut announce = Some(announce);
+    loop {
+        let before = core_ticks();
+        tokio::time::sleep(sample).await;
+        let busy = core_busy(&before, &core_ticks());
+        if busy.iter().all(|b| *b < threshold) {
+            return None;
+        }
+        if Instant::now() >= deadline {
+            return Some(busy);
+        }
+        if let Some(announce) = announce.take() {
+            announce(&busy);
+        }
+    }
+}
+
+/// `"12%/3%"`: one percentage per core.
+pub fn percents(fractions: &[f64]) -> String {
+    let each: Vec<String> = fractions
+        .iter()
+        .map(|f| format!("{:.0}%", f * 100.0))
+        .collect();
+    each.join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

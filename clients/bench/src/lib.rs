@@ -28,5 +28,6 @@ pub mod speakers;
 pub mod stamp;
 pub mod sweep;
 pub mod udp_drops;
+pub mod ws;
 
 pub use error::BenchError;

@@ -1,11 +1,15 @@
-//! `hark-bench`: the audio relay's load generator, its null-relay yardstick, and the sweep that
-//! compares them. See `hark-bench --help` and `docs/benchmark.md`.
+//! `hark-bench`: the audio relay's and the chat service's load generators, their null-server
+//! yardsticks, and the sweeps that compare them. See `hark-bench --help` and `docs/benchmark.md`.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use hark_bench::cli::{self, Command, USAGE};
+use hark_bench::ws::{idle, load, null_chat};
 use hark_bench::{BenchError, generator, null_relay, sweep};
+use hark_driver::runtime::Runtime as _;
+use hark_tokio::TokioRuntime;
+use tokio::task::LocalSet;
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args_os().skip(1)) {
@@ -60,5 +64,40 @@ fn run(runtime: &tokio::runtime::Runtime, command: Command) -> Result<(), BenchE
             Ok(())
         }
         Command::Sweep(params) => sweep::run(runtime, &params).map(|_| ()),
+        Command::Ws(params) => {
+            let report = LocalSet::new().block_on(runtime, load::run(&params))?;
+            eprintln!("{}", report.summary());
+            println!("{}", report.json());
+            Ok(())
+        }
+        Command::WsIdle(params) => {
+            let report = LocalSet::new().block_on(runtime, idle::run(&params))?;
+            eprintln!("{}", report.summary());
+            println!("{}", report.json());
+            if report.all_held() {
+                Ok(())
+            } else {
+                Err(BenchError::new(format!(
+                    "only {} of {} connections were held to the end",
+                    report.alive_at_end, report.connections
+                )))
+            }
+        }
+        Command::NullChat(config) => {
+            let stats = LocalSet::new().block_on(runtime, async {
+                let stop = TokioRuntime.shutdown_signal()?;
+                null_chat::serve(&config, stop, |addr| {
+                    println!("hark-bench null-chat: chat listening on http://{addr} (WebSocket at any path)");
+                    let _ = std::io::stdout().flush();
+                })
+                .await
+            })?;
+            eprintln!(
+                "hark-bench null-chat: stopped; {} connections, {} messages, {} frames dropped",
+                stats.connections, stats.messages, stats.dropped
+            );
+            Ok(())
+        }
+        Command::WsSweep(params) => hark_bench::ws::sweep::run(runtime, &params).map(|_| ()),
     }
 }

@@ -1,5 +1,5 @@
-//! Server processes for the sweep: a bench configuration, start pinned to one core with
-//! `taskset`, learn the bound address from the "listening on udp://" line, stop with SIGTERM.
+//! Server processes for the sweeps: a bench configuration, start pinned to one core with
+//! `taskset`, learn the bound address from the "listening on" line, stop with SIGTERM.
 //! A [`RunningServer`] that is dropped kills its process, so no run leaves a server behind.
 
 use std::io::{BufRead, BufReader};
@@ -15,16 +15,32 @@ use super::BenchError;
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a server may take to exit after SIGTERM before it is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(3);
-/// What every server prints once its socket is bound.
-const LISTENING: &str = "listening on udp://";
+/// What every audio server prints once its socket is bound.
+const LISTENING_UDP: &str = "listening on udp://";
+/// What every chat server prints once it listens (`… chat listening on http://ADDR (…)`).
+const LISTENING_CHAT: &str = "chat listening on http://";
 
 /// Which server to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerKind {
-    /// `hark` or `hark-smol`: `PROGRAM serve --config FILE`.
+    /// `hark` or `hark-smol` serving audio: `PROGRAM serve --config FILE`.
     Hark(PathBuf),
     /// `hark-bench null-relay`, this program.
     NullRelay(PathBuf),
+    /// `hark` or `hark-smol` serving chat only.
+    HarkChat(PathBuf),
+    /// `hark-bench null-chat`, this program.
+    NullChat(PathBuf),
+}
+
+impl ServerKind {
+    /// The start of the line that carries the server's address.
+    fn listening(&self) -> &'static str {
+        match self {
+            Self::Hark(_) | Self::NullRelay(_) => LISTENING_UDP,
+            Self::HarkChat(_) | Self::NullChat(_) => LISTENING_CHAT,
+        }
+    }
 }
 
 /// A server under test and the name its figures go under.
@@ -74,6 +90,9 @@ pub fn hark_config(setup: &BenchSetup) -> Result<String, BenchError> {
          [voice]\n\
          enabled = false\n\
          \n\
+         [chat]\n\
+         enabled = false\n\
+         \n\
          [admin]\n\
          enabled = false\n\
          \n\
@@ -82,6 +101,53 @@ pub fn hark_config(setup: &BenchSetup) -> Result<String, BenchError> {
         secret = setup.secret,
         buffer = setup.buffer,
         channel = setup.channel,
+    ))
+}
+
+/// Connections per IP and in all that the chat configuration admits: the generator's 10 000
+/// connections all come from 127.0.0.1.
+pub const CHAT_CONNECTIONS: usize = 20_000;
+
+/// The hark configuration of a chat benchmark: chat alone on a free loopback port, with the limits
+/// that would refuse a benchmark raised — every connection from one IP, messages at the load's
+/// rate, and a join per connection — while every check still runs (validation, the sliding-minute
+/// limits themselves, the heartbeat, the per-connection send queue at its default).
+pub fn chat_config(setup: &BenchSetup) -> Result<String, BenchError> {
+    let dir = setup.dir.display().to_string();
+    if dir.contains('\'') || setup.secret.contains('\'') || setup.channel.contains('\'') {
+        return Err(BenchError::new(
+            "the bench directory, secret and channel must not contain a quote",
+        ));
+    }
+    Ok(format!(
+        "# Written by hark-bench ws-sweep.\n\
+         jwt_secret = '{secret}'\n\
+         data_dir = '{dir}'\n\
+         \n\
+         [log]\n\
+         filter = 'warn'\n\
+         \n\
+         [audio]\n\
+         enabled = false\n\
+         \n\
+         [voice]\n\
+         enabled = false\n\
+         \n\
+         [admin]\n\
+         enabled = false\n\
+         \n\
+         [chat]\n\
+         bind_addr = '127.0.0.1:0'\n\
+         message_limit = 1000000\n\
+         join_limit = 1000\n\
+         connection_limit_per_ip = {connections}\n\
+         max_connections = {connections}\n\
+         \n\
+         [[channels]]\n\
+         id = '{channel}'\n",
+        secret = setup.secret,
+        channel = setup.channel,
+        connections = CHAT_CONNECTIONS,
     ))
 }
 
@@ -101,9 +167,13 @@ impl RunningServer {
         let mut command = Command::new("taskset");
         command.arg("-c").arg(&setup.cpu);
         match &spec.kind {
-            ServerKind::Hark(program) => {
+            ServerKind::Hark(program) | ServerKind::HarkChat(program) => {
                 let config = setup.dir.join(format!("{}.toml", spec.label));
-                std::fs::write(&config, hark_config(setup)?)?;
+                let text = match spec.kind {
+                    ServerKind::HarkChat(_) => chat_config(setup)?,
+                    _ => hark_config(setup)?,
+                };
+                std::fs::write(&config, text)?;
                 command
                     .arg(program)
                     .arg("serve")
@@ -115,6 +185,11 @@ impl RunningServer {
                     .arg(program)
                     .args(["null-relay", "--bind", "127.0.0.1:0", "--buffer"])
                     .arg(setup.buffer.to_string());
+            }
+            ServerKind::NullChat(program) => {
+                command
+                    .arg(program)
+                    .args(["null-chat", "--bind", "127.0.0.1:0"]);
             }
         }
         let stderr = std::fs::File::create(&log)?;
@@ -130,12 +205,14 @@ impl RunningServer {
             return Err(BenchError::new("no stdout pipe"));
         };
         let (tx, rx) = mpsc::channel();
-        // Reads every line so the server never blocks on a full pipe; the first "listening" line
-        // is passed on.
+        let listening = spec.kind.listening();
+        // Reads every line so the server never blocks on a full pipe; the address of the first
+        // "listening" line is passed on.
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some((_, addr)) = line.split_once(LISTENING) {
-                    let _ = tx.send(addr.trim().to_owned());
+                if let Some((_, rest)) = line.split_once(listening) {
+                    let addr = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(addr.to_owned());
                 }
             }
         });
@@ -250,11 +327,43 @@ mod tests {
         assert_eq!(audio.core.max_sessions_per_user, 64);
         assert!(settings.admin_socket.is_none());
         assert!(settings.voice.is_none());
+        assert!(settings.chat.is_none());
         assert_eq!(settings.channels.len(), 1);
         let quoted = BenchSetup {
             dir: "/tmp/it's".into(),
             ..setup
         };
         assert!(hark_config(&quoted).is_err());
+    }
+
+    #[test]
+    fn the_chat_bench_config_is_what_hark_reads() {
+        let setup = BenchSetup {
+            dir: "/tmp/x".into(),
+            secret: "s3cret".into(),
+            channel: "bnch".into(),
+            buffer: 4 << 20,
+            cpu: "0".into(),
+        };
+        let file = std::env::temp_dir().join(format!(
+            "hark-bench-chat-config-{}.toml",
+            std::process::id()
+        ));
+        std::fs::write(&file, chat_config(&setup).unwrap()).unwrap();
+        let flags = hark_driver::config::Flags {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let loaded = hark_driver::config::load(&flags, &|_| None).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        let settings = loaded.settings(b"s3cret", Path::new("/tmp/x")).unwrap();
+        assert!(settings.audio.is_none() && settings.voice.is_none());
+        let chat = settings.chat.unwrap();
+        assert_eq!(chat.bind_addr, SocketAddr::from(([127, 0, 0, 1], 0)));
+        let guard = &chat.core.ip_guard;
+        assert_eq!(guard.connection_limit_per_ip as usize, CHAT_CONNECTIONS);
+        assert_eq!(guard.max_connections, CHAT_CONNECTIONS);
+        assert_eq!(chat.core.message_limit, 1_000_000);
+        assert_eq!(chat.core.max_users_per_room, 100);
     }
 }

@@ -21,15 +21,15 @@ use super::report::Report;
 use super::server::{BenchSetup, RunningServer, ServerKind, ServerSpec, allowed_cpus};
 
 /// Pause between steps, so the previous server's sockets are gone and the machine is quiet.
-const SETTLE: Duration = Duration::from_millis(300);
+pub(crate) const SETTLE: Duration = Duration::from_millis(300);
 /// Highest per-speaker rate the ramp goes to (every client speaking by then).
 const MAX_RATE: f64 = 10_000.0;
 /// A core busier than this (other processes) makes a step wait, up to `quiet_wait`.
-const QUIET_BUSY: f64 = 0.15;
+pub(crate) const QUIET_BUSY: f64 = 0.15;
 /// A step during which other processes took more than this of a core is run again.
-const DISTURBED: f64 = 0.10;
+pub(crate) const DISTURBED: f64 = 0.10;
 /// Window over which quietness is sampled.
-const QUIET_SAMPLE: Duration = Duration::from_millis(500);
+pub(crate) const QUIET_SAMPLE: Duration = Duration::from_millis(500);
 
 /// What the sweep runs.
 #[derive(Debug, Clone)]
@@ -353,41 +353,21 @@ fn attempt_step(ctx: &mut Ctx<'_>, spec: &ServerSpec, load: Load) -> Result<Repo
 
 /// Waits until no core is busier than [`QUIET_BUSY`], for at most `max`; says so if it gave up.
 fn wait_for_quiet(ctx: &mut Ctx<'_>, max: Duration) -> Result<(), BenchError> {
-    if max.is_zero() {
-        return Ok(());
+    let announce = |busy: &[f64]| {
+        println!(
+            "waiting for the machine to be idle (cores busy {})",
+            cpu::percents(busy)
+        );
+    };
+    if let Some(busy) =
+        ctx.block_on(cpu::wait_for_quiet(max, QUIET_BUSY, QUIET_SAMPLE, announce))?
+    {
+        println!(
+            "warning: the machine is still busy ({}); running anyway",
+            cpu::percents(&busy)
+        );
     }
-    let deadline = std::time::Instant::now() + max;
-    let mut announced = false;
-    loop {
-        let before = cpu::core_ticks();
-        ctx.sleep(QUIET_SAMPLE)?;
-        let busy = cpu::core_busy(&before, &cpu::core_ticks());
-        if busy.iter().all(|b| *b < QUIET_BUSY) {
-            return Ok(());
-        }
-        if std::time::Instant::now() >= deadline {
-            println!(
-                "warning: the machine is still busy ({}); running anyway",
-                percents(&busy)
-            );
-            return Ok(());
-        }
-        if !announced {
-            println!(
-                "waiting for the machine to be idle (cores busy {})",
-                percents(&busy)
-            );
-            announced = true;
-        }
-    }
-}
-
-fn percents(fractions: &[f64]) -> String {
-    let each: Vec<String> = fractions
-        .iter()
-        .map(|f| format!("{:.0}%", f * 100.0))
-        .collect();
-    each.join("/")
+    Ok(())
 }
 
 /// The null relay's saturation rate, which the others are divided by.
@@ -542,12 +522,12 @@ fn machine_facts() -> (usize, String, String, String) {
     )
 }
 
-fn machine_summary() -> String {
+pub(crate) fn machine_summary() -> String {
     let (cores, model, kernel, load) = machine_facts();
     format!("{cores} cores ({model}), Linux {kernel}, loadavg {load}")
 }
 
-fn machine_json() -> String {
+pub(crate) fn machine_json() -> String {
     let (cores, model, kernel, load) = machine_facts();
     JsonObject::new()
         .uint("cores", cores as u64)
