@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use async_channel::Sender;
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes};
 use hark_core::ConnectionId;
 use hark_core::chat::{CloseCode, HttpRoute, route};
 use tungstenite::error::{CapacityError, Error as WsError};
@@ -20,23 +20,16 @@ use tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 use tungstenite::protocol::{CloseFrame, Role, WebSocket, WebSocketConfig};
 use tungstenite::{Message, Utf8Bytes};
 
-use super::http::{self, HeadError, MAX_HEAD};
+use super::http::{self, HeadError};
 use super::link::{Link, Next, Outgoing};
 use super::pipe::Pipe;
+use super::request::read_head;
 use crate::runtime::{AsyncTcpStream, AsyncTimer, Runtime};
 use crate::tcp;
 
-/// How long a client may take to send its request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// Once closing, how long the task tries to write what is left (the last frames, the close frame,
 /// an HTTP response) to a client that may not read at all, before dropping the socket.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-/// After the half-close, how long the task keeps reading (and discarding) while the client reads
-/// the last frames. Closing a socket with unread input makes the kernel send a reset, which can
-/// destroy the close frame before the client has read it.
-const LINGER: Duration = Duration::from_secs(2);
-/// Reads per turn while lingering, so that a client that keeps sending shares the runtime.
-const LINGER_READS_PER_POLL: usize = 16;
 
 /// What a connection's task tells the loop.
 #[derive(Debug)]
@@ -150,7 +143,7 @@ impl Connection {
     }
 
     pub async fn run(mut self) {
-        match self.read_head().await {
+        match self.read_request().await {
             Ok(()) => {}
             Err(e) => {
                 tracing::debug!(conn = self.conn.0, peer = %self.peer, error = %e, "request refused");
@@ -166,7 +159,7 @@ impl Connection {
                 tracing::debug!(conn = self.conn.0, error = %e, "shutdown failed");
             }
             self.link.finish();
-            self.linger().await;
+            tcp::linger(&*self.stream, &*self.runtime).await;
         } else {
             self.link.finish();
         }
@@ -174,41 +167,11 @@ impl Connection {
 
     /// Reads the request head and acts on its route: the loop is asked about an upgrade or a
     /// health request; anything else is answered here.
-    async fn read_head(&mut self) -> Result<(), HeadError> {
-        let mut timer = self.runtime.new_timer(Instant::now() + HEAD_TIMEOUT);
-        let mut buf = BytesMut::with_capacity(1024);
-        let head = poll_fn(|cx| {
-            loop {
-                if let Some(head) = http::parse_head(&buf)? {
-                    return Poll::Ready(Ok(head));
-                }
-                if timer.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(Err(HeadError::Timeout));
-                }
-                let start = buf.len();
-                buf.resize(MAX_HEAD, 0);
-                let read = self
-                    .stream
-                    .poll_read(cx, buf.get_mut(start..).unwrap_or_default());
-                match read {
-                    Poll::Ready(Ok(n)) if n > 0 => buf.truncate(start + n),
-                    Poll::Ready(_) => {
-                        buf.truncate(start);
-                        return Poll::Ready(Err(HeadError::Malformed));
-                    }
-                    Poll::Pending => {
-                        buf.truncate(start);
-                        return Poll::Pending;
-                    }
-                }
-            }
-        })
-        .await?;
+    async fn read_request(&mut self) -> Result<(), HeadError> {
+        let (head, rest) = read_head(&*self.stream, &*self.runtime).await?;
         match route(&head.method, &head.path, head.websocket_key.is_some()) {
             HttpRoute::Upgrade => {
-                // A client may send its first frames with the request; the head's buffer
-                // itself is not kept (idle connections should cost little).
-                self.ws.get_mut().inbound = BytesMut::from(buf.get(head.len..).unwrap_or_default());
+                self.ws.get_mut().inbound = rest;
                 self.websocket_key = head.websocket_key;
                 let upgrade = Inbound::Upgrade {
                     conn: self.conn,
@@ -229,7 +192,7 @@ impl Connection {
     }
 
     /// Writes `response` and closes, taking nothing from the loop.
-    fn respond_and_close(&mut self, response: bytes::Bytes) {
+    fn respond_and_close(&mut self, response: Bytes) {
         self.ws.get_mut().outbound.extend_from_slice(&response);
         self.start_closing();
     }
@@ -463,27 +426,5 @@ impl Connection {
         tracing::debug!(conn = self.conn.0, error = %error, "{what} failed");
         self.tell_closed();
         End::Abort
-    }
-
-    /// Reads and discards until the client closes, the socket fails or [`LINGER`] passes.
-    async fn linger(&mut self) {
-        let mut timer = self.runtime.new_timer(Instant::now() + LINGER);
-        let mut scratch = [0u8; 1024];
-        poll_fn(|cx| {
-            if timer.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(());
-            }
-            for _ in 0..LINGER_READS_PER_POLL {
-                match self.stream.poll_read(cx, &mut scratch) {
-                    Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Poll::Ready(()),
-                    Poll::Ready(Ok(_)) => {}
-                    Poll::Pending => return Poll::Pending,
-                }
-            }
-            // A client that keeps sending must not hold the runtime: come back later.
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        })
-        .await;
     }
 }

@@ -29,6 +29,7 @@ mod http;
 mod link;
 mod log;
 mod pipe;
+mod request;
 mod server;
 mod stats;
 mod text;

@@ -6,7 +6,6 @@ use std::future::poll_fn;
 use std::io;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
 use async_channel::Sender;
 use bytes::{Bytes, BytesMut};
@@ -15,13 +14,6 @@ use hark_core::voice::ConnectionId;
 use super::link::{Link, Next};
 use crate::runtime::{AsyncTcpStream, Runtime};
 use crate::tcp;
-
-/// After the half-close, how long the task keeps reading (and discarding) while the client reads
-/// the last frames. Closing a socket with unread input makes the kernel send a reset, which can
-/// destroy the final Error frame before the client has read it.
-const LINGER: Duration = Duration::from_secs(2);
-/// Reads per turn while lingering, so that a client that keeps sending shares the runtime.
-const LINGER_READS_PER_POLL: usize = 16;
 
 /// What a connection's task tells the loop.
 #[derive(Debug)]
@@ -81,7 +73,7 @@ impl Connection {
         }
         self.link.finish();
         if close {
-            self.linger().await;
+            tcp::linger(&*self.stream, &*self.runtime).await;
         }
     }
 
@@ -169,27 +161,5 @@ impl Connection {
         // If the loop is gone there is nobody to tell.
         let _ = self.tell_closed();
         End::Abort
-    }
-
-    /// Reads and discards until the client closes, the socket fails or [`LINGER`] passes.
-    async fn linger(&mut self) {
-        let mut timer = self.runtime.new_timer(Instant::now() + LINGER);
-        let mut scratch = [0u8; 4096];
-        poll_fn(|cx| {
-            if timer.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(());
-            }
-            for _ in 0..LINGER_READS_PER_POLL {
-                match self.stream.poll_read(cx, &mut scratch) {
-                    Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Poll::Ready(()),
-                    Poll::Ready(Ok(_)) => {}
-                    Poll::Pending => return Poll::Pending,
-                }
-            }
-            // A client that keeps sending must not hold the runtime: come back later.
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        })
-        .await;
     }
 }
