@@ -21,7 +21,7 @@ impl LiveService for Audio {
     }
 
     /// `[audio]` from the fixture's config; the voice listeners on ephemeral loopback ports, out
-    /// of the way.
+    /// of the way, and chat off (its default port is a fixed one).
     fn config_sections(fixture: &EffectiveFixture<ConfigJson>) -> String {
         let c = &fixture.config;
         let mut t = String::from("[audio]\n");
@@ -52,6 +52,7 @@ impl LiveService for Audio {
         let _ = writeln!(t, "\n[voice]");
         let _ = writeln!(t, "management_addr = \"127.0.0.1:0\"");
         let _ = writeln!(t, "relay_addr = \"127.0.0.1:0\"");
+        let _ = writeln!(t, "\n[chat]\nenabled = false");
         t
     }
 

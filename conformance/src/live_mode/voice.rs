@@ -15,7 +15,7 @@ impl LiveService for Voice {
     }
 
     /// `[voice]` from the fixture's config, both listeners on ephemeral loopback ports; the
-    /// audio listener there too, out of the way.
+    /// audio listener there too, out of the way, and chat off (its default port is a fixed one).
     fn config_sections(fixture: &EffectiveFixture<ConfigJson>) -> String {
         let c = &fixture.config;
         let mut t = String::from("[audio]\n");
@@ -46,6 +46,7 @@ impl LiveService for Voice {
             "unauthenticated_reply_rate = {}",
             rate(c.unauthenticated_reply_rate)
         );
+        let _ = writeln!(t, "\n[chat]\nenabled = false");
         t
     }
 

@@ -1,7 +1,7 @@
 //! `live-plan` for `chat`: one hark configuration per scenario group (`vectors.md` §7.7): the
 //! `[chat]` section from the fixture's config with its listener on `127.0.0.1:0`, the other
-//! services' listeners out of the way on ephemeral loopback ports, and `[testing]`'s wall clock
-//! and message-id seed.
+//! services off (they need a secret and ports chat does not), and `[testing]`'s wall clock and
+//! message-id seed.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -74,11 +74,8 @@ pub fn config_toml(
         let _ = writeln!(t, "#   {}", scenario.vector.name);
     }
     let _ = writeln!(t, "data_dir = {}", path(data_dir)?);
-    let _ = writeln!(t, "\n[audio]\nbind_addr = \"127.0.0.1:0\"");
-    let _ = writeln!(
-        t,
-        "\n[voice]\nmanagement_addr = \"127.0.0.1:0\"\nrelay_addr = \"127.0.0.1:0\""
-    );
+    let _ = writeln!(t, "\n[audio]\nenabled = false");
+    let _ = writeln!(t, "\n[voice]\nenabled = false");
     let _ = writeln!(t, "\n[chat]\nbind_addr = \"127.0.0.1:0\"");
     let _ = writeln!(t, "send_queue_bytes = {SEND_QUEUE_BYTES}");
     let _ = writeln!(t, "max_message_size = {}", c.max_message_size);
