@@ -52,8 +52,9 @@ admin requests:
   remove-channel CHANNEL · reset · stats
 
 environment: AUDIO_BIND_ADDR, AUDIO_MAX_PACKET_SIZE, AUDIO_BUFFER_SIZE, MANAGEMENT_PORT,
-VOICE_RELAY_PORT, JWT_SECRET, HARK_DATA_DIR, RUST_LOG, LOG_FORMAT (override the config file; flags
-override both)"
+VOICE_RELAY_PORT, PORT (chat), RATE_LIMIT_MESSAGE_LIMIT, RATE_LIMIT_JOIN_LIMIT,
+RATE_LIMIT_CONNECTION_LIMIT_PER_IP, RATE_LIMIT_MAX_MESSAGE_SIZE, JWT_SECRET, HARK_DATA_DIR,
+RUST_LOG, LOG_FORMAT (override the config file; flags override both)"
     )
 }
 

@@ -233,6 +233,16 @@ pub fn a_message_beyond_the_transport_bound_is_answered_and_closed_1009(bin: &Pa
     assert_eq!(bob.recv(), json!({"type": "userLeft", "userId": "alice"}));
 }
 
+/// A text frame that is not UTF-8 breaks RFC 6455: the connection is closed with 1007 and leaves
+/// its room.
+pub fn a_text_frame_that_is_not_utf8_is_closed_1007(bin: &Path) {
+    let server = Server::start(bin, &config());
+    let [mut alice, mut bob] = joined(&server, ["alice", "bob"]);
+    alice.send_raw_text(b"\xff\xfe");
+    assert_eq!(alice.expect_close(CLOSE_DEADLINE), Some(1007));
+    assert_eq!(bob.recv(), json!({"type": "userLeft", "userId": "alice"}));
+}
+
 /// §7: SIGTERM sends every connection a close frame with 1001 and the server exits 0.
 pub fn sigterm_sends_1001_to_every_connection_and_exits_zero(bin: &Path) {
     let mut server = Server::start(bin, &config());

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tungstenite::protocol::CloseFrame;
+use tungstenite::protocol::frame::Frame;
+use tungstenite::protocol::frame::coding::{Data as OpData, OpCode};
 use tungstenite::{Message, WebSocket};
 
 use crate::REPLY_DEADLINE;
@@ -109,6 +111,12 @@ impl ChatClient {
     /// Sends one text frame.
     pub fn send_text(&mut self, text: &str) {
         self.ws.send(Message::text(text)).unwrap();
+    }
+
+    /// Sends one text frame whose payload is `bytes` as they are, UTF-8 or not.
+    pub fn send_raw_text(&mut self, bytes: &'static [u8]) {
+        let frame = Frame::message(bytes, OpCode::Data(OpData::Text), true);
+        self.ws.send(Message::Frame(frame)).unwrap();
     }
 
     pub fn send(&mut self, value: &Value) {

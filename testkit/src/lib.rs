@@ -107,6 +107,7 @@ macro_rules! chat_integration_tests {
             connections_beyond_the_per_ip_limit_are_refused_429,
             a_client_that_never_reads_is_closed_1008_and_the_room_keeps_talking,
             a_message_beyond_the_transport_bound_is_answered_and_closed_1009,
+            a_text_frame_that_is_not_utf8_is_closed_1007,
             sigterm_sends_1001_to_every_connection_and_exits_zero,
             admin_reset_closes_every_connection_with_1001_and_stats_count_them,
             port_comes_from_the_environment,

@@ -12,7 +12,8 @@ pub struct ChatServerStats {
     pub active_rooms: usize,
     /// Connections in a room.
     pub total_users: usize,
-    /// Messages, reactions and joins refused by a rate limit.
+    /// Actions refused or dropped by a per-connection rate limit (messages, reactions, joins,
+    /// typing).
     pub rate_limited: u64,
     pub violations: u64,
     pub blocked_ips: usize,
