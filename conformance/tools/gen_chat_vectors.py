@@ -513,10 +513,20 @@ class Conn:
 
 
 class IpRecord:
-    def __init__(self, cfg: dict):
+    """An IP's penalty state (§7): recent violations, its block, how many blocks it has had."""
+
+    def __init__(self, cfg: dict, now: int):
         self.violations = Window(cfg["violation_window_ms"])
         self.blocked_until = None
         self.blocks = 0
+        self.last_violation = None
+        self.block_end = None
+        self.last_active = now  # the last admission, close or violation: eviction order
+
+    def forget_at(self, cfg: dict) -> int:
+        """§7: penalty_memory after the later of the last violation and the last block's end."""
+        return max(t for t in (self.last_violation, self.block_end) if t is not None) + \
+            cfg["penalty_memory_ms"]
 
 
 class Outputs:
@@ -569,8 +579,12 @@ class Server:
     def blocked(record: IpRecord, now: int) -> bool:
         return record.blocked_until is not None and now < record.blocked_until
 
-    def record(self, ip: str) -> IpRecord:
-        return self.ips.setdefault(ip, IpRecord(self.cfg))
+    def record(self, ip: str, now: int) -> IpRecord:
+        return self.ips.setdefault(ip, IpRecord(self.cfg, now))
+
+    def tracked(self) -> set:
+        """§7: the IPs with a record: an open connection, or a penalty still remembered."""
+        return {c.ip for c in self.conns.values()} | set(self.ips)
 
     # Timers (§7) ------------------------------------------------------------------------------
 
@@ -583,11 +597,12 @@ class Server:
         for ip, r in self.ips.items():
             if r.blocked_until is not None:
                 out.append((r.blocked_until, ip, "unblock"))
+            out.append((r.forget_at(self.cfg), ip, "forget"))
         return sorted(out)
 
     def pending(self, now: int) -> list:
         """Deadlines still ahead of `now` (unblocks that passed are history)."""
-        return [d for d in self.deadlines() if d[0] > now or d[2] != "unblock"]
+        return [d for d in self.deadlines() if d[0] > now or d[2] not in ("unblock", "forget")]
 
     def advance(self, now: int):
         """Fire every timer due by `now`, each at its deadline (vectors.md §4.2 step 1)."""
@@ -606,10 +621,14 @@ class Server:
             elif kind == "timeout":
                 conn = self.conns[who]
                 self.out.transmits.append({"to": who, "close": 1001})
-                self.drop(conn, "heartbeat_timeout")
-            else:
+                self.drop(conn, "heartbeat_timeout", at)
+            elif kind == "unblock":
                 done_unblocks.add((at, who))
                 self.ips[who].blocked_until = None
+            else:
+                if any(c.ip == who for c in self.conns.values()):
+                    raise Ambiguous("a penalty forgotten while the IP has a connection")
+                del self.ips[who]
 
     # Connections ------------------------------------------------------------------------------
 
@@ -624,7 +643,11 @@ class Server:
             refusal, status = "TOO_MANY_CONNECTIONS", 429
         elif len(self.conns) >= self.cfg["max_connections"]:
             refusal, status = "SERVER_FULL", 503
+        elif ip not in self.tracked() and not self.make_room(now):
+            refusal, status = "SERVER_FULL", 503
         else:
+            if record is not None:
+                record.last_active = now
             self.conns[client] = Conn(client, now)
             self.out.response = {"status": 101}
             self.event("connection_opened", conn=client, ip=ip)
@@ -633,10 +656,28 @@ class Server:
         self.out.response = {"status": status, "body": compact({"error": refusal})}
         self.event("connection_refused", ip=ip, refusal=refusal)
 
-    def drop(self, conn: Conn, reason: str):
+    def make_room(self, now: int) -> bool:
+        """§7: with max_tracked_ips records, the longest idle record without a block or an open
+        connection is evicted; False if there is none."""
+        if len(self.tracked()) < self.cfg["max_tracked_ips"]:
+            return True
+        connected = {c.ip for c in self.conns.values()}
+        idle = [(r.last_active, ip) for ip, r in self.ips.items()
+                if ip not in connected and not self.blocked(r, now)]
+        if not idle:
+            return False
+        idle.sort()
+        if len(idle) > 1 and idle[0][0] == idle[1][0]:
+            raise Ambiguous("two records equally idle")
+        del self.ips[idle[0][1]]
+        return True
+
+    def drop(self, conn: Conn, reason: str, now: int):
         """The connection is gone (§5: closing leaves the room as leave does)."""
         self.leave_room(conn)
         del self.conns[conn.client]
+        if conn.ip in self.ips:
+            self.ips[conn.ip].last_active = now
         self.event("connection_closed", conn=conn.client, reason=reason)
 
     def leave_room(self, conn: Conn):
@@ -654,7 +695,7 @@ class Server:
             self.event("room_removed", room=room)
 
     def peer_closed(self, client: str, now: int):
-        self.drop(self.conns[client], "closed_by_peer")
+        self.drop(self.conns[client], "closed_by_peer", now)
 
     def activity(self, conn: Conn, now: int):
         conn.last_activity = now
@@ -664,16 +705,19 @@ class Server:
 
     def violation(self, conn: Conn, now: int):
         self.counters["violations"] += 1
-        record = self.record(conn.ip)
+        record = self.record(conn.ip, now)
         if self.blocked(record, now):
             return
         record.violations.add(now)
+        record.last_violation = now
+        record.last_active = now
         if record.violations.count(now) < self.cfg["block_threshold"]:
             return
         duration = min(self.cfg["block_duration_ms"] * 2 ** record.blocks,
                        self.cfg["max_block_duration_ms"])
         record.blocks += 1
         record.blocked_until = now + duration
+        record.block_end = now + duration
         record.violations = Window(self.cfg["violation_window_ms"])
         self.event("ip_blocked", ip=conn.ip, duration_ms=duration)
         victims = [c for c in self.conns.values() if c.ip == conn.ip]
@@ -684,7 +728,7 @@ class Server:
             self.text(victim.client, s_error("IP_BLOCKED"))
             self.event("error", conn=victim.client, code="IP_BLOCKED")
             self.out.transmits.append({"to": victim.client, "close": 1008})
-            self.drop(victim, "ip_blocked")
+            self.drop(victim, "ip_blocked", now)
 
     # Frames (§5) ------------------------------------------------------------------------------
 
@@ -1359,6 +1403,70 @@ def block_scenarios():
     return out
 
 
+# The IP-record group: two records at most, penalties remembered for 3 s.
+IP_RECORDS = {"config": {"max_tracked_ips": 2, "penalty_memory_ms": 3000}}
+
+
+def record_scenarios():
+    out = []
+    threshold = CONFIG["block_threshold"]
+    duration = CONFIG["block_duration_ms"]
+    memory = IP_RECORDS["config"]["penalty_memory_ms"]
+
+    s = Scenario("tracked_ips_bounded",
+                 "With max_tracked_ips IPs holding connections, a new IP is refused SERVER_FULL: "
+                 "no record can be evicted; once an IP's last connection closes, its place is "
+                 "free.",
+                 ["§7 at most max_tracked_ips records; none evictable → SERVER_FULL",
+                  "§8 refused_connections"], IP_RECORDS)
+    s.at(0).connect("alice")
+    s.at(100).connect("bob")
+    got = s.at(200).connect("carol", "a third IP", st=True)
+    assert got.response["status"] == 503
+    s.at(300).connect("alice_tab", "alice's IP already has a record")
+    s.at(400).close("bob")
+    s.at(500).connect("carol", "bob's record is gone")
+    out.append(s)
+
+    s = Scenario("idle_record_evicted",
+                 "A new IP evicts the longest idle record without a block or an open connection, "
+                 "and the evicted IP's violations with it.",
+                 ["§7 the longest idle record without a block or connection is evicted first"],
+                 IP_RECORDS)
+    s.at(0).connect("alice")
+    s.at(100).connect("mallory")
+    s.at(200).send("mallory", BAD, "one violation")
+    s.at(300).close("mallory", "mallory's IP keeps a record: its violation")
+    s.at(400).connect("bob", "a new IP evicts mallory's idle record")
+    s.at(500).close("bob")
+    s.at(600).connect("mallory")
+    for i in range(threshold - 1):
+        s.at(700 + 10 * i).send("mallory", BAD, f"violation {i + 1} since the eviction")
+    got = s.at(800).send("mallory", BAD, f"violation {threshold}: now the IP is blocked")
+    s.expect(got, ("mallory", "text", s_error("INVALID_JSON")),
+             ("mallory", "text", s_error("IP_BLOCKED")), ("mallory", "close", 1008))
+    out.append(s)
+
+    s = Scenario("penalty_forgotten",
+                 "An IP's record is forgotten penalty_memory after its block ends: its next "
+                 "block lasts block_duration again, not twice.",
+                 ["§7 a record is forgotten penalty_memory after the end of its last block, its "
+                  "penalty history with it"], IP_RECORDS)
+    s.at(0).connect("mallory")
+    for i in range(threshold):
+        s.at(10 * i).send("mallory", BAD, f"violation {i + 1}")
+    end = 10 * (threshold - 1) + duration
+    again = end + memory + 300
+    s.at(again).connect("mallory", "after the record is forgotten")
+    for i in range(threshold):
+        s.at(again + 10 * i).send("mallory", BAD, f"violation {i + 1} again")
+    t2 = again + 10 * (threshold - 1)
+    s.at(t2 + duration - 300).connect("mallory", "blocked for block_duration")
+    s.at(t2 + duration + 300).connect("mallory", "and no longer: the first block was forgotten")
+    out.append(s)
+    return out
+
+
 def http_scenarios():
     out = []
     s = Scenario("health",
@@ -1438,6 +1546,7 @@ def outputs() -> dict[str, str]:
             ("scenarios/blocking.json", block_scenarios),
             ("scenarios/http.json", http_scenarios),
             ("scenarios/heartbeat.json", heartbeat_scenarios),
+            ("scenarios/records.json", record_scenarios),
         ]),
     }
 
