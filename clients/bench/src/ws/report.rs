@@ -246,7 +246,8 @@ pub struct IdleReport {
     pub server_rss_before_kib: Option<u64>,
     pub server_rss_open_kib: Option<u64>,
     pub server_rss_held_kib: Option<u64>,
-    /// The generator's own VmRSS, before and at the end of the hold, KiB.
+    /// The generator's own VmRSS, before and at the end of the hold, KiB. Its growth means
+    /// something only in a fresh process: an allocator keeps what an earlier run freed.
     pub generator_rss_before_kib: Option<u64>,
     pub generator_rss_held_kib: Option<u64>,
     /// Connections that answered the final `ping` with `pong`.

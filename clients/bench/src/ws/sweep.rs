@@ -353,7 +353,7 @@ fn table(params: &WsSweepParams, results: &[WsServerResult]) -> String {
     if params.idle > 0 {
         out.push_str(&format!(
             "\nidle: {} connections in rooms of {}, held {:?}\n\
-             {:<10} {:>8} {:>8} {:>10} {:>10} {:>13} {:>13} {:>12} {:>12}\n",
+             {:<10} {:>8} {:>8} {:>10} {:>10} {:>13} {:>13} {:>13} {:>8}\n",
             params.idle,
             params.room_size,
             params.hold,
@@ -363,8 +363,8 @@ fn table(params: &WsSweepParams, results: &[WsServerResult]) -> String {
             "setup p50",
             "setup p99",
             "srv KiB/conn",
-            "srv RSS KiB",
-            "gen KiB/conn",
+            "RSS before",
+            "RSS held",
             "errors",
         ));
         for result in results {
@@ -373,16 +373,17 @@ fn table(params: &WsSweepParams, results: &[WsServerResult]) -> String {
                 continue;
             };
             let kib = |b: Option<f64>| b.map_or("?".into(), |b| format!("{:.1}", b / 1024.0));
+            let rss = |v: Option<u64>| v.map_or("?".into(), |v| format!("{v} KiB"));
             out.push_str(&format!(
-                "{:<10} {:>8} {:>8} {:>10.2} {:>10.2} {:>13} {:>13} {:>12} {:>12}\n",
+                "{:<10} {:>8} {:>8} {:>10.2} {:>10.2} {:>13} {:>13} {:>13} {:>8}\n",
                 result.label,
                 r.opened,
                 r.alive_at_end,
                 r.setup.p50 / 1000.0,
                 r.setup.p99 / 1000.0,
                 kib(r.server_bytes_per_connection()),
-                r.server_rss_held_kib.map_or("?".into(), |v| v.to_string()),
-                kib(r.generator_bytes_per_connection()),
+                rss(r.server_rss_before_kib),
+                rss(r.server_rss_held_kib),
                 r.errors.total() + r.setup_errors.total(),
             ));
         }
