@@ -78,6 +78,12 @@ HEARTBEAT = {"config": {"heartbeat_interval_ms": 1000, "heartbeat_timeout_ms": 1
 
 MINUTE_MS = 60_000  # §5: rate limits are over a sliding minute
 
+
+def transport_bound(cfg: dict) -> int:
+    """§4: the longest message the server reads whole."""
+    return max(4 * cfg["max_message_size"], 64 * 1024)
+
+
 # --------------------------------------------------------------------------------------------
 # §6 error codes
 # --------------------------------------------------------------------------------------------
@@ -506,10 +512,9 @@ class Conn:
         self.user = None
         self.messages = Window(MINUTE_MS)
         self.joins = Window(MINUTE_MS)
-        self.joins_refused_later = Window(MINUTE_MS)  # joins past the limit but refused after
         self.typing = Window(MINUTE_MS)
         self.last_activity = now
-        self.pinged = False
+        self.pings = 0  # heartbeat pings sent during the current silence
 
 
 class IpRecord:
@@ -591,9 +596,12 @@ class Server:
     def deadlines(self) -> list:
         out = []
         for c in self.conns.values():
-            if not c.pinged:
-                out.append((c.last_activity + self.cfg["heartbeat_interval_ms"], c.client, "ping"))
-            out.append((c.last_activity + self.cfg["heartbeat_timeout_ms"], c.client, "timeout"))
+            # §7: a ping every heartbeat_interval of silence, until the close at heartbeat_timeout.
+            ping = c.last_activity + (c.pings + 1) * self.cfg["heartbeat_interval_ms"]
+            close = c.last_activity + self.cfg["heartbeat_timeout_ms"]
+            if ping < close:
+                out.append((ping, c.client, "ping"))
+            out.append((close, c.client, "timeout"))
         for ip, r in self.ips.items():
             if r.blocked_until is not None:
                 out.append((r.blocked_until, ip, "unblock"))
@@ -616,7 +624,7 @@ class Server:
             self.firings.append(at)
             if kind == "ping":
                 conn = self.conns[who]
-                conn.pinged = True
+                conn.pings += 1
                 self.out.transmits.append({"to": who, "ping": True})
             elif kind == "timeout":
                 conn = self.conns[who]
@@ -699,7 +707,7 @@ class Server:
 
     def activity(self, conn: Conn, now: int):
         conn.last_activity = now
-        conn.pinged = False
+        conn.pings = 0
 
     # Violations and blocking (§7) -------------------------------------------------------------
 
@@ -735,6 +743,13 @@ class Server:
     def text_frame(self, client: str, text: str, now: int):
         conn = self.conns[client]
         self.activity(conn, now)
+        if len(text.encode()) > transport_bound(self.cfg):
+            # §4: not buffered; MESSAGE_TOO_LARGE (a violation), then close 1009.
+            self.error(conn, "MESSAGE_TOO_LARGE", now)
+            if client in self.conns:
+                self.out.transmits.append({"to": client, "close": 1009})
+                self.drop(conn, "oversized", now)
+            return
         try:
             message = decode(text, self.cfg["max_message_size"])
         except Refused as refused:
@@ -755,14 +770,12 @@ class Server:
         self.text(conn.client, s_pong())
 
     def on_join(self, conn, data, now):
-        limit = self.cfg["join_limit"]
-        counted = conn.joins.count(now)
-        if (counted >= limit) != (counted + conn.joins_refused_later.count(now) >= limit):
-            raise Ambiguous("whether a join refused after the rate check counts")
-        if counted >= limit:
+        if conn.joins.count(now) >= self.cfg["join_limit"]:
             self.counters["rate_limited"] += 1
             self.error(conn, "JOIN_RATE_LIMITED", now)
             return
+        # §5: every valid join counts, also one refused below.
+        conn.joins.add(now)
         room, u = data["room"], data["user"]
         members = self.rooms.get(room, [])
         if conn.room is not None and (conn.room == room or len(self.rooms[conn.room]) == 1):
@@ -780,10 +793,8 @@ class Server:
         elif room not in self.rooms and len(self.rooms) >= self.cfg["max_rooms"]:
             refusal = "SERVER_FULL"
         if refusal:
-            conn.joins_refused_later.add(now)
             self.error(conn, refusal, now)
             return
-        conn.joins.add(now)
         self.leave_room(conn)
         if room not in self.rooms:
             self.rooms[room] = []
@@ -828,6 +839,7 @@ class Server:
             self.error(conn, "NOT_IN_ROOM", now)
             return
         if conn.typing.count(now) >= self.cfg["typing_limit"]:
+            self.counters["rate_limited"] += 1  # §8: typing dropped by its limit counts too
             return
         conn.typing.add(now)
         for member in self.rooms[conn.room]:
@@ -929,10 +941,14 @@ class Scenario:
 
     def http(self, method, path, note, st=False):
         def apply(now):
+            target = path.split("?", 1)[0]  # §1: the query string is ignored
             if method != "GET":
                 self.out.response = {"status": 405,
                                      "body": compact({"error": "method not allowed"})}
-            elif path in ("/", "/health"):
+            elif target == "/ws":
+                self.out.response = {"status": 426,
+                                     "body": compact({"error": "upgrade required"})}
+            elif target in ("/", "/health"):
                 stats = self.server.stats(now)
                 self.out.response = {"status": 200, "body": health_body(stats)}
             else:
@@ -1194,6 +1210,21 @@ def error_scenarios():
     s.at(500).send("alice", c_ping(), "the connection stays open")
     out.append(s)
 
+    bound = transport_bound(CONFIG)
+    s = Scenario("transport_bound",
+                 "A message up to the transport bound is read whole and refused "
+                 "MESSAGE_TOO_LARGE; a longer one is refused and its connection closed with "
+                 "1009, leaving its room.",
+                 ["§4 the transport bound max(4 × max_message_size, 64 KiB)",
+                  "§4 beyond it: MESSAGE_TOO_LARGE, close 1009"])
+    s.at(0).enter("lobby", "alice", "bob")
+    got = s.at(200).send("alice", "x" * bound, "a text frame of exactly the transport bound")
+    s.expect(got, ("alice", "text", s_error("MESSAGE_TOO_LARGE")))
+    got = s.at(300).send("alice", "x" * (bound + 1), "one byte more", st=True)
+    s.expect(got, ("alice", "text", s_error("MESSAGE_TOO_LARGE")), ("alice", "close", 1009),
+             ("bob", "text", s_user_left("alice")))
+    out.append(s)
+
     s = Scenario("binary_frames",
                  "Binary frames are INVALID_MESSAGE, or MESSAGE_TOO_LARGE over the limit; the "
                  "connection stays open.",
@@ -1241,6 +1272,18 @@ def limit_scenarios():
     s.at(500).message("alice", "c3RpbGw=", f"alice is still in room{limit - 1}")
     out.append(s)
 
+    s = Scenario("refused_joins_count",
+                 "Every valid join counts toward join_limit, also one refused ROOM_FULL: a "
+                 "client hammering a full room runs into JOIN_RATE_LIMITED.",
+                 ["§5 join: every valid join counts, also one then refused for a full room"])
+    s.at(0).enter("lobby", "alice", "bob", "carol")
+    s.connect("dave")
+    for i in range(limit):
+        s.at(400 + 10 * i).join("dave", "lobby", note=f"dave tries the full room ({i + 1})")
+    got = s.at(500).join("dave", "side", note="a join to a free room is one too many", st=True)
+    s.expect(got, ("dave", "text", s_error("JOIN_RATE_LIMITED")))
+    out.append(s)
+
     limit = CONFIG["typing_limit"]
     s = Scenario("typing_limited_silently",
                  f"typing_limit ({limit}) typing frames a minute reach the room; more are "
@@ -1249,7 +1292,7 @@ def limit_scenarios():
     s.at(0).enter("lobby", "alice", "bob")
     for i in range(limit):
         s.at(200 + 10 * i).send("alice", c_typing(i % 2 == 0), f"typing {i + 1}")
-    got = s.at(300).send("alice", c_typing(True), "one more: dropped")
+    got = s.at(300).send("alice", c_typing(True), "one more: dropped", st=True)
     s.expect(got)
     s.at(400).message("alice", "bm90IHR5cGluZw==", "messages still pass")
     out.append(s)
@@ -1479,6 +1522,9 @@ def http_scenarios():
     s.at(300).http("GET", "/", "health with three connections, one room")
     s.at(400).http("GET", "/nothing-here", "an unknown path")
     s.at(500).http("POST", "/health", "another method")
+    s.at(600).http("HEAD", "/health", "HEAD is another method too")
+    s.at(700).http("GET", "/ws", "/ws without an upgrade")
+    s.at(800).http("GET", "/health?verbose=1", "the query string is ignored")
     out.append(s)
 
     s = Scenario("reset_closes_everyone",
@@ -1535,6 +1581,28 @@ def heartbeat_scenarios():
     return out
 
 
+# One more heartbeat group: two pings fit in one silence.
+HEARTBEAT_REPEATED = {"config": {"heartbeat_interval_ms": 1000, "heartbeat_timeout_ms": 2600}}
+
+
+def repeated_ping_scenarios():
+    out = []
+    s = Scenario("heartbeat_repeated_pings",
+                 "While the silence lasts, a ping goes out every heartbeat_interval, until the "
+                 "close at heartbeat_timeout.",
+                 ["§7 a ping every heartbeat_interval while the silence lasts",
+                  "§7 close 1001 at heartbeat_timeout"], HEARTBEAT_REPEATED)
+    s.at(0).connect("alice")
+    got = s.at(1300).tick("the first ping at 1000 ms")
+    s.expect(got, ("alice", "ping", True))
+    got = s.at(2300).tick("the second at 2000 ms")
+    s.expect(got, ("alice", "ping", True))
+    got = s.at(2900).tick("closed at 2600 ms")
+    s.expect(got, ("alice", "close", 1001))
+    out.append(s)
+    return out
+
+
 def outputs() -> dict[str, str]:
     return {
         "fixture.json": render(fixture()),
@@ -1547,6 +1615,7 @@ def outputs() -> dict[str, str]:
             ("scenarios/http.json", http_scenarios),
             ("scenarios/heartbeat.json", heartbeat_scenarios),
             ("scenarios/records.json", record_scenarios),
+            ("scenarios/heartbeat_repeated.json", repeated_ping_scenarios),
         ]),
     }
 

@@ -204,7 +204,12 @@ impl Harness {
             }
             Input::Text { from, text } => {
                 let conn = self.open(from)?;
-                self.service.handle_text(now, wall_ms, conn, text);
+                // What a transport reading whole messages up to its bound would hand over.
+                if text.len() > self.fixture.config.transport_bound() {
+                    self.service.handle_oversized(now, conn);
+                } else {
+                    self.service.handle_text(now, wall_ms, conn, text);
+                }
             }
             Input::Binary { from, bytes } => {
                 let conn = self.open(from)?;

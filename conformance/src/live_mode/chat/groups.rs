@@ -57,9 +57,17 @@ mod tests {
         let set = crate::format::chat::load(&crate::default_vectors("chat")).unwrap();
         let groups = groups(&set).unwrap();
         let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        assert_eq!(names, ["base", "heartbeat_drop", "tracked_ips_bounded"]);
+        assert_eq!(
+            names,
+            [
+                "base",
+                "heartbeat_drop",
+                "heartbeat_repeated_pings",
+                "tracked_ips_bounded"
+            ]
+        );
         assert_eq!(groups[1].fixture.config.heartbeat_interval_ms, 1000);
-        assert_eq!(groups[2].fixture.config.max_tracked_ips, 2);
+        assert_eq!(groups[3].fixture.config.max_tracked_ips, 2);
         assert!(groups[0].scenarios.len() > 20);
     }
 }

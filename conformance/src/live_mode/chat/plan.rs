@@ -115,7 +115,7 @@ mod tests {
         let set = crate::format::chat::load(&crate::default_vectors("chat")).unwrap();
         let dir = Dir::new("chat-plan");
         let planned = write_plan(&set, &dir.path().join("out"), &dir.path().join("data")).unwrap();
-        assert_eq!(planned.len(), 3);
+        assert_eq!(planned.len(), 4);
         let base = fs::read_to_string(&planned[0].config).unwrap();
         let seed = hex::encode(set.fixture.rng_seed.0);
         for line in [
