@@ -40,8 +40,6 @@ impl ConfigJson {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn the_transport_bound_is_four_messages_and_at_least_64_kib() {
         let text =
