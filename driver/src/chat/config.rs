@@ -14,7 +14,7 @@ pub struct ChatServerConfig {
     /// HTTP and WebSocket (TCP) address; the seed's port 8080 (`PORT`), which is TCP and so
     /// coexists with `audio`'s UDP 8080.
     pub bind_addr: SocketAddr,
-    /// Bytes read from a connection at once, and tungstenite's read buffer per connection.
+    /// tungstenite's read buffer per connection (allocated for every connection, idle or not).
     pub read_buffer: usize,
     /// Bytes queued for one connection that does not read; a frame that does not fit closes the
     /// connection with 1008 (chat.md §7). A connection with an empty queue always takes the next
@@ -31,8 +31,8 @@ pub struct ChatServerConfig {
 
 impl ChatServerConfig {
     pub const DEFAULT_BIND_ADDR: &str = "0.0.0.0:8080";
-    /// 4 KiB: chat frames are small, and every connection holds this twice (ours and
-    /// tungstenite's), so 10 000 idle connections stay under 100 MiB.
+    /// 4 KiB: chat frames are small, and every connection holds one, so 10 000 idle connections
+    /// hold 40 MiB of read buffers.
     pub const DEFAULT_READ_BUFFER: usize = 4 * 1024;
     /// 256 KiB, as for `voice`: a full room's `userList` and hundreds of messages.
     pub const DEFAULT_SEND_QUEUE_BYTES: usize = 256 * 1024;

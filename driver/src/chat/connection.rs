@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use async_channel::Sender;
-use bytes::{Buf, Bytes};
+use bytes::{Buf, Bytes, BytesMut};
 use hark_core::ConnectionId;
 use hark_core::chat::{CloseCode, HttpRoute, route};
 use tungstenite::error::{CapacityError, Error as WsError};
@@ -27,6 +27,11 @@ use super::request::read_head;
 use crate::runtime::{AsyncTcpStream, AsyncTimer, Runtime};
 use crate::tcp;
 
+/// Bytes read from the socket at once.
+const SOCKET_READ: usize = 8 * 1024;
+/// An outgoing buffer larger than this is freed once written, so that a burst (a full room's
+/// `userList`) does not stay allocated on an idle connection.
+const KEEP_OUTBOUND: usize = 16 * 1024;
 /// Once closing, how long the task tries to write what is left (the last frames, the close frame,
 /// an HTTP response) to a client that may not read at all, before dropping the socket.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -78,7 +83,7 @@ enum End {
 /// What each connection gets.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ConnectionSettings {
-    /// Bytes read from the socket at once, and tungstenite's read buffer.
+    /// tungstenite's read buffer.
     pub read_buffer: usize,
     /// tungstenite's bound on one incoming message and frame.
     pub max_ws_message: usize,
@@ -91,7 +96,6 @@ pub(crate) struct Connection {
     link: Arc<Link>,
     inbound: Sender<Inbound>,
     runtime: Arc<dyn Runtime>,
-    read_buffer: usize,
     ws: WebSocket<Pipe>,
     /// The upgrade request's key, until the `101` is written.
     websocket_key: Option<String>,
@@ -130,7 +134,6 @@ impl Connection {
             link,
             inbound,
             runtime,
-            read_buffer: settings.read_buffer,
             ws: WebSocket::from_raw_socket(Pipe::default(), Role::Server, Some(config)),
             websocket_key: None,
             upgraded: false,
@@ -247,6 +250,9 @@ impl Connection {
                 Poll::Ready(Ok(written)) => {
                     outbound.advance(written);
                     if outbound.is_empty() {
+                        if outbound.capacity() > KEEP_OUTBOUND {
+                            *outbound = BytesMut::new();
+                        }
                         self.link.written(std::mem::take(&mut self.unwritten));
                     }
                     Poll::Ready(Ok(true))
@@ -375,27 +381,27 @@ impl Connection {
         Poll::Ready(Ok(()))
     }
 
-    /// Reads one chunk from the socket into the pipe.
+    /// Reads one chunk from the socket into the pipe. The chunk is read on the stack and the pipe
+    /// holds only what tungstenite has not taken yet, so an idle connection keeps no read buffer
+    /// of its own (tungstenite's is the one).
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), End>> {
-        let inbound = &mut self.ws.get_mut().inbound;
-        let start = inbound.len();
-        inbound.resize(start + self.read_buffer, 0);
-        let read = self
-            .stream
-            .poll_read(cx, inbound.get_mut(start..).unwrap_or_default());
-        let filled = match &read {
-            Poll::Ready(Ok(n)) => *n,
-            _ => 0,
-        };
-        inbound.truncate(start + filled);
-        match read {
+        let mut chunk = [0u8; SOCKET_READ];
+        match self.stream.poll_read(cx, &mut chunk) {
             Poll::Ready(Ok(0)) => {
                 // The end of the stream without a close frame: the client is gone.
                 tracing::debug!(conn = self.conn.0, "closed without a close frame");
                 self.tell_closed();
                 Poll::Ready(Err(End::Abort))
             }
-            Poll::Ready(Ok(_)) => Poll::Ready(Ok(())),
+            Poll::Ready(Ok(n)) => {
+                let inbound = &mut self.ws.get_mut().inbound;
+                if inbound.is_empty() {
+                    *inbound = BytesMut::from(chunk.get(..n).unwrap_or_default());
+                } else {
+                    inbound.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                }
+                Poll::Ready(Ok(()))
+            }
             Poll::Ready(Err(e)) => Poll::Ready(Err(self.failed("read", Some(e)))),
             Poll::Pending => Poll::Pending,
         }
