@@ -319,14 +319,20 @@ impl ChatDriver {
             link.close(None);
         }
         let mut timer = self.runtime.new_timer(Instant::now() + SHUTDOWN_FLUSH);
+        // Links finish in any order; waiting on them one after the other keeps the whole wait
+        // linear in the number of connections.
+        let mut waiting = open.iter().peekable();
         poll_fn(|cx| {
-            if timer.as_mut().poll(cx).is_ready()
-                || open.iter().all(|link| link.poll_finished(cx).is_ready())
-            {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(());
             }
+            while let Some(link) = waiting.peek() {
+                if link.poll_finished(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                waiting.next();
+            }
+            Poll::Ready(())
         })
         .await;
         tracing::info!(
