@@ -10,7 +10,7 @@
 //!         an in-memory pipe)       bytes), close code
 //! ```
 //!
-//! tungstenite frames and unframes in each connection's task, over an in-memory [`pipe`] the task
+//! tungstenite frames and unframes in each connection's task, over an in-memory pipe the task
 //! fills from and drains to the runtime's socket, so the `Runtime` trait needs no WebSocket of its
 //! own and both runtimes share every line. The HTTP head is parsed here (httparse); what each
 //! request gets is the core's decision (`hark_core::chat::route`, admission in the service).
