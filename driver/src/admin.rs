@@ -305,6 +305,24 @@ mod tests {
     }
 
     #[test]
+    fn stats_carry_chat_with_its_slow_reader_count() {
+        let stats = Stats {
+            chat: Some(ChatServerStats {
+                slow_clients_dropped: 2,
+                ..ChatServerStats::default()
+            }),
+            ..Stats::default()
+        };
+        let line = serde_json::to_string(&stats).unwrap();
+        assert!(
+            line.starts_with(r#"{"chat":{"active_connections":0,"#),
+            "{line}"
+        );
+        assert!(line.contains(r#""slow_clients_dropped":2"#), "{line}");
+        assert_eq!(serde_json::from_str::<Stats>(&line).unwrap(), stats);
+    }
+
+    #[test]
     fn the_command_line_form_maps_to_requests() {
         assert_eq!(
             AdminRequest::from_words(&words("ban demo mallory")),
