@@ -192,11 +192,14 @@ fn read(
             return;
         }
         let arrival = match socket.read(Some(MAX_FRAME)) {
-            Ok(Some(frame)) => match message(frame, &mut partial) {
-                Some(frame) => frame,
+            Ok(Some(frame)) => match message(client, frame, &mut partial) {
+                Some(arrival) => arrival,
                 None => continue,
             },
-            Ok(None) => Err(None),
+            Ok(None) => Arrival::Ended {
+                client,
+                error: None,
+            },
             Err(tungstenite::Error::Io(e))
                 if matches!(
                     e.kind(),
@@ -207,56 +210,123 @@ fn read(
             {
                 continue;
             }
-            Err(e) => Err(Some(e.to_string())),
+            Err(e) => Arrival::Ended {
+                client,
+                error: Some(e.to_string()),
+            },
         };
-        let (arrival, ended) = match arrival {
-            Ok(Ok(frame)) => (Arrival::Frame { client, frame }, false),
-            Ok(Err(what)) => (Arrival::Unexpected { client, what }, false),
-            Err(error) => (Arrival::Ended { client, error }, true),
-        };
+        let ended = matches!(arrival, Arrival::Ended { .. });
         if closing.load(Ordering::Relaxed) || tx.send(arrival).is_err() || ended {
             return;
         }
     }
 }
 
-type Read = Result<Result<FrameJson, String>, Option<String>>;
-
-/// One frame as the server meant it: a complete text message, a ping, a close; `None` while a
-/// fragmented message goes on.
-fn message(frame: Frame, partial: &mut Option<Vec<u8>>) -> Option<Read> {
+/// One frame as the server meant it: a complete text message, a ping, a close, or a frame the
+/// server never sends; `None` while a fragmented message goes on.
+fn message(client: usize, frame: Frame, partial: &mut Option<Vec<u8>>) -> Option<Arrival> {
     let fin = frame.header().is_final;
     let opcode = frame.header().opcode;
     let payload = frame.into_payload();
+    let unexpected = |what: String| Some(Arrival::Unexpected { client, what });
     let text = |bytes: Vec<u8>| match String::from_utf8(bytes) {
-        Ok(text) => Ok(Ok(FrameJson::Text(text))),
-        Err(_) => Ok(Err("a text frame that is not UTF-8".to_owned())),
+        Ok(text) => Some(Arrival::Frame {
+            client,
+            frame: FrameJson::Text(text),
+        }),
+        Err(_) => unexpected("a text frame that is not UTF-8".to_owned()),
     };
-    Some(match opcode {
+    match opcode {
         OpCode::Data(Data::Text) if fin => text(payload.to_vec()),
         OpCode::Data(Data::Text) => {
             *partial = Some(payload.to_vec());
-            return None;
+            None
         }
         OpCode::Data(Data::Continue) => {
-            let mut bytes = partial.take()?;
+            let Some(mut bytes) = partial.take() else {
+                return unexpected("a continuation frame without a message".to_owned());
+            };
             bytes.extend_from_slice(&payload);
-            if !fin {
-                *partial = Some(bytes);
-                return None;
+            if fin {
+                return text(bytes);
             }
-            text(bytes)
+            *partial = Some(bytes);
+            None
         }
-        OpCode::Data(Data::Binary) => Ok(Err(format!("a binary frame of {} bytes", payload.len()))),
-        OpCode::Control(Control::Ping) => Ok(Ok(FrameJson::Ping)),
-        OpCode::Control(Control::Pong) => Ok(Err("a pong nobody asked for".to_owned())),
+        OpCode::Data(Data::Binary) => {
+            unexpected(format!("a binary frame of {} bytes", payload.len()))
+        }
+        OpCode::Control(Control::Ping) => Some(Arrival::Frame {
+            client,
+            frame: FrameJson::Ping,
+        }),
         OpCode::Control(Control::Close) => {
             let code = match payload.get(..2) {
                 Some([hi, lo]) => u16::from_be_bytes([*hi, *lo]),
                 _ => 1005,
             };
-            Ok(Ok(FrameJson::Close(code)))
+            Some(Arrival::Frame {
+                client,
+                frame: FrameJson::Close(code),
+            })
         }
-        other => Ok(Err(format!("a frame with opcode {other}"))),
-    })
+        OpCode::Control(Control::Pong) => unexpected("a pong nobody asked for".to_owned()),
+        other => unexpected(format!("a frame with opcode {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(opcode: OpCode, fin: bool, payload: &[u8]) -> Frame {
+        let mut frame = Frame::message(payload.to_vec(), OpCode::Data(Data::Text), fin);
+        frame.header_mut().opcode = opcode;
+        frame
+    }
+
+    #[test]
+    fn a_fragmented_text_message_arrives_whole() {
+        let mut partial = None;
+        let first = frame(OpCode::Data(Data::Text), false, b"{\"type\"");
+        assert_eq!(message(0, first, &mut partial), None);
+        let last = frame(OpCode::Data(Data::Continue), true, b":\"pong\"}");
+        assert_eq!(
+            message(0, last, &mut partial),
+            Some(Arrival::Frame {
+                client: 0,
+                frame: FrameJson::Text(r#"{"type":"pong"}"#.into())
+            })
+        );
+    }
+
+    #[test]
+    fn pings_and_closes_are_reported_and_pongs_are_unexpected() {
+        let mut partial = None;
+        let ping = frame(OpCode::Control(Control::Ping), true, b"");
+        assert!(matches!(
+            message(1, ping, &mut partial),
+            Some(Arrival::Frame {
+                frame: FrameJson::Ping,
+                ..
+            })
+        ));
+        let close = frame(
+            OpCode::Control(Control::Close),
+            true,
+            &1008_u16.to_be_bytes(),
+        );
+        assert!(matches!(
+            message(1, close, &mut partial),
+            Some(Arrival::Frame {
+                frame: FrameJson::Close(1008),
+                ..
+            })
+        ));
+        let pong = frame(OpCode::Control(Control::Pong), true, b"");
+        assert!(matches!(
+            message(1, pong, &mut partial),
+            Some(Arrival::Unexpected { .. })
+        ));
+    }
 }
