@@ -307,3 +307,146 @@ fn report(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    use std::os::unix::net::UnixListener;
+
+    use tungstenite::Message;
+
+    use super::*;
+    use crate::format::chat::ChatFixture;
+    use crate::live_mode::test_dir::Dir;
+
+    /// What a stand-in chat server answers to one text message.
+    type Answer = fn(&str) -> Vec<String>;
+
+    /// An admin socket that accepts everything, and a WebSocket listener that answers each text
+    /// message with `answer`'s texts — or, with `refuse`, refuses every upgrade with `429`.
+    struct FakeServer {
+        _dir: Dir,
+        target: Target,
+    }
+
+    fn fake_server(answer: Answer, refuse: bool) -> FakeServer {
+        let dir = Dir::new("live-chat");
+        let path = dir.path().join("admin.sock");
+        let admin = UnixListener::bind(&path).unwrap();
+        std::thread::spawn(move || {
+            for stream in admin.incoming().flatten() {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                    (&stream).write_all(b"{\"ok\":true}\n").unwrap();
+                    line.clear();
+                }
+            }
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let http = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                if refuse {
+                    // The whole request is read first: closing with unread bytes would reset.
+                    let mut head = String::new();
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    while reader.read_line(&mut head).unwrap_or(0) > 2 {
+                        head.clear();
+                    }
+                    let body = r#"{"error":"TOO_MANY_CONNECTIONS"}"#;
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 429 Too Many Requests\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    continue;
+                }
+                std::thread::spawn(move || {
+                    let Ok(mut ws) = tungstenite::accept(stream) else {
+                        return;
+                    };
+                    while let Ok(message) = ws.read() {
+                        if let Message::Text(text) = message {
+                            for reply in answer(text.as_str()) {
+                                let _ = ws.send(Message::text(reply));
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        FakeServer {
+            _dir: dir,
+            target: Target {
+                http,
+                admin: Admin::new(path),
+            },
+        }
+    }
+
+    fn fixture() -> EffectiveChatFixture {
+        let text =
+            std::fs::read_to_string(crate::default_vectors("chat").join("fixture.json")).unwrap();
+        let fixture: ChatFixture = serde_json::from_str(&text).unwrap();
+        fixture.effective(None).unwrap()
+    }
+
+    fn scenario(steps: &str) -> Scenario {
+        serde_json::from_str(&format!(
+            r#"{{"name":"t","description":"","covers":[],"steps":[{steps}]}}"#
+        ))
+        .unwrap()
+    }
+
+    const PING: &str = r#"{\"type\":\"ping\"}"#;
+    const PONG: &str = r#"{\"type\":\"pong\"}"#;
+
+    fn ping_scenario() -> Scenario {
+        scenario(&format!(
+            r#"{{"at_ms":0,"connect":"alice","expect":{{"transmits":[],
+                 "response":{{"status":101}},"events":[]}}}},
+               {{"at_ms":0,"from":"alice","text":"{PING}","expect":{{"transmits":[
+                 {{"to":"alice","text":"{PONG}"}}],"events":[]}}}}"#
+        ))
+    }
+
+    #[test]
+    fn a_server_answering_as_expected_passes() {
+        let server = fake_server(|_| vec![r#"{"type":"pong"}"#.to_owned()], false);
+        assert_eq!(run(&fixture(), &ping_scenario(), &server.target), Ok(()));
+    }
+
+    #[test]
+    fn a_frame_nobody_expected_fails_its_step() {
+        let server = fake_server(
+            |_| {
+                vec![
+                    r#"{"type":"pong"}"#.to_owned(),
+                    r#"{"type":"pong"}"#.to_owned(),
+                ]
+            },
+            false,
+        );
+        let lines = run(&fixture(), &ping_scenario(), &server.target).unwrap_err();
+        assert!(lines[0].starts_with("step 1 at 0 ms"), "{lines:?}");
+        assert_eq!(lines[1], "  frames to alice differ:");
+    }
+
+    #[test]
+    fn a_refused_upgrade_is_compared_by_status_and_body() {
+        let server = fake_server(|_| Vec::new(), true);
+        let refused = scenario(
+            r#"{"at_ms":0,"connect":"alice","expect":{"transmits":[],
+                "response":{"status":429,"body":"{\"error\":\"TOO_MANY_CONNECTIONS\"}"},
+                "events":[]}}"#,
+        );
+        assert_eq!(run(&fixture(), &refused, &server.target), Ok(()));
+        let lines = run(&fixture(), &ping_scenario(), &server.target).unwrap_err();
+        assert!(
+            lines.iter().any(|l| l.contains("expected response 101")),
+            "{lines:?}"
+        );
+    }
+}
