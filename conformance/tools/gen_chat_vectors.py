@@ -767,6 +767,11 @@ class Server:
     def pong(self, client: str, now: int):
         self.activity(self.conns[client], now)
 
+    def ws_ping(self, client: str, now: int):
+        """§1: the server answers WebSocket pings with pongs; a ping is life like any frame."""
+        self.activity(self.conns[client], now)
+        self.out.transmits.append({"to": client, "pong": True})
+
     def on_ping(self, conn, _data, _now):
         self.text(conn.client, s_pong())
 
@@ -959,6 +964,10 @@ class Scenario:
         return self._step("pong", lambda now: self.server.pong(client, now), {"pong": client},
                           note or f"{client} answers the ping", st)
 
+    def ping(self, client, note=None, st=False):
+        return self._step("ping", lambda now: self.server.ws_ping(client, now), {"ping": client},
+                          note or f"{client} sends a WebSocket ping", st)
+
     def close(self, client, note=None, st=False):
         return self._step("close", lambda now: self.server.peer_closed(client, now),
                           {"close": client}, note or f"{client} closes its connection", st)
@@ -1089,6 +1098,16 @@ def room_scenarios():
     s.expect(got, ("alice", "text", s_pong()))
     s.join("alice", "lobby")
     s.at(100).send("alice", c_ping(), "alice pings in a room")
+    out.append(s)
+
+    s = Scenario("websocket_ping_answered",
+                 "A WebSocket ping from a client is answered with a pong by the transport (live "
+                 "mode sees it; core mode only sees the life it brings).",
+                 ["§1 the server answers WebSocket pings with pongs"])
+    s.at(0).connect("alice")
+    got = s.ping("alice")
+    s.expect(got, ("alice", "pong", True))
+    s.at(100).send("alice", c_ping(), "the application ping is another thing")
     out.append(s)
 
     s = Scenario("message_to_whole_room",
@@ -1606,8 +1625,9 @@ def heartbeat_scenarios():
                  "heartbeat_interval is never pinged; a silent one still is.",
                  ["§7 any frame counts", "§7 heartbeat per connection"], HEARTBEAT)
     s.at(0).connect("alice")
-    for t in (700, 1400, 2100):
-        s.at(t).send("alice", c_ping(), "alice pings the application")
+    s.at(700).send("alice", c_ping(), "alice pings the application")
+    s.at(1400).ping("alice", "alice sends a WebSocket ping: life as well")
+    s.at(2100).send("alice", c_ping(), "alice pings the application")
     s.at(2200).connect("bob")
     s.at(2800).send("alice", c_ping(), "alice again")
     s.at(3450).tick("bob was pinged at 3200 ms")

@@ -17,7 +17,7 @@ use crate::compare;
 use crate::core_mode::invalid;
 use crate::format::chat::{
     Bindings, ChatFixture, EffectiveChatFixture, EventJson, FrameJson, Input, ResponseJson,
-    Scenario, StatsJson, Step,
+    Scenario, StatsJson, Step, TransmitJson,
 };
 use crate::timing::{QUIET_TAIL_MS, TIMER_MARGIN_MS};
 
@@ -216,7 +216,8 @@ impl Harness {
                 self.service
                     .handle_binary(now, conn, bytes.as_bytes().len());
             }
-            Input::Pong(client) => {
+            // The transport answers a ping (`chat.md` §1); the service sees life.
+            Input::Pong(client) | Input::Ping(client) => {
                 let conn = self.open(client)?;
                 self.service.handle_activity(now, conn);
             }
@@ -280,8 +281,15 @@ impl Harness {
             .map(|name| invalid(&format!("names unknown client {name:?}")))
             .collect();
         lines.extend(observed.outputs.problems.iter().cloned());
+        // The transport's frames are a live run's to check.
+        let service_frames: Vec<TransmitJson> = expect
+            .transmits
+            .iter()
+            .filter(|t| !t.frame.is_transport())
+            .cloned()
+            .collect();
         lines.extend(chat_compare::frames(
-            &expect.transmits,
+            &service_frames,
             &observed.outputs.frames,
             &mut self.bindings,
         ));

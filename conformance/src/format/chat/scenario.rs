@@ -45,6 +45,8 @@ pub enum Input {
     Binary { from: String, bytes: Hex },
     /// The client sends a WebSocket pong.
     Pong(String),
+    /// The client sends a WebSocket ping (the transport answers it, `chat.md` §1).
+    Ping(String),
     /// The client sends a close frame (1000) and closes its connection.
     Close(String),
     /// A plain HTTP request on a connection of its own, from `127.0.0.1`.
@@ -59,7 +61,10 @@ impl Input {
     /// The client the input comes from, if it is a client's.
     pub fn client(&self) -> Option<&str> {
         match self {
-            Input::Connect(client) | Input::Pong(client) | Input::Close(client) => Some(client),
+            Input::Connect(client)
+            | Input::Pong(client)
+            | Input::Ping(client)
+            | Input::Close(client) => Some(client),
             Input::Text { from, .. } | Input::Binary { from, .. } => Some(from),
             Input::Http(_) | Input::Reset | Input::Tick => None,
         }
@@ -96,6 +101,8 @@ struct StepJson {
     #[serde(default)]
     pong: Option<String>,
     #[serde(default)]
+    ping: Option<String>,
+    #[serde(default)]
     close: Option<String>,
     #[serde(default)]
     http: Option<HttpRequest>,
@@ -107,38 +114,41 @@ struct StepJson {
 }
 
 impl StepJson {
+    /// The one input the step names, if it names exactly one.
     fn input(&mut self) -> Option<Input> {
-        let given = (
-            self.connect.take(),
-            self.from.take(),
-            self.text.take(),
-            self.binary.take(),
-            self.pong.take(),
-            self.close.take(),
-            self.http.take(),
-            (self.reset, self.tick),
-        );
-        Some(match given {
-            (Some(client), None, None, None, None, None, None, (None, None)) => {
-                Input::Connect(client)
-            }
-            (None, Some(from), Some(text), None, None, None, None, (None, None)) => {
-                Input::Text { from, text }
-            }
-            (None, Some(from), None, Some(bytes), None, None, None, (None, None)) => {
-                Input::Binary { from, bytes }
-            }
-            (None, None, None, None, Some(client), None, None, (None, None)) => Input::Pong(client),
-            (None, None, None, None, None, Some(client), None, (None, None)) => {
-                Input::Close(client)
-            }
-            (None, None, None, None, None, None, Some(request), (None, None)) => {
-                Input::Http(request)
-            }
-            (None, None, None, None, None, None, None, (Some(true), None)) => Input::Reset,
-            (None, None, None, None, None, None, None, (None, Some(true))) => Input::Tick,
+        let mut inputs = Vec::new();
+        if let Some(client) = self.connect.take() {
+            inputs.push(Input::Connect(client));
+        }
+        match (self.from.take(), self.text.take(), self.binary.take()) {
+            (Some(from), Some(text), None) => inputs.push(Input::Text { from, text }),
+            (Some(from), None, Some(bytes)) => inputs.push(Input::Binary { from, bytes }),
+            (None, None, None) => {}
             _ => return None,
-        })
+        }
+        if let Some(client) = self.pong.take() {
+            inputs.push(Input::Pong(client));
+        }
+        if let Some(client) = self.ping.take() {
+            inputs.push(Input::Ping(client));
+        }
+        if let Some(client) = self.close.take() {
+            inputs.push(Input::Close(client));
+        }
+        if let Some(request) = self.http.take() {
+            inputs.push(Input::Http(request));
+        }
+        for (flag, input) in [(self.reset, Input::Reset), (self.tick, Input::Tick)] {
+            match flag {
+                Some(true) => inputs.push(input),
+                Some(false) => return None,
+                None => {}
+            }
+        }
+        match <[Input; 1]>::try_from(inputs) {
+            Ok([input]) => Some(input),
+            Err(_) => None,
+        }
     }
 }
 
@@ -148,7 +158,7 @@ impl TryFrom<StepJson> for Step {
     fn try_from(mut json: StepJson) -> Result<Self, String> {
         let input = json.input().ok_or(
             "a step needs exactly one input: \"connect\", \"from\" + \"text\", \"from\" + \
-             \"binary\", \"pong\", \"close\", \"http\", \"reset\": true, or \"tick\": true",
+             \"binary\", \"pong\", \"ping\", \"close\", \"http\", \"reset\": true, or \"tick\": true",
         )?;
         if input.has_response() != json.expect.response.is_some() {
             return Err(
@@ -188,13 +198,22 @@ pub struct TransmitJson {
     pub frame: FrameJson,
 }
 
-/// A frame the server writes: a text frame (a template, `vectors.md` §7.4), a ping, or a close
-/// with its code.
+/// A frame the server writes: a text frame (a template, `vectors.md` §7.4), a ping, a pong (the
+/// transport's answer to a client's ping: live mode only), or a close with its code.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FrameJson {
     Text(String),
     Ping,
+    Pong,
     Close(u16),
+}
+
+impl FrameJson {
+    /// Whether the frame is the transport's rather than the service's, so that only a live run
+    /// sees it.
+    pub fn is_transport(&self) -> bool {
+        matches!(self, FrameJson::Pong)
+    }
 }
 
 impl std::fmt::Display for FrameJson {
@@ -202,6 +221,7 @@ impl std::fmt::Display for FrameJson {
         match self {
             FrameJson::Text(text) => write!(f, "text {text}"),
             FrameJson::Ping => write!(f, "ping"),
+            FrameJson::Pong => write!(f, "pong"),
             FrameJson::Close(code) => write!(f, "close {code}"),
         }
     }
@@ -216,6 +236,8 @@ struct TransmitEntryJson {
     #[serde(default)]
     ping: Option<bool>,
     #[serde(default)]
+    pong: Option<bool>,
+    #[serde(default)]
     close: Option<u16>,
 }
 
@@ -223,13 +245,15 @@ impl TryFrom<TransmitEntryJson> for TransmitJson {
     type Error = String;
 
     fn try_from(json: TransmitEntryJson) -> Result<Self, String> {
-        let frame = match (json.text, json.ping, json.close) {
-            (Some(text), None, None) => FrameJson::Text(text),
-            (None, Some(true), None) => FrameJson::Ping,
-            (None, None, Some(code)) => FrameJson::Close(code),
+        let frame = match (json.text, json.ping, json.pong, json.close) {
+            (Some(text), None, None, None) => FrameJson::Text(text),
+            (None, Some(true), None, None) => FrameJson::Ping,
+            (None, None, Some(true), None) => FrameJson::Pong,
+            (None, None, None, Some(code)) => FrameJson::Close(code),
             _ => {
                 return Err(format!(
-                    "a transmit to {:?} needs exactly one of \"text\", \"ping\": true, \"close\"",
+                    "a transmit to {:?} needs exactly one of \"text\", \"ping\": true, \"pong\": true, \
+                     \"close\"",
                     json.to
                 ));
             }
@@ -263,6 +287,10 @@ mod tests {
         assert_eq!(
             step(r#""pong":"a""#).unwrap().input,
             Input::Pong("a".into())
+        );
+        assert_eq!(
+            step(r#""ping":"a""#).unwrap().input,
+            Input::Ping("a".into())
         );
         assert_eq!(
             step(r#""from":"a","text":"{}""#).unwrap().input,

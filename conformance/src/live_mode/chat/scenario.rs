@@ -194,6 +194,11 @@ fn perform(
             .binary(bytes.as_bytes())
             .map_err(io("write"))
             .map(|()| None),
+        Input::Ping(name) => clients
+            .open(name)?
+            .ping()
+            .map_err(io("write"))
+            .map(|()| None),
         Input::Pong(name) => clients
             .open(name)?
             .pong()

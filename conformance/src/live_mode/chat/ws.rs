@@ -28,9 +28,10 @@ const MAX_FRAME: usize = 1024 * 1024;
 /// What a client's reading thread reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arrival {
-    /// A text frame, a ping or a close frame from the server.
+    /// A text frame, a ping, a pong or a close frame from the server.
     Frame { client: usize, frame: FrameJson },
-    /// A frame the protocol never has the server send (binary, pong): always a failure.
+    /// A frame the protocol never has the server send (binary, a stray continuation): always a
+    /// failure.
     Unexpected { client: usize, what: String },
     /// The connection ended: end of stream (`error` is `None`) or a read error.
     Ended {
@@ -126,6 +127,10 @@ impl WsClient {
 
     pub fn pong(&self) -> io::Result<()> {
         self.send(Frame::pong(Vec::new()))
+    }
+
+    pub fn ping(&self) -> io::Result<()> {
+        self.send(Frame::ping(b"hark".to_vec()))
     }
 
     /// Sends a close frame (1000) and closes the connection; nothing more is reported.
@@ -270,7 +275,10 @@ fn message(client: usize, frame: Frame, partial: &mut Option<Vec<u8>>) -> Option
                 frame: FrameJson::Close(code),
             })
         }
-        OpCode::Control(Control::Pong) => unexpected("a pong nobody asked for".to_owned()),
+        OpCode::Control(Control::Pong) => Some(Arrival::Frame {
+            client,
+            frame: FrameJson::Pong,
+        }),
         other => unexpected(format!("a frame with opcode {other}")),
     }
 }
@@ -301,7 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn pings_and_closes_are_reported_and_pongs_are_unexpected() {
+    fn pings_pongs_and_closes_are_reported_and_binary_frames_are_unexpected() {
         let mut partial = None;
         let ping = frame(OpCode::Control(Control::Ping), true, b"");
         assert!(matches!(
@@ -326,6 +334,14 @@ mod tests {
         let pong = frame(OpCode::Control(Control::Pong), true, b"");
         assert!(matches!(
             message(1, pong, &mut partial),
+            Some(Arrival::Frame {
+                frame: FrameJson::Pong,
+                ..
+            })
+        ));
+        let binary = frame(OpCode::Data(Data::Binary), true, b"x");
+        assert!(matches!(
+            message(1, binary, &mut partial),
             Some(Arrival::Unexpected { .. })
         ));
     }
