@@ -175,7 +175,8 @@ fn every_chat_error_code_is_sent_in_a_scenario() {
     }
 }
 
-/// Every refusal status of chat.md §7, every close code, and the heartbeat ping.
+/// Every response status of chat.md §1 and §7, every close code, the heartbeat ping and the
+/// transport's pong.
 #[test]
 fn every_chat_refusal_and_close_is_in_a_scenario() {
     let set = chat_vectors();
@@ -184,7 +185,7 @@ fn every_chat_refusal_and_close_is_in_a_scenario() {
         .iter()
         .filter_map(|s| s.expect.response.as_ref().map(|r| r.status))
         .collect();
-    for status in [101, 200, 403, 404, 405, 429, 503] {
+    for status in [101, 200, 403, 404, 405, 426, 429, 503] {
         assert!(statuses.contains(&status), "no response {status}");
     }
     let frames: Vec<&FrameJson> = steps
@@ -193,8 +194,10 @@ fn every_chat_refusal_and_close_is_in_a_scenario() {
         .collect();
     for wanted in [
         FrameJson::Ping,
+        FrameJson::Pong,
         FrameJson::Close(1001),
         FrameJson::Close(1008),
+        FrameJson::Close(1009),
     ] {
         assert!(frames.contains(&&wanted), "no {wanted}");
     }
