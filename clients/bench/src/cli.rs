@@ -65,8 +65,8 @@ usage:
                       [--server-cpu CPU] [--quiet-wait SECS] [--dir DIR] [--json FILE]
       For each server of LIST (default null-chat,hark,hark-smol), each a fresh process under
       `taskset -c CPU` (default 0): every throughput scenario of LIST (default
-      10x10@60,100x10@60,100x10@600: ROOMSxCLIENTS@RATE per minute), then the idle run with N
-      connections (default 10000; 0 skips it). Run it under `taskset -c 1`.";
+      10x10@60,100x10@60,100x10@300,100x10@600: ROOMSxCLIENTS@RATE per minute), then the idle
+      run with N connections (default 10000; 0 skips it). Run it under `taskset -c 1`.";
 
 /// What to do.
 #[derive(Debug, Clone)]

@@ -71,7 +71,7 @@ pub struct WsSweepParams {
 impl WsSweepParams {
     /// The defaults, with the servers next to `me` (this program).
     pub fn new(me: &Path) -> Self {
-        let scenarios = ["10x10@60", "100x10@60", "100x10@600"]
+        let scenarios = ["10x10@60", "100x10@60", "100x10@300", "100x10@600"]
             .iter()
             .filter_map(|s| s.parse().ok())
             .collect();
