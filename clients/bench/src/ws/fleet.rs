@@ -61,12 +61,6 @@ impl ErrorCounts {
         self.0.values().sum()
     }
 
-    pub fn merge(&mut self, other: &Self) {
-        for (kind, count) in &other.0 {
-            *self.0.entry(kind.clone()).or_default() += count;
-        }
-    }
-
     /// `"KIND: N, …"`, or `"none"`.
     pub fn summary(&self) -> String {
         if self.0.is_empty() {
@@ -85,8 +79,6 @@ pub struct SetupTally {
     /// Connect + upgrade + join → `userList`, nanoseconds.
     pub time: Histogram<u64>,
     pub errors: ErrorCounts,
-    /// When the last connection finished its setup (or failed).
-    pub last: Option<Instant>,
 }
 
 impl SetupTally {
@@ -96,7 +88,6 @@ impl SetupTally {
             failed: 0,
             time: latency_histogram()?,
             errors: ErrorCounts::default(),
-            last: None,
         })
     }
 
@@ -154,7 +145,6 @@ where
                 let took = began.elapsed();
                 let conn = {
                     let mut tally = tally.borrow_mut();
-                    tally.last = Some(Instant::now());
                     match opened {
                         Ok(Ok(conn)) => {
                             tally.opened += 1;
@@ -213,9 +203,5 @@ mod tests {
         errors.add("HTTP 429");
         assert_eq!(errors.total(), 3);
         assert_eq!(errors.summary(), "HTTP 429: 1, RATE_LIMITED: 2");
-        let mut more = ErrorCounts::default();
-        more.add("HTTP 429");
-        errors.merge(&more);
-        assert_eq!(errors.0.get("HTTP 429"), Some(&2));
     }
 }

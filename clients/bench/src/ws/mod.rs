@@ -17,3 +17,6 @@ pub mod pipe;
 pub mod proc;
 pub mod report;
 pub mod sweep;
+
+#[cfg(test)]
+mod tests;

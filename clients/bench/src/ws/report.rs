@@ -77,11 +77,6 @@ impl Measured {
         }
         line
     }
-
-    /// The busiest core's share of other processes.
-    pub fn max_other_load(&self) -> f64 {
-        self.other_load.iter().copied().fold(0.0, f64::max)
-    }
 }
 
 impl Meters {
