@@ -12,8 +12,10 @@ hark-core, so a vector that hark-core fails is a disagreement between the code a
 Scenario expectations are not written by hand: each scenario is a list of inputs, and a small
 model of chat.md §5–§8 (one `Server` object below) computes the frames, responses, events and
 counters. Timer firings keep the margins of vectors.md §4.3, and the places where chat.md does
-not fix an output (the order of two `userLeft` one client receives from one block, a limit
-decided by a refused join) are asserted never to be reached.
+not fix an output (the order of two `userLeft` one client receives from one block, a join limit
+decided by the joiner's own membership, two equally idle IP records) are asserted never to be
+reached. Every scenario is also replayed with its inputs up to 40 ms late, as a live server sees
+them, and must give the same outputs.
 """
 
 from __future__ import annotations
