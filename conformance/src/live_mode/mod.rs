@@ -4,7 +4,8 @@
 //! each management connection, which connections it closes); events and stats, which only an
 //! in-process run can see, are skipped. The server must run the configuration of the scenarios'
 //! group (see [`groups`] and `live-plan`, [`write_plan`]) and have an admin socket that takes
-//! `reset` and the directory changes. See `conformance/spec/vectors.md` §5 and §6.5.
+//! `reset` and the directory changes. See `conformance/spec/vectors.md` §5 and §6.5; `chat`'s
+//! WebSocket and HTTP steps have their own runner, [`chat`] (§7.7).
 
 mod admin;
 mod audio;
