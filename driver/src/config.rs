@@ -135,6 +135,7 @@ pub struct ChatSection {
     pub read_buffer: Option<usize>,
     pub send_queue_bytes: Option<usize>,
     pub event_queue: Option<usize>,
+    pub max_pending_requests: Option<usize>,
     pub max_message_size: Option<usize>,
     pub message_limit: Option<u32>,
     pub join_limit: Option<u32>,
@@ -526,6 +527,7 @@ impl Loaded {
         set(&mut config.read_buffer, c.read_buffer);
         set(&mut config.send_queue_bytes, c.send_queue_bytes);
         set(&mut config.event_queue, c.event_queue);
+        set(&mut config.max_pending_requests, c.max_pending_requests);
         if let Some(start) = self.file.testing.wall_clock_start {
             config.wall_clock = WallClock::starting_at(start);
         }

@@ -4,9 +4,10 @@
 //! of the binary around it. The protocol's every rule is the conformance vectors' job; these show
 //! that the driver carries it over real sockets.
 
-use std::net::{SocketAddr, TcpListener};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -186,6 +187,43 @@ pub fn connections_beyond_the_per_ip_limit_are_refused_429(bin: &Path) {
     assert_eq!(refused.json(), json!({"error": "TOO_MANY_CONNECTIONS"}));
     assert_eq!(refused.header("content-type"), Some("application/json"));
     assert!(alice.sync().is_empty());
+}
+
+/// Connections still in their request head are bounded (`chat.max_pending_requests`): beyond
+/// the bound a new connection is closed unanswered; once the silent ones go, requests are served
+/// again.
+pub fn connections_silent_in_their_request_head_are_bounded(bin: &Path) {
+    let server = Server::start(bin, &config_with("max_pending_requests = 2"));
+    let addr = server.chat_addr();
+    let silent: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(addr).expect("connect"))
+        .collect();
+    let mut third = TcpStream::connect(addr).expect("connect");
+    third
+        .set_read_timeout(Some(CLOSE_DEADLINE))
+        .expect("timeout");
+    let mut byte = [0u8; 1];
+    match third.read(&mut byte) {
+        Ok(0) => {}
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+        other => panic!("the third connection was not closed at once: {other:?}"),
+    }
+    drop(silent);
+    let deadline = Instant::now() + CLOSE_DEADLINE;
+    loop {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(CLOSE_DEADLINE))
+            .expect("timeout");
+        let request = format!("GET /health HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+        let answered = stream.write_all(request.as_bytes()).is_ok()
+            && stream.read(&mut byte).is_ok_and(|n| n == 1);
+        if answered {
+            break;
+        }
+        assert!(Instant::now() < deadline, "requests are not served again");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// §7 slow readers: a client that never reads is closed with 1008 once its queue is full, its

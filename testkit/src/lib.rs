@@ -105,6 +105,7 @@ macro_rules! chat_integration_tests {
             other_paths_methods_and_plain_requests_on_ws_are_refused_with_json,
             malformed_and_oversized_request_heads_are_refused,
             connections_beyond_the_per_ip_limit_are_refused_429,
+            connections_silent_in_their_request_head_are_bounded,
             a_client_that_never_reads_is_closed_1008_and_the_room_keeps_talking,
             a_message_beyond_the_transport_bound_is_answered_and_closed_1009,
             a_text_frame_that_is_not_utf8_is_closed_1007,

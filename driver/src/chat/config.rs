@@ -22,6 +22,11 @@ pub struct ChatServerConfig {
     pub send_queue_bytes: usize,
     /// Events held for a slow consumer of `take_event_receiver` before new ones are dropped.
     pub event_queue: usize,
+    /// TCP connections still sending their request head, in all and per IP (at most the core's
+    /// `connection_limit_per_ip` from one IP). A connection beyond either is closed at once, as
+    /// nginx drops what exceeds `worker_connections`: admission (chat.md §7) only sees upgrades,
+    /// and without this bound slow request heads would hold any number of sockets for up to 10 s.
+    pub max_pending_requests: usize,
     pub wall_clock: WallClock,
     /// The message-id generator's seed. `None`: 32 bytes from the operating system. Fixed only to
     /// test hark (conformance runs).
@@ -37,6 +42,9 @@ impl ChatServerConfig {
     /// 256 KiB, as for `voice`: a full room's `userList` and hundreds of messages.
     pub const DEFAULT_SEND_QUEUE_BYTES: usize = 256 * 1024;
     pub const DEFAULT_EVENT_QUEUE: usize = 1024;
+    /// Far above what honest clients need (a head takes one round trip), far below the
+    /// descriptors a server has.
+    pub const DEFAULT_MAX_PENDING_REQUESTS: usize = 1024;
     /// tungstenite's bound on one incoming message is this many times `max_message_size` (and at
     /// least [`Self::MIN_TRANSPORT_MESSAGE`]): between the two the core answers
     /// `MESSAGE_TOO_LARGE` and keeps the connection; beyond, the connection is closed (1009).
@@ -50,6 +58,7 @@ impl ChatServerConfig {
             read_buffer: Self::DEFAULT_READ_BUFFER,
             send_queue_bytes: Self::DEFAULT_SEND_QUEUE_BYTES,
             event_queue: Self::DEFAULT_EVENT_QUEUE,
+            max_pending_requests: Self::DEFAULT_MAX_PENDING_REQUESTS,
             wall_clock: WallClock::system(),
             rng_seed: None,
             core: ChatConfig::default(),
@@ -71,6 +80,7 @@ impl ChatServerConfig {
             ("read_buffer", self.read_buffer),
             ("send_queue_bytes", self.send_queue_bytes),
             ("event_queue", self.event_queue),
+            ("max_pending_requests", self.max_pending_requests),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {

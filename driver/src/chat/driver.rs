@@ -20,6 +20,7 @@ use tungstenite::Message;
 use super::connection::{Connection, ConnectionSettings, Inbound};
 use super::http;
 use super::link::{Link, Outgoing};
+use super::pending::PendingRequests;
 use super::stats::ChatServerStats;
 use super::text::TextCache;
 use crate::accept::Accepted;
@@ -77,6 +78,8 @@ pub(crate) struct ChatDriver {
     pub inbound_tx: Sender<Inbound>,
     /// Every connection the loop has not let go of, upgraded or still in its HTTP request.
     pub links: BTreeMap<ConnectionId, Arc<Link>>,
+    /// The connections still in their HTTP request, bounded.
+    pub pending: PendingRequests,
     pub next_conn: u64,
     pub connection: ConnectionSettings,
     pub send_queue_bytes: usize,
@@ -178,6 +181,12 @@ impl ChatDriver {
     /// hears of it only if it asks to upgrade.
     fn connect(&mut self, accepted: Accepted) {
         let conn = ConnectionId(self.next_conn);
+        let ip = accepted.peer.ip().to_canonical();
+        if !self.pending.admit(conn, ip) {
+            self.counters.pending_requests_dropped += 1;
+            tracing::debug!(peer = %accepted.peer, "too many connections in their request head: closed");
+            return;
+        }
         self.next_conn += 1;
         let link = Arc::new(Link::new(self.send_queue_bytes));
         self.links.insert(conn, Arc::clone(&link));
@@ -195,6 +204,11 @@ impl ChatDriver {
     }
 
     fn inbound(&mut self, now: Instant, wall_ms: u64, message: Inbound) {
+        if let Inbound::Health { conn } | Inbound::Upgrade { conn, .. } | Inbound::Closed { conn } =
+            &message
+        {
+            self.pending.done(*conn);
+        }
         match message {
             Inbound::Health { conn } => {
                 if let Some(link) = self.links.remove(&conn) {

@@ -28,6 +28,7 @@ mod driver;
 mod http;
 mod link;
 mod log;
+mod pending;
 mod pipe;
 mod request;
 mod server;

@@ -13,6 +13,7 @@ use hark_core::chat::{ChatEvent, ChatService};
 use super::config::ChatServerConfig;
 use super::connection::ConnectionSettings;
 use super::driver::{ChatDriver, Command};
+use super::pending::PendingRequests;
 use super::stats::ChatServerStats;
 use crate::accept::accept_loop;
 use crate::events::{EventReceiver, EventSink};
@@ -120,6 +121,10 @@ impl<R: Runtime> ChatServer<R> {
             inbound: Box::pin(inbound_rx),
             inbound_tx,
             links: Default::default(),
+            pending: PendingRequests::new(
+                config.max_pending_requests,
+                config.core.ip_guard.connection_limit_per_ip,
+            ),
             next_conn: 0,
             connection: ConnectionSettings {
                 read_buffer: config.read_buffer,

@@ -21,6 +21,9 @@ pub struct ChatServerStats {
     pub refused_connections: u64,
     /// TCP connections accepted since start (HTTP requests included).
     pub connections_accepted: u64,
+    /// Connections closed at once because `max_pending_requests` connections (or the per-IP
+    /// share) were still sending their request head.
+    pub pending_requests_dropped: u64,
     /// Connections closed (1008) because a frame did not fit their outgoing queue (chat.md §7).
     pub slow_clients_dropped: u64,
     /// Events dropped because the event receiver was not keeping up.
