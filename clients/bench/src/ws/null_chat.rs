@@ -1,9 +1,9 @@
 //! The null chat server, the chat benchmark's yardstick as the null relay is the audio one: the
-//! same WebSocket stack as the generator (tokio sockets, tungstenite framing over a [`Pipe`]-driven
-//! connection, one thread), rooms and fan-out of one shared buffer per message, and nothing else —
-//! no JSON parsing, validation, rate limit, IP accounting, heartbeat or health page. It
-//! understands exactly the frames `hark-bench` writes (a member found by name, the `user` object
-//! taken as the join's text), so whatever hark costs beyond it is the protocol.
+//! same WebSocket stack as the generator (tokio sockets, tungstenite framing over a
+//! [`Pipe`](super::pipe::Pipe), one thread), rooms and fan-out of one shared buffer per message,
+//! and nothing else — no JSON parsing, validation, rate limit, IP accounting, heartbeat or health
+//! page. It understands exactly the frames `hark-bench` writes (a member found by name, the `user`
+//! object taken as the join's text), so whatever hark costs beyond it is the protocol.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
