@@ -32,6 +32,9 @@ const SOCKET_READ: usize = 8 * 1024;
 /// An outgoing buffer larger than this is freed once written, so that a burst (a full room's
 /// `userList`) does not stay allocated on an idle connection.
 const KEEP_OUTBOUND: usize = 16 * 1024;
+/// Frames are taken from the queue into one write until the buffer holds this much: below
+/// `KEEP_OUTBOUND`, so a batch does not make the buffer be freed and allocated again.
+const WRITE_BATCH: usize = 8 * 1024;
 /// Once closing, how long the task tries to write what is left (the last frames, the close frame,
 /// an HTTP response) to a client that may not read at all, before dropping the socket.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -270,22 +273,32 @@ impl Connection {
         if self.closing {
             return Poll::Pending;
         }
-        match self.link.next(cx) {
-            Next::Write(item) => {
-                self.unwritten += Link::size_of(&item);
-                self.encode(item).map_err(|e| self.failed_ws("encode", e))?;
-                Poll::Ready(Ok(true))
-            }
-            Next::Close(code) => {
-                if self.upgraded
-                    && let Some(code) = code
-                {
-                    self.close_frame(code);
+        // Everything queued goes into one write, up to WRITE_BATCH bytes: a fan-out queues many
+        // frames at once, and one system call per batch costs far less than one per frame.
+        let mut moved = false;
+        while self.ws.get_ref().outbound.len() < WRITE_BATCH {
+            match self.link.next(cx) {
+                Next::Write(item) => {
+                    self.unwritten += Link::size_of(&item);
+                    self.encode(item).map_err(|e| self.failed_ws("encode", e))?;
+                    moved = true;
                 }
-                self.start_closing();
-                Poll::Ready(Ok(true))
+                Next::Close(code) => {
+                    if self.upgraded
+                        && let Some(code) = code
+                    {
+                        self.close_frame(code);
+                    }
+                    self.start_closing();
+                    return Poll::Ready(Ok(true));
+                }
+                Next::Wait => break,
             }
-            Next::Wait => Poll::Pending,
+        }
+        if moved {
+            Poll::Ready(Ok(true))
+        } else {
+            Poll::Pending
         }
     }
 
