@@ -5,4 +5,5 @@
 
 pub mod audio;
 pub mod chat;
+pub mod signal;
 pub mod voice;

@@ -1,0 +1,316 @@
+//! The Engine.IO handshake request (signal.md §1): which `GET /socket.io/?…` requests open a
+//! session, and engine.io's HTTP error for the others. hark serves only the WebSocket transport
+//! and keeps no polling sessions, so it answers exactly as an engine.io server configured with
+//! `transports: ["websocket"]` and `allowEIO3: false` would.
+
+/// engine.io's handshake error codes (`Server.errors`), each with its fixed message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HandshakeError {
+    TransportUnknown,
+    SessionIdUnknown,
+    BadHandshakeMethod,
+    BadRequest,
+    Forbidden,
+    UnsupportedProtocolVersion,
+}
+
+impl HandshakeError {
+    pub const ALL: &[HandshakeError] = &[
+        HandshakeError::TransportUnknown,
+        HandshakeError::SessionIdUnknown,
+        HandshakeError::BadHandshakeMethod,
+        HandshakeError::BadRequest,
+        HandshakeError::Forbidden,
+        HandshakeError::UnsupportedProtocolVersion,
+    ];
+
+    /// The `code` member.
+    pub fn code(self) -> u8 {
+        match self {
+            HandshakeError::TransportUnknown => 0,
+            HandshakeError::SessionIdUnknown => 1,
+            HandshakeError::BadHandshakeMethod => 2,
+            HandshakeError::BadRequest => 3,
+            HandshakeError::Forbidden => 4,
+            HandshakeError::UnsupportedProtocolVersion => 5,
+        }
+    }
+
+    /// The `message` member, engine.io's `Server.errorMessages` text.
+    pub fn message(self) -> &'static str {
+        match self {
+            HandshakeError::TransportUnknown => "Transport unknown",
+            HandshakeError::SessionIdUnknown => "Session ID unknown",
+            HandshakeError::BadHandshakeMethod => "Bad handshake method",
+            HandshakeError::BadRequest => "Bad request",
+            HandshakeError::Forbidden => "Forbidden",
+            HandshakeError::UnsupportedProtocolVersion => "Unsupported protocol version",
+        }
+    }
+
+    /// The HTTP status: 403 for `Forbidden`, 400 for every other code, as engine.io answers.
+    pub fn status(self) -> u16 {
+        match self {
+            HandshakeError::Forbidden => 403,
+            _ => 400,
+        }
+    }
+
+    /// The `application/json` response body, e.g. `{"code":0,"message":"Transport unknown"}`.
+    pub fn body(self) -> String {
+        format!(
+            "{{\"code\":{},\"message\":\"{}\"}}",
+            self.code(),
+            self.message()
+        )
+    }
+}
+
+/// What the server makes of a request to the Socket.IO path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandshakeDecision {
+    /// Complete the WebSocket upgrade and send the open packet.
+    AcceptWebSocket,
+    /// Answer with the error's status and body, and open nothing.
+    Refuse(HandshakeError),
+}
+
+/// The parts of the HTTP request the decision depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HandshakeRequest<'a> {
+    /// Whether the method is `GET`.
+    pub is_get: bool,
+    /// Whether the request asks for a WebSocket upgrade.
+    pub is_websocket_upgrade: bool,
+    /// The query string, without the `?`.
+    pub query: &'a str,
+}
+
+/// engine.io's checks in engine.io's order: the transport must be `websocket` (so
+/// `transport=polling` is code 0), a `sid` names a session hark never has (code 1), the method
+/// must be `GET` (code 2), a WebSocket transport needs an upgrade request (code 3), and `EIO`
+/// must be `4` (code 5, checked last because engine.io checks it in the handshake proper).
+/// Checking the `Origin` header (code 3 too) is the driver's, since it needs the configuration.
+pub fn decide_handshake(request: HandshakeRequest<'_>) -> HandshakeDecision {
+    let query = Query::parse(request.query);
+    let refusal = if query.transport.as_deref() != Some("websocket") {
+        Some(HandshakeError::TransportUnknown)
+    } else if query.sid.as_deref().is_some_and(|sid| !sid.is_empty()) {
+        Some(HandshakeError::SessionIdUnknown)
+    } else if !request.is_get {
+        Some(HandshakeError::BadHandshakeMethod)
+    } else if !request.is_websocket_upgrade {
+        Some(HandshakeError::BadRequest)
+    } else if query.eio.as_deref() != Some("4") {
+        Some(HandshakeError::UnsupportedProtocolVersion)
+    } else {
+        None
+    };
+    refusal.map_or(
+        HandshakeDecision::AcceptWebSocket,
+        HandshakeDecision::Refuse,
+    )
+}
+
+/// The handshake's query parameters. As with `URLSearchParams` and `Object.fromEntries`, a
+/// repeated parameter's last value counts, and values are percent- and `+`-decoded.
+#[derive(Debug, Default)]
+struct Query {
+    eio: Option<String>,
+    transport: Option<String>,
+    sid: Option<String>,
+}
+
+impl Query {
+    fn parse(query: &str) -> Query {
+        let mut parsed = Query::default();
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let slot = match decode_component(name).as_str() {
+                "EIO" => &mut parsed.eio,
+                "transport" => &mut parsed.transport,
+                "sid" => &mut parsed.sid,
+                _ => continue,
+            };
+            *slot = Some(decode_component(value));
+        }
+        parsed
+    }
+}
+
+/// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte; a `%` not
+/// followed by two hex digits stays as it is; invalid UTF-8 becomes U+FFFD.
+fn decode_component(text: &str) -> String {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        rest = tail;
+        match byte {
+            b'+' => bytes.push(b' '),
+            b'%' => match percent_byte(rest) {
+                Some(decoded) => {
+                    bytes.push(decoded);
+                    rest = rest.get(2..).unwrap_or_default();
+                }
+                None => bytes.push(b'%'),
+            },
+            other => bytes.push(other),
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn percent_byte(rest: &[u8]) -> Option<u8> {
+    let hex = std::str::from_utf8(rest.get(..2)?).ok()?;
+    u8::from_str_radix(hex, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upgrade(query: &str) -> HandshakeDecision {
+        decide_handshake(HandshakeRequest {
+            is_get: true,
+            is_websocket_upgrade: true,
+            query,
+        })
+    }
+
+    fn refused(error: HandshakeError) -> HandshakeDecision {
+        HandshakeDecision::Refuse(error)
+    }
+
+    #[test]
+    fn a_websocket_upgrade_with_eio_4_is_accepted() {
+        assert_eq!(
+            upgrade("EIO=4&transport=websocket"),
+            HandshakeDecision::AcceptWebSocket
+        );
+        assert_eq!(
+            upgrade("transport=websocket&EIO=4&t=NkJ3x1b"),
+            HandshakeDecision::AcceptWebSocket
+        );
+    }
+
+    #[test]
+    fn polling_is_an_unknown_transport() {
+        let polling = decide_handshake(HandshakeRequest {
+            is_get: true,
+            is_websocket_upgrade: false,
+            query: "EIO=4&transport=polling&t=NkJ3x1b",
+        });
+        assert_eq!(polling, refused(HandshakeError::TransportUnknown));
+    }
+
+    #[test]
+    fn a_missing_or_other_transport_is_unknown() {
+        assert_eq!(upgrade("EIO=4"), refused(HandshakeError::TransportUnknown));
+        assert_eq!(
+            upgrade("EIO=4&transport=webtransport"),
+            refused(HandshakeError::TransportUnknown)
+        );
+        assert_eq!(
+            upgrade("EIO=4&transport=WebSocket"),
+            refused(HandshakeError::TransportUnknown)
+        );
+    }
+
+    #[test]
+    fn a_session_id_is_unknown_since_there_are_no_polling_sessions() {
+        assert_eq!(
+            upgrade("EIO=4&transport=websocket&sid=lv_VI97HAXpY6yYWAAAC"),
+            refused(HandshakeError::SessionIdUnknown)
+        );
+        assert_eq!(
+            upgrade("EIO=4&transport=websocket&sid="),
+            HandshakeDecision::AcceptWebSocket
+        );
+    }
+
+    #[test]
+    fn a_handshake_must_be_a_get() {
+        let post = decide_handshake(HandshakeRequest {
+            is_get: false,
+            is_websocket_upgrade: true,
+            query: "EIO=4&transport=websocket",
+        });
+        assert_eq!(post, refused(HandshakeError::BadHandshakeMethod));
+    }
+
+    #[test]
+    fn the_websocket_transport_without_an_upgrade_is_a_bad_request() {
+        let plain = decide_handshake(HandshakeRequest {
+            is_get: true,
+            is_websocket_upgrade: false,
+            query: "EIO=4&transport=websocket",
+        });
+        assert_eq!(plain, refused(HandshakeError::BadRequest));
+    }
+
+    #[test]
+    fn protocol_versions_other_than_4_are_unsupported() {
+        assert_eq!(
+            upgrade("EIO=3&transport=websocket"),
+            refused(HandshakeError::UnsupportedProtocolVersion)
+        );
+        assert_eq!(
+            upgrade("transport=websocket"),
+            refused(HandshakeError::UnsupportedProtocolVersion)
+        );
+        assert_eq!(
+            upgrade("EIO=04&transport=websocket"),
+            refused(HandshakeError::UnsupportedProtocolVersion)
+        );
+    }
+
+    #[test]
+    fn the_transport_is_checked_before_the_protocol_version() {
+        assert_eq!(
+            upgrade("EIO=3&transport=polling"),
+            refused(HandshakeError::TransportUnknown)
+        );
+    }
+
+    #[test]
+    fn the_last_of_a_repeated_parameter_counts_and_values_are_percent_decoded() {
+        assert_eq!(
+            upgrade("EIO=3&transport=polling&EIO=4&transport=websocket"),
+            HandshakeDecision::AcceptWebSocket
+        );
+        assert_eq!(
+            upgrade("EIO=%34&transport=web%73ocket"),
+            HandshakeDecision::AcceptWebSocket
+        );
+        assert_eq!(
+            upgrade("EIO=4&transport=web+socket"),
+            refused(HandshakeError::TransportUnknown)
+        );
+        assert_eq!(
+            upgrade("EIO=4%&transport=websocket"),
+            refused(HandshakeError::UnsupportedProtocolVersion)
+        );
+    }
+
+    #[test]
+    fn error_bodies_are_engine_io_json() {
+        let bodies: Vec<String> = HandshakeError::ALL.iter().map(|e| e.body()).collect();
+        assert_eq!(
+            bodies,
+            [
+                r#"{"code":0,"message":"Transport unknown"}"#,
+                r#"{"code":1,"message":"Session ID unknown"}"#,
+                r#"{"code":2,"message":"Bad handshake method"}"#,
+                r#"{"code":3,"message":"Bad request"}"#,
+                r#"{"code":4,"message":"Forbidden"}"#,
+                r#"{"code":5,"message":"Unsupported protocol version"}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn only_forbidden_is_a_403() {
+        let statuses: Vec<u16> = HandshakeError::ALL.iter().map(|e| e.status()).collect();
+        assert_eq!(statuses, [400, 400, 400, 400, 403, 400]);
+    }
+}
