@@ -48,8 +48,9 @@ impl RateLimitRule {
     /// hark's rule for the signaling events (signal.md §7): `100:10000:0:1:50:200`. Trickled ICE
     /// candidates arrive faster than any decay interval, so the burst (50 events) must hold a
     /// whole negotiation — an offer or answer and up to ~30 candidates — with room to spare; a
-    /// pause of 10 s restores it. The window caps a sustained flood at 10 events per second. No
-    /// ban: a refused candidate already costs the user audio, and refused events still add score.
+    /// pause of 10 s restores it, and the score then sustains one event per 200 ms; the window
+    /// caps any 10 s at 100 events. No ban: a refused candidate already costs the user audio, and
+    /// refused events still add score.
     pub const SIGNAL: Self = Self::from_millis(100, 10_000, 0, 1, 50, 200);
 
     /// `scorePerAction` when the env value leaves it out (the seed's default).
