@@ -191,6 +191,21 @@ fn without_ban_ms_a_refusal_lasts_only_until_the_score_allows() {
 }
 
 #[test]
+fn the_signal_rule_accepts_a_negotiation_burst_of_fifty_events() {
+    let start = Instant::now();
+    let rule = RateLimitRule::SIGNAL;
+    let mut limiter = limiter();
+    for n in 0..50 {
+        limiter.check(start + ms(20 * n), &"user", &rule).unwrap();
+    }
+    let refused = limiter
+        .check(start + ms(1_000), &"user", &rule)
+        .unwrap_err();
+    assert_eq!((refused.current_score, refused.retry_after), (51, ms(400)));
+    assert!(limiter.check(start + ms(1_400), &"user", &rule).is_ok());
+}
+
+#[test]
 fn keys_are_limited_independently() {
     let start = Instant::now();
     let rule = RateLimitRule::SERVER_JOIN;

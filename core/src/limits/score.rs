@@ -486,8 +486,9 @@ impl<K: Ord + Clone> ScoreLimiter<K> {
         self.entries.get(key).map_or(0, |entry| entry.score_at(now))
     }
 
-    /// Decides on one action of `key` under `rule`. A key must always be checked with the same
-    /// rule: the key names the rule as well as the user.
+    /// Decides on one action of `key` under `rule`, which should have passed
+    /// [`RateLimitRule::validate`]. A key must always be checked with the same rule: the key
+    /// names the rule as well as the user.
     ///
     /// A new key when the table is full takes the place of the longest idle entry whose score has
     /// decayed to 0 and that is not banned. If there is none, the action is refused (the limiter
