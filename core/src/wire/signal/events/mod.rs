@@ -1,4 +1,4 @@
-//! The `signal` service's events (`conformance/spec/signal.md` §5–§6): what the seed's tables
+//! The `signal` service's events (`conformance/spec/signal.md` §4–§6): what the seed's tables
 //! list, in the Gryt server's payload shapes, so a Socket.IO client written for it works
 //! unchanged.
 //!
@@ -7,6 +7,7 @@
 //! `streamID` left out when unset), because clients and conformance vectors compare them as text.
 //! The Engine.IO and Socket.IO framing around both is the parent module's.
 
+mod admission;
 mod client;
 mod codes;
 mod error;
@@ -15,6 +16,7 @@ mod room;
 mod rtc;
 mod server;
 
+pub use admission::{ConnectAuth, ConnectRefusal, decode_connect_auth};
 pub use client::{ClientEvent, decode_client_event};
 pub use codes::EventErrorCode;
 pub use error::EventError;
