@@ -262,7 +262,7 @@ impl Arbitrary for Encoded {
                 let expected = json!(["users", users.iter().map(user_json).collect::<Vec<_>>()]);
                 Encoded(ServerEvent::Users(users), expected)
             }
-            2 | 3 | 4 => {
+            2..=4 => {
                 let user = user(g);
                 let (name, event) = match up_to(g, 2) {
                     0 => ("user-joined", ServerEvent::UserJoined(user.clone())),
