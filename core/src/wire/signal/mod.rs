@@ -10,11 +10,13 @@
 
 mod engine;
 mod error;
+pub mod events;
 mod handshake;
 mod socketio;
 
 pub use engine::{EngineFrame, EnginePacket, OpenInfo, decode_engine};
 pub use error::{EngineError, SocketError};
+pub use events::{ClientEvent, ServerEvent, decode_client_event};
 pub use handshake::{HandshakeDecision, HandshakeError, HandshakeRequest, decide_handshake};
 pub use socketio::{MAX_ATTACHMENTS, Namespace, PacketKind, SocketPacket, decode_socket};
 
