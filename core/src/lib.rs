@@ -15,6 +15,7 @@ mod connection_id;
 pub mod directory;
 pub mod limits;
 mod seeded;
+pub mod signal;
 mod transmit;
 pub mod voice;
 pub mod wire;

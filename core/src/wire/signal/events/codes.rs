@@ -43,6 +43,7 @@ event_error_codes! {
     UnknownChannel = "unknown_channel", "No such voice channel";
     Forbidden = "forbidden", "Not allowed in this channel";
     NotInChannel = "not_in_channel", "Not in a voice channel";
+    VoiceUnavailable = "voice_unavailable", "Voice is unavailable";
 }
 
 /// The `error` and `message` members of an `error` event's payload, in that order.
@@ -60,7 +61,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn there_are_the_ten_codes_of_section_5() {
+    fn there_are_the_eleven_codes_of_section_5() {
         let codes: Vec<&str> = EventErrorCode::ALL.iter().map(|c| c.code()).collect();
         assert_eq!(
             codes,
@@ -75,6 +76,7 @@ mod tests {
                 "unknown_channel",
                 "forbidden",
                 "not_in_channel",
+                "voice_unavailable",
             ]
         );
     }

@@ -1,0 +1,802 @@
+//! The `signal` service (seed 002, the Gryt signaling server): Socket.IO v4 over WebSocket,
+//! voice-channel rooms and users, and score-based rate limits, for one WebSocket connection per
+//! Engine.IO session. The driver has already accepted the upgrade (`decide_handshake`, §1); the
+//! service speaks Engine.IO and Socket.IO on the connection's text frames.
+//!
+//! ```text
+//! svc.handle_connect(now, conn, ip)?;                 // the upgrade was accepted: open packet
+//! svc.handle_text(now, unix_secs, conn, text);        // one complete text frame
+//! svc.handle_binary(now, conn);                       // one complete binary frame
+//! svc.handle_closed(now, conn);                       // the connection is gone
+//! svc.handle_timeout(now);                            // when now >= svc.poll_timeout()
+//! while let Some(t) = svc.poll_transmit() { … }       // send t.action on t.conn
+//! while let Some(e) = svc.poll_event() { … }
+//! ```
+//!
+//! Every input first fires the timers due at its instant. Behaviour is specified in
+//! `conformance/spec/signal.md`; section numbers below refer to it. There is no SFU link yet
+//! (§8): `offer`, `answer` and `ice-candidate` from a member of a room are refused with
+//! `voice_unavailable`, and no user is ever connected to voice.
+
+mod config;
+mod event;
+mod output;
+mod session;
+mod sid;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::IpAddr;
+use std::time::Instant;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
+
+pub use config::SignalConfig;
+pub use event::{CloseReason, SignalEvent};
+pub use output::{CloseCode, SignalAction, SignalStats, SignalTransmit};
+
+use self::session::{Due, Session, User};
+use self::sid::SidGenerator;
+use crate::auth::JwtValidator;
+use crate::directory::{Directory, Refusal};
+use crate::limits::{RateLimitError, RateLimited, ScoreLimiter};
+use crate::wire::signal::events::{
+    ChannelInfo, ChannelKind, ConnectRefusal, EventErrorCode, ServerEvent, ServerInfo,
+    decode_connect_auth, normalize_nickname, room_id,
+};
+use crate::wire::signal::{
+    ClientEvent, EngineError, EngineFrame, EnginePacket, Namespace, OpenInfo, PacketKind,
+    SocketPacket, decode_client_event, decode_engine, decode_socket,
+};
+use crate::{ConfigError, ConnectionId};
+
+/// The domains of the two id streams drawn from the service's seed.
+const ENGINE_SID_DOMAIN: &[u8] = b"hark signal engine.io sid";
+const SOCKET_SID_DOMAIN: &[u8] = b"hark signal socket.io sid";
+
+/// The nickname of a user whose id is not a valid one and who gave none (§4).
+const DEFAULT_NICKNAME: &str = "User";
+
+/// A connection refused at [`SignalService::handle_connect`]: `max_connections` sessions are
+/// open. The driver answers the upgrade as it answers any refusal; the service keeps nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the server is full")]
+pub struct ServerFull;
+
+/// A score limiter key: the rule with the IP (`SERVER_JOIN`) or the user id (§7.6).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum LimitKey {
+    ServerJoin(IpAddr),
+    Signal(String),
+}
+
+/// A room: its members in join order (the order of `users`).
+#[derive(Debug, Default)]
+struct Room {
+    members: Vec<ConnectionId>,
+}
+
+/// The signaling server's whole state. See the module docs for the calling pattern.
+#[derive(Debug)]
+pub struct SignalService {
+    config: SignalConfig,
+    jwt: JwtValidator,
+    directory: Directory,
+    engine_sids: SidGenerator,
+    socket_sids: SidGenerator,
+    limiter: ScoreLimiter<LimitKey>,
+    /// At most `max_connections`.
+    sessions: BTreeMap<ConnectionId, Session>,
+    /// Keyed by room id; at most one per directory channel.
+    rooms: BTreeMap<String, Room>,
+    /// The admitted connections of each user; at most `max_connections` entries in all.
+    users: BTreeMap<String, BTreeSet<ConnectionId>>,
+    /// Every session filed once under its `timer` instant.
+    timers: BTreeSet<(Instant, ConnectionId)>,
+    rate_limited: u64,
+    transmits: VecDeque<SignalTransmit>,
+    events: VecDeque<SignalEvent>,
+}
+
+impl SignalService {
+    /// A service with no connections. `rng_seed` seeds the session ids: 32 bytes from the
+    /// operating system's RNG in a server, a fixed value in tests and conformance runs.
+    pub fn new(
+        config: SignalConfig,
+        directory: Directory,
+        rng_seed: [u8; 32],
+    ) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Self {
+            jwt: JwtValidator::new(&config.jwt),
+            directory,
+            engine_sids: SidGenerator::new(rng_seed, ENGINE_SID_DOMAIN),
+            socket_sids: SidGenerator::new(rng_seed, SOCKET_SID_DOMAIN),
+            limiter: ScoreLimiter::new(config.limiter_max_keys),
+            sessions: BTreeMap::new(),
+            rooms: BTreeMap::new(),
+            users: BTreeMap::new(),
+            timers: BTreeSet::new(),
+            rate_limited: 0,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &SignalConfig {
+        &self.config
+    }
+
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    pub fn stats(&self) -> SignalStats {
+        SignalStats {
+            connections: self.sessions.len(),
+            admitted: self.users.values().map(BTreeSet::len).sum(),
+            users: self.users.len(),
+            rooms: self.rooms.len(),
+            room_members: self.rooms.values().map(|room| room.members.len()).sum(),
+            rate_limited: self.rate_limited,
+        }
+    }
+
+    /// The next thing to do on a connection.
+    pub fn poll_transmit(&mut self) -> Option<SignalTransmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next thing that happened.
+    pub fn poll_event(&mut self) -> Option<SignalEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`SignalService::handle_timeout`] must next be called; `None` while nothing waits.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let session = self.timers.first().map(|&(due, _)| due);
+        match (session, self.limiter.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Runs the heartbeat (§2) and the CONNECT deadline (§3), and lets the limiter forget the
+    /// keys with nothing left to remember (§7.6).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.limiter.handle_timeout(now);
+        while let Some(&(filed, conn)) = self.timers.first() {
+            if filed > now {
+                break;
+            }
+            self.timers.pop_first();
+            let Some(session) = self.sessions.get_mut(&conn) else {
+                continue;
+            };
+            match session.due_at(now) {
+                Some(Due::ConnectTimeout) => {
+                    self.close(conn, CloseCode::Normal, CloseReason::ConnectTimeout);
+                }
+                Some(Due::PingTimeout) => {
+                    self.close(conn, CloseCode::Normal, CloseReason::PingTimeout);
+                }
+                Some(Due::Ping) => {
+                    session.pinged(now, &self.config);
+                    self.file_timer(conn);
+                    self.send_frame(conn, &EnginePacket::Ping(None));
+                }
+                None => self.file_timer(conn),
+            }
+        }
+    }
+
+    /// The driver accepted a WebSocket upgrade from `ip` (§1): the session opens with the
+    /// Engine.IO open packet (§2) and its heartbeat starts.
+    pub fn handle_connect(
+        &mut self,
+        now: Instant,
+        conn: ConnectionId,
+        ip: IpAddr,
+    ) -> Result<(), ServerFull> {
+        self.handle_timeout(now);
+        // A driver reusing an open id would otherwise leave the old session's room and timer.
+        self.forget(conn, CloseReason::ClosedByPeer);
+        if self.sessions.len() >= self.config.max_connections {
+            self.events.push_back(SignalEvent::ConnectionRefused { ip });
+            return Err(ServerFull);
+        }
+        let sid = self.engine_sids.next_sid();
+        let session = Session::new(now, ip, &self.config);
+        self.sessions.insert(conn, session);
+        self.file_timer(conn);
+        let open = EnginePacket::Open(OpenInfo {
+            sid: sid.clone(),
+            upgrades: Vec::new(),
+            ping_interval: millis(self.config.ping_interval),
+            ping_timeout: millis(self.config.ping_timeout),
+            max_payload: u64::try_from(self.config.max_payload).unwrap_or(u64::MAX),
+        });
+        self.send_frame(conn, &open);
+        self.events
+            .push_back(SignalEvent::ConnectionOpened { conn, ip, sid });
+        Ok(())
+    }
+
+    /// One complete text frame. `unix_secs` is the wall clock, for the JWT's `exp` and `nbf`.
+    pub fn handle_text(&mut self, now: Instant, unix_secs: u64, conn: ConnectionId, text: &str) {
+        self.handle_timeout(now);
+        if !self.sessions.contains_key(&conn) {
+            return;
+        }
+        match decode_engine(EngineFrame::Text(text), self.config.max_payload) {
+            Err(error) => self.protocol_error(conn, &error),
+            Ok(EnginePacket::Message(data)) => self.handle_packet(now, unix_secs, conn, &data),
+            Ok(EnginePacket::Pong(_)) => {
+                if let Some(session) = self.sessions.get_mut(&conn) {
+                    session.ponged(now, &self.config);
+                }
+                self.file_timer(conn);
+            }
+            Ok(EnginePacket::Ping(_)) => self.close(
+                conn,
+                CloseCode::Normal,
+                CloseReason::ProtocolError {
+                    kind: "invalid_heartbeat_direction",
+                },
+            ),
+            Ok(EnginePacket::Close) => {
+                self.close(conn, CloseCode::Normal, CloseReason::ClosedByPeer);
+            }
+            Ok(EnginePacket::Open(_) | EnginePacket::Upgrade | EnginePacket::Noop) => {}
+        }
+    }
+
+    /// One complete binary frame of `len` bytes: refused by §2 (`payload_too_large` beyond
+    /// `maxPayload`, else `binary_message`), which closes the connection.
+    pub fn handle_binary(&mut self, now: Instant, conn: ConnectionId, len: usize) {
+        self.handle_timeout(now);
+        if !self.sessions.contains_key(&conn) {
+            return;
+        }
+        let error = if len > self.config.max_payload {
+            EngineError::PayloadTooLarge {
+                len,
+                max: self.config.max_payload,
+            }
+        } else {
+            EngineError::BinaryMessage
+        };
+        self.protocol_error(conn, &error);
+    }
+
+    /// The connection is gone; its user leaves the room as with `leave` (§6).
+    pub fn handle_closed(&mut self, now: Instant, conn: ConnectionId) {
+        self.handle_timeout(now);
+        self.forget(conn, CloseReason::ClosedByPeer);
+    }
+
+    /// Shutdown: every session is sent Engine.IO `1` and closed with 1001, and every room
+    /// removed, without the `user-left` events nobody would read.
+    pub fn close_all(&mut self, now: Instant) {
+        self.handle_timeout(now);
+        for session in self.sessions.values_mut() {
+            if let Some(user) = session.user.as_mut() {
+                user.channel = None;
+            }
+        }
+        for room in std::mem::take(&mut self.rooms).into_keys() {
+            self.events.push_back(SignalEvent::RoomRemoved { room });
+        }
+        let conns: Vec<ConnectionId> = self.sessions.keys().copied().collect();
+        for conn in conns {
+            self.send_frame(conn, &EnginePacket::Close);
+            self.close(conn, CloseCode::GoingAway, CloseReason::ServerClosing);
+        }
+    }
+
+    /// An operator's reset: [`SignalService::close_all`], then the limiter and counters start
+    /// afresh. Session ids go on from the same streams.
+    pub fn reset(&mut self, now: Instant) {
+        self.close_all(now);
+        self.limiter = ScoreLimiter::new(self.config.limiter_max_keys);
+        self.rate_limited = 0;
+    }
+
+    /// One Socket.IO packet (§3), in the session's state.
+    fn handle_packet(&mut self, now: Instant, unix_secs: u64, conn: ConnectionId, data: &str) {
+        let packet = match decode_socket(data, self.config.max_payload) {
+            Ok(packet) => packet,
+            Err(error) => {
+                let kind = error.kind();
+                self.close(conn, CloseCode::Normal, CloseReason::ProtocolError { kind });
+                return;
+            }
+        };
+        let admitted = self
+            .sessions
+            .get(&conn)
+            .is_some_and(|session| session.user.is_some());
+        match packet.kind {
+            PacketKind::BinaryEvent { .. } | PacketKind::BinaryAck { .. } => self.close(
+                conn,
+                CloseCode::Normal,
+                CloseReason::ProtocolError {
+                    kind: "binary_packet",
+                },
+            ),
+            PacketKind::Connect if !admitted || !packet.namespace.is_main() => {
+                self.connect(now, unix_secs, conn, packet);
+            }
+            PacketKind::Event if admitted && packet.namespace.is_main() => {
+                self.event(now, conn, packet.ack_id, packet.data);
+            }
+            PacketKind::Disconnect if admitted && packet.namespace.is_main() => {
+                self.close(conn, CloseCode::Normal, CloseReason::ClientDisconnect);
+            }
+            // The server never asks for an acknowledgement, so there is none to match, and
+            // socket.io drops an ack with an unknown id.
+            PacketKind::Ack if admitted && packet.namespace.is_main() => {}
+            _ => self.close(
+                conn,
+                CloseCode::Normal,
+                CloseReason::ProtocolError {
+                    kind: "invalid_state",
+                },
+            ),
+        }
+    }
+
+    /// A CONNECT (§3, §4): checks in §4's order, then `40{"sid":…}` and `info`, or
+    /// CONNECT_ERROR with the session left open.
+    fn connect(&mut self, now: Instant, unix_secs: u64, conn: ConnectionId, packet: SocketPacket) {
+        if !packet.namespace.is_main() {
+            let text = SocketPacket::encode_with_json(
+                PacketKind::ConnectError,
+                &packet.namespace,
+                None,
+                Some(r#"{"message":"Invalid namespace"}"#),
+            );
+            self.send_message(conn, &text);
+            self.events.push_back(SignalEvent::ConnectRefused {
+                conn,
+                code: "invalid_namespace",
+            });
+            return;
+        }
+        let Some(ip) = self.sessions.get(&conn).map(|session| session.ip) else {
+            return;
+        };
+        let rule = self.config.rate_limits.server_join;
+        if let Err(limited) = self.limiter.check(now, &LimitKey::ServerJoin(ip), &rule) {
+            self.rate_limited += 1;
+            let error = limited.error();
+            let json = to_json(&RateLimitedConnect {
+                message: &error.message,
+                data: &error,
+            });
+            self.send_socket(conn, PacketKind::ConnectError, None, &json);
+            self.events.push_back(SignalEvent::ConnectRefused {
+                conn,
+                code: RateLimitError::CODE,
+            });
+            return;
+        }
+        match self.authenticate(unix_secs, packet.data.as_ref()) {
+            Err(refusal) => {
+                self.send_socket(conn, PacketKind::ConnectError, None, &to_json(&refusal));
+                self.events.push_back(SignalEvent::ConnectRefused {
+                    conn,
+                    code: refusal.code(),
+                });
+            }
+            Ok((id, nickname)) => self.admit(now, conn, id, nickname),
+        }
+    }
+
+    /// §4 steps 2–4: the user id and initial nickname.
+    fn authenticate(
+        &self,
+        unix_secs: u64,
+        auth: Option<&Value>,
+    ) -> Result<(String, String), ConnectRefusal> {
+        let auth = decode_connect_auth(auth)?;
+        let verified = self
+            .jwt
+            .verify(&auth.token, unix_secs)
+            .map_err(|_| ConnectRefusal::InvalidToken)?;
+        if self.config.invite_only {
+            let code = auth.invite_code.ok_or(ConnectRefusal::InviteRequired)?;
+            if !self.config.invite_codes.contains(&code) {
+                return Err(ConnectRefusal::InvalidInvite);
+            }
+        }
+        let nickname = auth.nickname.unwrap_or_else(|| {
+            normalize_nickname(&verified.subject)
+                .filter(|trimmed| *trimmed == verified.subject)
+                .unwrap_or(DEFAULT_NICKNAME)
+                .to_owned()
+        });
+        Ok((verified.subject, nickname))
+    }
+
+    fn admit(&mut self, now: Instant, conn: ConnectionId, id: String, nickname: String) {
+        let Some(session) = self.sessions.get_mut(&conn) else {
+            return;
+        };
+        session.admitted(User {
+            id: id.clone(),
+            nickname,
+            muted: false,
+            channel: None,
+            last_seen: now,
+        });
+        self.file_timer(conn);
+        self.users.entry(id.clone()).or_default().insert(conn);
+        let sid = self.socket_sids.next_sid();
+        let json = to_json(&SocketSid { sid: &sid });
+        self.send_socket(conn, PacketKind::Connect, None, &json);
+        let info = ServerInfo {
+            name: self.config.server_name.clone(),
+            members: self.users.len(),
+            channels: self
+                .directory
+                .channels()
+                .filter(|channel| channel.is_member(&id) && !channel.is_banned(&id))
+                .map(|channel| ChannelInfo {
+                    id: channel.id().to_owned(),
+                    name: channel.name().to_owned(),
+                    kind: ChannelKind::Voice,
+                })
+                .collect(),
+            icon_url: self.config.server_icon.clone(),
+            stun_hosts: self.config.stun_servers.clone(),
+        };
+        self.emit(conn, &ServerEvent::Info(info));
+        self.events
+            .push_back(SignalEvent::Admitted { conn, user_id: id });
+    }
+
+    /// An EVENT from an admitted session (§5): the `SIGNAL` rule, validation, then §6.
+    fn event(
+        &mut self,
+        now: Instant,
+        conn: ConnectionId,
+        ack_id: Option<u64>,
+        data: Option<Value>,
+    ) {
+        let Some(user) = self
+            .sessions
+            .get_mut(&conn)
+            .and_then(|session| session.user.as_mut())
+        else {
+            return;
+        };
+        user.last_seen = now;
+        let key = LimitKey::Signal(user.id.clone());
+        let rule = self.config.rate_limits.signal;
+        if let Err(limited) = self.limiter.check(now, &key, &rule) {
+            self.rate_limited += 1;
+            self.refuse_rate_limited(conn, ack_id, &limited);
+            return;
+        }
+        let args = match data {
+            Some(Value::Array(args)) => args,
+            _ => Vec::new(),
+        };
+        let outcome = decode_client_event(args)
+            .map_err(|error| error.code)
+            .and_then(|event| self.apply(conn, event));
+        match (outcome, ack_id) {
+            (Ok(()), Some(id)) => self.send_socket(conn, PacketKind::Ack, Some(id), "[]"),
+            (Ok(()), None) => {}
+            (Err(code), Some(id)) => {
+                self.send_socket(conn, PacketKind::Ack, Some(id), &to_json(&[code]));
+                self.event_refused(conn, code.code());
+            }
+            (Err(code), None) => {
+                self.emit(conn, &ServerEvent::Error(code));
+                self.event_refused(conn, code.code());
+            }
+        }
+    }
+
+    /// §7.6: the RateLimitError as the ack, or as the `error` event.
+    fn refuse_rate_limited(
+        &mut self,
+        conn: ConnectionId,
+        ack_id: Option<u64>,
+        limited: &RateLimited,
+    ) {
+        let error = limited.error();
+        match ack_id {
+            Some(id) => self.send_socket(conn, PacketKind::Ack, Some(id), &to_json(&[&error])),
+            None => self.send_socket(conn, PacketKind::Event, None, &to_json(&("error", &error))),
+        }
+        self.event_refused(conn, RateLimitError::CODE);
+    }
+
+    fn event_refused(&mut self, conn: ConnectionId, code: &'static str) {
+        self.events
+            .push_back(SignalEvent::EventRefused { conn, code });
+    }
+
+    /// A valid client event's effect (§6).
+    fn apply(&mut self, conn: ConnectionId, event: ClientEvent) -> Result<(), EventErrorCode> {
+        let user = self.user(conn).ok_or(EventErrorCode::InvalidEvent)?;
+        match event {
+            ClientEvent::Join { channel_id } => {
+                self.directory
+                    .admit(&channel_id, &user.id)
+                    .map_err(|refusal| match refusal {
+                        Refusal::ChannelNotFound => EventErrorCode::UnknownChannel,
+                        Refusal::NotAMember | Refusal::Banned => EventErrorCode::Forbidden,
+                    })?;
+                self.join(conn, channel_id);
+            }
+            ClientEvent::Leave => self.leave_room(conn),
+            ClientEvent::UpdateNickname(nickname) => self.update(conn, |user| {
+                std::mem::replace(&mut user.nickname, nickname.clone()) != nickname
+            }),
+            ClientEvent::UpdateMute(muted) => {
+                self.update(conn, |user| {
+                    std::mem::replace(&mut user.muted, muted) != muted
+                });
+            }
+            ClientEvent::Offer(_) | ClientEvent::Answer(_) | ClientEvent::IceCandidate(_) => {
+                return Err(if user.channel.is_some() {
+                    EventErrorCode::VoiceUnavailable
+                } else {
+                    EventErrorCode::NotInChannel
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `join` of an admitted channel (§6).
+    fn join(&mut self, conn: ConnectionId, channel_id: String) {
+        let Some(user) = self.user(conn) else {
+            return;
+        };
+        let room = room_id(&self.config.server_name, &channel_id);
+        if user.channel.as_deref() == Some(channel_id.as_str()) {
+            self.emit_users(conn, &room);
+            return;
+        }
+        let user_id = user.id.clone();
+        self.leave_room(conn);
+        // The Gryt server's device switch: the user's other connections leave their rooms.
+        let others: Vec<ConnectionId> = self
+            .users
+            .get(&user_id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&other| other != conn)
+            .collect();
+        for other in others {
+            self.leave_room(other);
+        }
+        let Some(user) = self
+            .sessions
+            .get_mut(&conn)
+            .and_then(|session| session.user.as_mut())
+        else {
+            return;
+        };
+        user.channel = Some(channel_id);
+        let info = user.info();
+        if !self.rooms.contains_key(&room) {
+            self.events
+                .push_back(SignalEvent::RoomCreated { room: room.clone() });
+        }
+        self.rooms
+            .entry(room.clone())
+            .or_default()
+            .members
+            .push(conn);
+        self.events.push_back(SignalEvent::Joined {
+            conn,
+            room: room.clone(),
+            user_id,
+        });
+        self.emit_users(conn, &room);
+        self.broadcast(&room, Some(conn), &ServerEvent::UserJoined(info));
+    }
+
+    /// Takes `conn` out of its room, if any: the others receive `user-left`, and a room left
+    /// empty is removed (§6).
+    fn leave_room(&mut self, conn: ConnectionId) {
+        let Some(user) = self
+            .sessions
+            .get_mut(&conn)
+            .and_then(|session| session.user.as_mut())
+        else {
+            return;
+        };
+        let Some(channel) = user.channel.take() else {
+            return;
+        };
+        let info = user.info();
+        let room = room_id(&self.config.server_name, &channel);
+        let emptied = match self.rooms.get_mut(&room) {
+            Some(entry) => {
+                entry.members.retain(|&member| member != conn);
+                entry.members.is_empty()
+            }
+            None => false,
+        };
+        self.events.push_back(SignalEvent::Left {
+            conn,
+            room: room.clone(),
+            user_id: info.id.clone(),
+        });
+        if emptied {
+            self.rooms.remove(&room);
+            self.events.push_back(SignalEvent::RoomRemoved { room });
+        } else {
+            self.broadcast(&room, None, &ServerEvent::UserLeft(info));
+        }
+    }
+
+    /// Applies `change` to the user; when it changed something and the user is in a room, the
+    /// whole room receives `user-updated` (§6).
+    fn update(&mut self, conn: ConnectionId, change: impl FnOnce(&mut User) -> bool) {
+        let Some(user) = self
+            .sessions
+            .get_mut(&conn)
+            .and_then(|session| session.user.as_mut())
+        else {
+            return;
+        };
+        if !change(user) {
+            return;
+        }
+        if let Some(channel) = &user.channel {
+            let room = room_id(&self.config.server_name, channel);
+            let info = user.info();
+            self.broadcast(&room, None, &ServerEvent::UserUpdated(info));
+        }
+    }
+
+    fn user(&self, conn: ConnectionId) -> Option<&User> {
+        self.sessions
+            .get(&conn)
+            .and_then(|session| session.user.as_ref())
+    }
+
+    fn emit_users(&mut self, conn: ConnectionId, room: &str) {
+        let users = self
+            .rooms
+            .get(room)
+            .into_iter()
+            .flat_map(|room| &room.members)
+            .filter_map(|member| self.user(*member).map(User::info))
+            .collect();
+        self.emit(conn, &ServerEvent::Users(users));
+    }
+
+    /// Files the session under its next due instant.
+    fn file_timer(&mut self, conn: ConnectionId) {
+        let Some(session) = self.sessions.get_mut(&conn) else {
+            return;
+        };
+        self.timers.remove(&(session.timer, conn));
+        if let Some(due) = session.due() {
+            session.timer = due;
+            self.timers.insert((due, conn));
+        }
+    }
+
+    fn protocol_error(&mut self, conn: ConnectionId, error: &EngineError) {
+        let code = match error {
+            EngineError::PayloadTooLarge { .. } => CloseCode::MessageTooBig,
+            _ => CloseCode::Normal,
+        };
+        let kind = error.kind();
+        self.close(conn, code, CloseReason::ProtocolError { kind });
+    }
+
+    fn transmit(&mut self, conn: ConnectionId, action: SignalAction) {
+        self.transmits.push_back(SignalTransmit { conn, action });
+    }
+
+    fn send_frame(&mut self, conn: ConnectionId, packet: &EnginePacket) {
+        self.transmit(conn, SignalAction::Text(Bytes::from(packet.encode())));
+    }
+
+    /// An Engine.IO message carrying the Socket.IO packet `text`.
+    fn send_message(&mut self, conn: ConnectionId, text: &str) {
+        let frame = message_frame(text);
+        self.transmit(conn, SignalAction::Text(frame));
+    }
+
+    /// A main-namespace Socket.IO packet whose data is the JSON text `json`.
+    fn send_socket(&mut self, conn: ConnectionId, kind: PacketKind, ack: Option<u64>, json: &str) {
+        let text = SocketPacket::encode_with_json(kind, &Namespace::main(), ack, Some(json));
+        self.send_message(conn, &text);
+    }
+
+    fn emit(&mut self, conn: ConnectionId, event: &ServerEvent) {
+        self.send_socket(conn, PacketKind::Event, None, &event.encode());
+    }
+
+    /// Sends `event` to every member of `room` but `except`, all sharing one buffer.
+    fn broadcast(&mut self, room: &str, except: Option<ConnectionId>, event: &ServerEvent) {
+        let Some(members) = self.rooms.get(room).map(|room| &room.members) else {
+            return;
+        };
+        let text = SocketPacket::encode_with_json(
+            PacketKind::Event,
+            &Namespace::main(),
+            None,
+            Some(&event.encode()),
+        );
+        let frame = message_frame(&text);
+        for &member in members.iter().filter(|&&member| Some(member) != except) {
+            self.transmits.push_back(SignalTransmit {
+                conn: member,
+                action: SignalAction::Text(frame.clone()),
+            });
+        }
+    }
+
+    /// Forgets the session and tells the driver to close it with `code`.
+    fn close(&mut self, conn: ConnectionId, code: CloseCode, reason: CloseReason) {
+        if self.forget(conn, reason) {
+            self.transmit(conn, SignalAction::Close(code));
+        }
+    }
+
+    /// Removes the session, its room membership and its timer; false if it was not open.
+    fn forget(&mut self, conn: ConnectionId, reason: CloseReason) -> bool {
+        if !self.sessions.contains_key(&conn) {
+            return false;
+        }
+        self.leave_room(conn);
+        let Some(session) = self.sessions.remove(&conn) else {
+            return false;
+        };
+        self.timers.remove(&(session.timer, conn));
+        if let Some(user) = session.user
+            && let Some(conns) = self.users.get_mut(&user.id)
+        {
+            conns.remove(&conn);
+            if conns.is_empty() {
+                self.users.remove(&user.id);
+            }
+        }
+        self.events
+            .push_back(SignalEvent::ConnectionClosed { conn, reason });
+        true
+    }
+}
+
+/// `40{"sid":…}`'s data.
+#[derive(Serialize)]
+struct SocketSid<'a> {
+    sid: &'a str,
+}
+
+/// A rate-limited CONNECT's CONNECT_ERROR data: `message`, then the whole RateLimitError (§7.6).
+#[derive(Serialize)]
+struct RateLimitedConnect<'a> {
+    message: &'a str,
+    data: &'a RateLimitError,
+}
+
+fn message_frame(text: &str) -> Bytes {
+    Bytes::from(EnginePacket::Message(text.to_owned()).encode())
+}
+
+/// Strings, booleans, integers and sequences of them: serde_json cannot fail on them, so the
+/// empty fallback is never taken.
+fn to_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
