@@ -846,3 +846,16 @@ fn a_connection_beyond_max_connections_is_refused() {
     assert_eq!(h.open_from(2, Harness::ip(2)), Err(ServerFull));
     assert!(h.frames(2).is_empty());
 }
+
+#[test]
+fn a_ping_timeout_leaves_the_room() {
+    let mut h = Harness::new();
+    h.member(1, "ada", "voice");
+    h.member(2, "bob", "voice");
+    h.advance(Duration::from_secs(25));
+    h.text(1, "3");
+    h.drain();
+    h.advance(Duration::from_secs(20));
+    assert_eq!(h.frames(2), ["close:1000"]);
+    assert!(h.frames(1)[0].starts_with(r#"42["user-left","#));
+}

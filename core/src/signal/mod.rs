@@ -6,7 +6,7 @@
 //! ```text
 //! svc.handle_connect(now, conn, ip)?;                 // the upgrade was accepted: open packet
 //! svc.handle_text(now, unix_secs, conn, text);        // one complete text frame
-//! svc.handle_binary(now, conn);                       // one complete binary frame
+//! svc.handle_binary(now, conn, len);                  // one complete binary frame
 //! svc.handle_closed(now, conn);                       // the connection is gone
 //! svc.handle_timeout(now);                            // when now >= svc.poll_timeout()
 //! while let Some(t) = svc.poll_transmit() { … }       // send t.action on t.conn
@@ -391,7 +391,7 @@ impl SignalService {
                     code: refusal.code(),
                 });
             }
-            Ok((id, nickname)) => self.admit(now, conn, id, nickname),
+            Ok((id, nickname)) => self.admit(conn, id, nickname),
         }
     }
 
@@ -421,7 +421,7 @@ impl SignalService {
         Ok((verified.subject, nickname))
     }
 
-    fn admit(&mut self, now: Instant, conn: ConnectionId, id: String, nickname: String) {
+    fn admit(&mut self, conn: ConnectionId, id: String, nickname: String) {
         let Some(session) = self.sessions.get_mut(&conn) else {
             return;
         };
@@ -430,7 +430,6 @@ impl SignalService {
             nickname,
             muted: false,
             channel: None,
-            last_seen: now,
         });
         self.file_timer(conn);
         self.users.entry(id.clone()).or_default().insert(conn);
@@ -466,14 +465,9 @@ impl SignalService {
         ack_id: Option<u64>,
         data: Option<Value>,
     ) {
-        let Some(user) = self
-            .sessions
-            .get_mut(&conn)
-            .and_then(|session| session.user.as_mut())
-        else {
+        let Some(user) = self.user(conn) else {
             return;
         };
-        user.last_seen = now;
         let key = LimitKey::Signal(user.id.clone());
         let rule = self.config.rate_limits.signal;
         if let Err(limited) = self.limiter.check(now, &key, &rule) {

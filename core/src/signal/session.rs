@@ -16,8 +16,6 @@ pub(super) struct User {
     pub(super) muted: bool,
     /// The channel whose room the connection is in.
     pub(super) channel: Option<String>,
-    /// The instant of the connection's last event.
-    pub(super) last_seen: Instant,
 }
 
 impl User {
