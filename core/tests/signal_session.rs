@@ -859,3 +859,22 @@ fn a_ping_timeout_leaves_the_room() {
     assert_eq!(h.frames(2), ["close:1000"]);
     assert!(h.frames(1)[0].starts_with(r#"42["user-left","#));
 }
+
+#[test]
+fn a_connect_error_from_the_client_closes_the_session() {
+    let mut h = Harness::new();
+    h.open(1);
+    h.text(1, r#"44{"message":"no"}"#);
+    assert_eq!(h.frames(1), ["close:1000"]);
+}
+
+#[test]
+fn an_engine_io_close_from_the_client_leaves_the_room_and_closes() {
+    let mut h = Harness::new();
+    h.member(1, "ada", "voice");
+    h.member(2, "bob", "voice");
+    h.text(2, "1");
+    assert_eq!(h.frames(2), ["close:1000"]);
+    assert!(h.frames(1)[0].starts_with(r#"42["user-left","#));
+    assert_eq!(h.closed(2), Some(CloseReason::ClosedByPeer));
+}
