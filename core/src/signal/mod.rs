@@ -18,9 +18,11 @@
 //! (§8): `offer`, `answer` and `ice-candidate` from a member of a room are refused with
 //! `voice_unavailable`, and no user is ever connected to voice.
 
+mod admission;
 mod config;
 mod event;
 mod output;
+mod rooms;
 mod session;
 mod sid;
 
@@ -30,33 +32,26 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use serde::Serialize;
-use serde_json::Value;
 
 pub use config::SignalConfig;
 pub use event::{CloseReason, SignalEvent};
 pub use output::{CloseCode, SignalAction, SignalStats, SignalTransmit};
 
-use self::session::{Due, Session, User};
+use self::session::{Due, Session};
 use self::sid::SidGenerator;
 use crate::auth::JwtValidator;
-use crate::directory::{Directory, Refusal};
-use crate::limits::{RateLimitError, RateLimited, ScoreLimiter};
-use crate::wire::signal::events::{
-    ChannelInfo, ChannelKind, ConnectRefusal, EventErrorCode, ServerEvent, ServerInfo,
-    decode_connect_auth, normalize_nickname, room_id,
-};
+use crate::directory::Directory;
+use crate::limits::ScoreLimiter;
+use crate::wire::signal::events::ServerEvent;
 use crate::wire::signal::{
-    ClientEvent, EngineError, EngineFrame, EnginePacket, Namespace, OpenInfo, PacketKind,
-    SocketPacket, decode_client_event, decode_engine, decode_socket,
+    EngineError, EngineFrame, EnginePacket, Namespace, OpenInfo, PacketKind, SocketPacket,
+    decode_engine, decode_socket,
 };
 use crate::{ConfigError, ConnectionId};
 
 /// The domains of the two id streams drawn from the service's seed.
 const ENGINE_SID_DOMAIN: &[u8] = b"hark signal engine.io sid";
 const SOCKET_SID_DOMAIN: &[u8] = b"hark signal socket.io sid";
-
-/// The nickname of a user whose id is not a valid one and who gave none (§4).
-const DEFAULT_NICKNAME: &str = "User";
 
 /// A connection refused at [`SignalService::handle_connect`]: `max_connections` sessions are
 /// open. The driver answers the upgrade as it answers any refusal; the service keeps nothing.
@@ -348,330 +343,6 @@ impl SignalService {
         }
     }
 
-    /// A CONNECT (§3, §4): checks in §4's order, then `40{"sid":…}` and `info`, or
-    /// CONNECT_ERROR with the session left open.
-    fn connect(&mut self, now: Instant, unix_secs: u64, conn: ConnectionId, packet: SocketPacket) {
-        if !packet.namespace.is_main() {
-            let text = SocketPacket::encode_with_json(
-                PacketKind::ConnectError,
-                &packet.namespace,
-                None,
-                Some(r#"{"message":"Invalid namespace"}"#),
-            );
-            self.send_message(conn, &text);
-            self.events.push_back(SignalEvent::ConnectRefused {
-                conn,
-                code: "invalid_namespace",
-            });
-            return;
-        }
-        let Some(ip) = self.sessions.get(&conn).map(|session| session.ip) else {
-            return;
-        };
-        let rule = self.config.rate_limits.server_join;
-        if let Err(limited) = self.limiter.check(now, &LimitKey::ServerJoin(ip), &rule) {
-            self.rate_limited += 1;
-            let error = limited.error();
-            let json = to_json(&RateLimitedConnect {
-                message: &error.message,
-                data: &error,
-            });
-            self.send_socket(conn, PacketKind::ConnectError, None, &json);
-            self.events.push_back(SignalEvent::ConnectRefused {
-                conn,
-                code: RateLimitError::CODE,
-            });
-            return;
-        }
-        match self.authenticate(unix_secs, packet.data.as_ref()) {
-            Err(refusal) => {
-                self.send_socket(conn, PacketKind::ConnectError, None, &to_json(&refusal));
-                self.events.push_back(SignalEvent::ConnectRefused {
-                    conn,
-                    code: refusal.code(),
-                });
-            }
-            Ok((id, nickname)) => self.admit(conn, id, nickname),
-        }
-    }
-
-    /// §4 steps 2–4: the user id and initial nickname.
-    fn authenticate(
-        &self,
-        unix_secs: u64,
-        auth: Option<&Value>,
-    ) -> Result<(String, String), ConnectRefusal> {
-        let auth = decode_connect_auth(auth)?;
-        let verified = self
-            .jwt
-            .verify(&auth.token, unix_secs)
-            .map_err(|_| ConnectRefusal::InvalidToken)?;
-        if self.config.invite_only {
-            let code = auth.invite_code.ok_or(ConnectRefusal::InviteRequired)?;
-            if !self.config.invite_codes.contains(&code) {
-                return Err(ConnectRefusal::InvalidInvite);
-            }
-        }
-        let nickname = auth.nickname.unwrap_or_else(|| {
-            normalize_nickname(&verified.subject)
-                .filter(|trimmed| *trimmed == verified.subject)
-                .unwrap_or(DEFAULT_NICKNAME)
-                .to_owned()
-        });
-        Ok((verified.subject, nickname))
-    }
-
-    fn admit(&mut self, conn: ConnectionId, id: String, nickname: String) {
-        let Some(session) = self.sessions.get_mut(&conn) else {
-            return;
-        };
-        session.admitted(User {
-            id: id.clone(),
-            nickname,
-            muted: false,
-            channel: None,
-        });
-        self.file_timer(conn);
-        self.users.entry(id.clone()).or_default().insert(conn);
-        let sid = self.socket_sids.next_sid();
-        let json = to_json(&SocketSid { sid: &sid });
-        self.send_socket(conn, PacketKind::Connect, None, &json);
-        let info = ServerInfo {
-            name: self.config.server_name.clone(),
-            members: self.users.len(),
-            channels: self
-                .directory
-                .channels()
-                .filter(|channel| channel.is_member(&id) && !channel.is_banned(&id))
-                .map(|channel| ChannelInfo {
-                    id: channel.id().to_owned(),
-                    name: channel.name().to_owned(),
-                    kind: ChannelKind::Voice,
-                })
-                .collect(),
-            icon_url: self.config.server_icon.clone(),
-            stun_hosts: self.config.stun_servers.clone(),
-        };
-        self.emit(conn, &ServerEvent::Info(info));
-        self.events
-            .push_back(SignalEvent::Admitted { conn, user_id: id });
-    }
-
-    /// An EVENT from an admitted session (§5): the `SIGNAL` rule, validation, then §6.
-    fn event(
-        &mut self,
-        now: Instant,
-        conn: ConnectionId,
-        ack_id: Option<u64>,
-        data: Option<Value>,
-    ) {
-        let Some(user) = self.user(conn) else {
-            return;
-        };
-        let key = LimitKey::Signal(user.id.clone());
-        let rule = self.config.rate_limits.signal;
-        if let Err(limited) = self.limiter.check(now, &key, &rule) {
-            self.rate_limited += 1;
-            self.refuse_rate_limited(conn, ack_id, &limited);
-            return;
-        }
-        let args = match data {
-            Some(Value::Array(args)) => args,
-            _ => Vec::new(),
-        };
-        let outcome = decode_client_event(args)
-            .map_err(|error| error.code)
-            .and_then(|event| self.apply(conn, event));
-        match (outcome, ack_id) {
-            (Ok(()), Some(id)) => self.send_socket(conn, PacketKind::Ack, Some(id), "[]"),
-            (Ok(()), None) => {}
-            (Err(code), Some(id)) => {
-                self.send_socket(conn, PacketKind::Ack, Some(id), &to_json(&[code]));
-                self.event_refused(conn, code.code());
-            }
-            (Err(code), None) => {
-                self.emit(conn, &ServerEvent::Error(code));
-                self.event_refused(conn, code.code());
-            }
-        }
-    }
-
-    /// §7.6: the RateLimitError as the ack, or as the `error` event.
-    fn refuse_rate_limited(
-        &mut self,
-        conn: ConnectionId,
-        ack_id: Option<u64>,
-        limited: &RateLimited,
-    ) {
-        let error = limited.error();
-        match ack_id {
-            Some(id) => self.send_socket(conn, PacketKind::Ack, Some(id), &to_json(&[&error])),
-            None => self.send_socket(conn, PacketKind::Event, None, &to_json(&("error", &error))),
-        }
-        self.event_refused(conn, RateLimitError::CODE);
-    }
-
-    fn event_refused(&mut self, conn: ConnectionId, code: &'static str) {
-        self.events
-            .push_back(SignalEvent::EventRefused { conn, code });
-    }
-
-    /// A valid client event's effect (§6).
-    fn apply(&mut self, conn: ConnectionId, event: ClientEvent) -> Result<(), EventErrorCode> {
-        let user = self.user(conn).ok_or(EventErrorCode::InvalidEvent)?;
-        match event {
-            ClientEvent::Join { channel_id } => {
-                self.directory
-                    .admit(&channel_id, &user.id)
-                    .map_err(|refusal| match refusal {
-                        Refusal::ChannelNotFound => EventErrorCode::UnknownChannel,
-                        Refusal::NotAMember | Refusal::Banned => EventErrorCode::Forbidden,
-                    })?;
-                self.join(conn, channel_id);
-            }
-            ClientEvent::Leave => self.leave_room(conn),
-            ClientEvent::UpdateNickname(nickname) => self.update(conn, |user| {
-                std::mem::replace(&mut user.nickname, nickname.clone()) != nickname
-            }),
-            ClientEvent::UpdateMute(muted) => {
-                self.update(conn, |user| {
-                    std::mem::replace(&mut user.muted, muted) != muted
-                });
-            }
-            ClientEvent::Offer(_) | ClientEvent::Answer(_) | ClientEvent::IceCandidate(_) => {
-                return Err(if user.channel.is_some() {
-                    EventErrorCode::VoiceUnavailable
-                } else {
-                    EventErrorCode::NotInChannel
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// `join` of an admitted channel (§6).
-    fn join(&mut self, conn: ConnectionId, channel_id: String) {
-        let Some(user) = self.user(conn) else {
-            return;
-        };
-        let room = room_id(&self.config.server_name, &channel_id);
-        if user.channel.as_deref() == Some(channel_id.as_str()) {
-            self.emit_users(conn, &room);
-            return;
-        }
-        let user_id = user.id.clone();
-        self.leave_room(conn);
-        // The Gryt server's device switch: the user's other connections leave their rooms.
-        let others: Vec<ConnectionId> = self
-            .users
-            .get(&user_id)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|&other| other != conn)
-            .collect();
-        for other in others {
-            self.leave_room(other);
-        }
-        let Some(user) = self
-            .sessions
-            .get_mut(&conn)
-            .and_then(|session| session.user.as_mut())
-        else {
-            return;
-        };
-        user.channel = Some(channel_id);
-        let info = user.info();
-        if !self.rooms.contains_key(&room) {
-            self.events
-                .push_back(SignalEvent::RoomCreated { room: room.clone() });
-        }
-        self.rooms
-            .entry(room.clone())
-            .or_default()
-            .members
-            .push(conn);
-        self.events.push_back(SignalEvent::Joined {
-            conn,
-            room: room.clone(),
-            user_id,
-        });
-        self.emit_users(conn, &room);
-        self.broadcast(&room, Some(conn), &ServerEvent::UserJoined(info));
-    }
-
-    /// Takes `conn` out of its room, if any: the others receive `user-left`, and a room left
-    /// empty is removed (§6).
-    fn leave_room(&mut self, conn: ConnectionId) {
-        let Some(user) = self
-            .sessions
-            .get_mut(&conn)
-            .and_then(|session| session.user.as_mut())
-        else {
-            return;
-        };
-        let Some(channel) = user.channel.take() else {
-            return;
-        };
-        let info = user.info();
-        let room = room_id(&self.config.server_name, &channel);
-        let emptied = match self.rooms.get_mut(&room) {
-            Some(entry) => {
-                entry.members.retain(|&member| member != conn);
-                entry.members.is_empty()
-            }
-            None => false,
-        };
-        self.events.push_back(SignalEvent::Left {
-            conn,
-            room: room.clone(),
-            user_id: info.id.clone(),
-        });
-        if emptied {
-            self.rooms.remove(&room);
-            self.events.push_back(SignalEvent::RoomRemoved { room });
-        } else {
-            self.broadcast(&room, None, &ServerEvent::UserLeft(info));
-        }
-    }
-
-    /// Applies `change` to the user; when it changed something and the user is in a room, the
-    /// whole room receives `user-updated` (§6).
-    fn update(&mut self, conn: ConnectionId, change: impl FnOnce(&mut User) -> bool) {
-        let Some(user) = self
-            .sessions
-            .get_mut(&conn)
-            .and_then(|session| session.user.as_mut())
-        else {
-            return;
-        };
-        if !change(user) {
-            return;
-        }
-        if let Some(channel) = &user.channel {
-            let room = room_id(&self.config.server_name, channel);
-            let info = user.info();
-            self.broadcast(&room, None, &ServerEvent::UserUpdated(info));
-        }
-    }
-
-    fn user(&self, conn: ConnectionId) -> Option<&User> {
-        self.sessions
-            .get(&conn)
-            .and_then(|session| session.user.as_ref())
-    }
-
-    fn emit_users(&mut self, conn: ConnectionId, room: &str) {
-        let users = self
-            .rooms
-            .get(room)
-            .into_iter()
-            .flat_map(|room| &room.members)
-            .filter_map(|member| self.user(*member).map(User::info))
-            .collect();
-        self.emit(conn, &ServerEvent::Users(users));
-    }
-
     /// Files the session under its next due instant.
     fn file_timer(&mut self, conn: ConnectionId) {
         let Some(session) = self.sessions.get_mut(&conn) else {
@@ -766,19 +437,6 @@ impl SignalService {
             .push_back(SignalEvent::ConnectionClosed { conn, reason });
         true
     }
-}
-
-/// `40{"sid":…}`'s data.
-#[derive(Serialize)]
-struct SocketSid<'a> {
-    sid: &'a str,
-}
-
-/// A rate-limited CONNECT's CONNECT_ERROR data: `message`, then the whole RateLimitError (§7.6).
-#[derive(Serialize)]
-struct RateLimitedConnect<'a> {
-    message: &'a str,
-    data: &'a RateLimitError,
 }
 
 fn message_frame(text: &str) -> Bytes {
