@@ -8,7 +8,8 @@
 //! a running server over real sockets. Each service's part is chosen by a marker type,
 //! [`format::audio::Audio`] or [`format::voice::Voice`]; `chat`, whose vectors are WebSocket
 //! and HTTP steps, has modules of its own ([`format::chat`], [`core_mode::chat`],
-//! [`live_mode::chat`]).
+//! [`live_mode::chat`]); so has `signal`, whose vectors are codec vectors only for now
+//! ([`format::signal`], [`core_mode::signal`]).
 
 pub mod chat_compare;
 pub mod compare;
@@ -34,6 +35,11 @@ pub fn default_vectors(service: &str) -> PathBuf {
 /// Loads `dir` as the `chat` vectors and runs them in core mode.
 pub fn run_core_chat(dir: &Path) -> Result<Report, LoadErrors> {
     format::chat::load(dir).map(|set| core_mode::chat::run(&set))
+}
+
+/// Loads `dir` as the `signal` vectors and runs them in core mode.
+pub fn run_core_signal(dir: &Path) -> Result<Report, LoadErrors> {
+    format::signal::load(dir).map(|set| core_mode::signal::run(&set))
 }
 
 /// Loads `dir` as service `S`'s vectors and runs them in core mode.

@@ -20,6 +20,7 @@ use std::time::Instant;
 use hark_conformance::format::ServiceFormat;
 use hark_conformance::format::audio::Audio;
 use hark_conformance::format::chat;
+use hark_conformance::format::signal;
 use hark_conformance::format::voice::Voice;
 use hark_conformance::live_mode::chat::ChatLiveOptions;
 use hark_conformance::live_mode::{self, BASE_GROUP, LiveOptions, LiveService};
@@ -42,7 +43,8 @@ usage: hark-conformance core [--service S] [--vectors DIR]
   live-plan   write one server configuration per scenario group (DIR/<group>.toml, the
               server's data directory and admin socket under --data-dir) and print the groups
 
-  --service S     audio, voice or chat (default: audio, except for a bare `core`)
+  --service S     audio, voice, chat or signal (default: audio, except for a bare `core`);
+                  signal has codec vectors only, for `core`
   --vectors DIR   the service's vector directory (default: this crate's vectors/<service>)
   --group G       the scenario group the server is configured for (default: base)
   --scenario NAME only this scenario of the group (repeatable)";
@@ -53,16 +55,24 @@ enum Service {
     Audio,
     Voice,
     Chat,
+    /// Codec vectors only so far: `core` runs them, `live` and `live-plan` refuse.
+    Signal,
 }
 
 impl Service {
-    const ALL: [Service; 3] = [Service::Audio, Service::Voice, Service::Chat];
+    const ALL: [Service; 4] = [
+        Service::Audio,
+        Service::Voice,
+        Service::Chat,
+        Service::Signal,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Service::Audio => Audio::NAME,
             Service::Voice => Voice::NAME,
             Service::Chat => chat::NAME,
+            Service::Signal => signal::NAME,
         }
     }
 
@@ -70,7 +80,7 @@ impl Service {
         Self::ALL
             .into_iter()
             .find(|s| s.name() == text)
-            .ok_or_else(|| format!("unknown service {text:?} (audio, voice or chat)"))
+            .ok_or_else(|| format!("unknown service {text:?} (audio, voice, chat or signal)"))
     }
 }
 
@@ -145,6 +155,11 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         return Ok(Command::Core { runs });
     }
     let service = service.unwrap_or(Service::Audio);
+    if service == Service::Signal && mode != "core" {
+        return Err(format!(
+            "{mode} --service signal: signal has codec vectors only, run core"
+        ));
+    }
     let vectors = vectors.unwrap_or_else(|| default_vectors(service.name()));
     Ok(match mode {
         "core" => Command::Core {
@@ -201,6 +216,7 @@ fn main() -> ExitCode {
                     Service::Audio => core::<Audio>(&vectors),
                     Service::Voice => core::<Voice>(&vectors),
                     Service::Chat => core_chat(&vectors),
+                    Service::Signal => core_signal(&vectors),
                 };
                 if code != ExitCode::SUCCESS {
                     worst = code;
@@ -216,6 +232,7 @@ fn main() -> ExitCode {
             Service::Audio => live::<Audio>(&vectors, &options),
             Service::Voice => live::<Voice>(&vectors, &options),
             Service::Chat => usage_error("live --service chat takes --http ADDR"),
+            Service::Signal => usage_error("signal has codec vectors only"),
         },
         Ok(Command::LiveChat { vectors, options }) => live_chat(&vectors, &options),
         Ok(Command::Plan {
@@ -227,6 +244,7 @@ fn main() -> ExitCode {
             Service::Audio => plan::<Audio>(&vectors, &out, &data_dir),
             Service::Voice => plan::<Voice>(&vectors, &out, &data_dir),
             Service::Chat => plan_chat(&vectors, &out, &data_dir),
+            Service::Signal => usage_error("signal has codec vectors only"),
         },
         Err(problem) => usage_error(&problem),
     }
@@ -256,6 +274,21 @@ fn core_chat(vectors: &Path) -> ExitCode {
             verdict(report.is_success())
         }
         Err(code) => code,
+    }
+}
+
+fn core_signal(vectors: &Path) -> ExitCode {
+    match hark_conformance::run_core_signal(vectors) {
+        Ok(report) => {
+            println!("{report}");
+            verdict(report.is_success())
+        }
+        Err(problems) => {
+            for problem in &problems.0 {
+                eprintln!("hark-conformance: {problem}");
+            }
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -411,6 +444,7 @@ mod tests {
                     (Service::Audio, default_vectors("audio")),
                     (Service::Voice, default_vectors("voice")),
                     (Service::Chat, default_vectors("chat")),
+                    (Service::Signal, default_vectors("signal")),
                 ]
             })
         );

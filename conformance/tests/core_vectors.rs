@@ -7,9 +7,12 @@ use std::io::Write;
 use hark_conformance::core_mode::{self, CoreService};
 use hark_conformance::format::audio::{self, Audio};
 use hark_conformance::format::chat::{self as chat_format, FrameJson, Input};
+use hark_conformance::format::signal as signal_format;
 use hark_conformance::format::voice::{self, Transport, Voice};
-use hark_conformance::{VectorSet, default_vectors, load, run_core_chat};
+use hark_conformance::{VectorSet, default_vectors, load, run_core_chat, run_core_signal};
 use hark_core::wire::chat::ErrorCode;
+use hark_core::wire::signal::HandshakeError;
+use hark_core::wire::signal::events::{ConnectRefusal, EventErrorCode};
 
 fn vectors<S: CoreService>() -> VectorSet<S> {
     load::<S>(&default_vectors(S::NAME)).unwrap_or_else(|problems| {
@@ -201,4 +204,231 @@ fn every_chat_refusal_and_close_is_in_a_scenario() {
     ] {
         assert!(frames.contains(&&wanted), "no {wanted}");
     }
+}
+
+fn signal_vectors() -> signal_format::SignalVectorSet {
+    signal_format::load(&default_vectors(signal_format::NAME))
+        .unwrap_or_else(|problems| panic!("cannot load the signal vectors:\n{problems}"))
+}
+
+#[test]
+fn every_signal_vector_passes_against_hark_core() {
+    let report = run_core_signal(&default_vectors(signal_format::NAME)).unwrap();
+    let _ = writeln!(std::io::stderr().lock(), "{}", report.summary());
+    assert!(report.is_success(), "\n{report}");
+}
+
+/// What the signal codec vectors show, by codec: packet types, error kinds and codes.
+#[derive(Default)]
+struct SignalCoverage {
+    handshake_codes: BTreeSet<u8>,
+    engine_decoded: BTreeSet<String>,
+    engine_encoded: BTreeSet<String>,
+    engine_errors: BTreeSet<String>,
+    socket_decoded: BTreeSet<String>,
+    socket_encoded: BTreeSet<String>,
+    socket_errors: BTreeSet<String>,
+    client_events: BTreeSet<String>,
+    event_errors: BTreeSet<String>,
+    server_events: BTreeSet<String>,
+    refusals: BTreeSet<String>,
+    rule_vars: BTreeSet<String>,
+    rule_errors: BTreeSet<String>,
+}
+
+fn type_name(value: &serde_json::Value, member: &str) -> String {
+    value[member].as_str().unwrap().to_owned()
+}
+
+fn signal_coverage() -> SignalCoverage {
+    use signal_format::{CodecVector as V, DecodeExpect, EncodeExpect, EventExpect, RuleExpect};
+    let mut c = SignalCoverage::default();
+    for located in signal_vectors().codec {
+        match located.vector {
+            V::Handshake { expect, .. } => {
+                if let signal_format::HandshakeExpect::Refuse(r) = expect {
+                    c.handshake_codes.insert(r.code);
+                }
+            }
+            V::HandshakeError { code, .. } => {
+                c.handshake_codes.insert(code);
+            }
+            V::Engine { expect, .. } => match expect {
+                DecodeExpect::Packet(p) => drop(c.engine_decoded.insert(type_name(&p, "type"))),
+                DecodeExpect::Error(kind) => drop(c.engine_errors.insert(kind)),
+            },
+            V::EngineEncode { packet, .. } => {
+                c.engine_encoded.insert(type_name(&packet, "type"));
+            }
+            V::Socket { expect, .. } => match expect {
+                DecodeExpect::Packet(p) => drop(c.socket_decoded.insert(type_name(&p, "type"))),
+                DecodeExpect::Error(kind) => drop(c.socket_errors.insert(kind)),
+            },
+            V::SocketEncode { packet, expect, .. } => match expect {
+                EncodeExpect::Text(_) => drop(c.socket_encoded.insert(type_name(&packet, "type"))),
+                EncodeExpect::Error(kind) => drop(c.socket_errors.insert(kind)),
+            },
+            V::ClientEvent { expect, .. } => match expect {
+                EventExpect::Event(e) => drop(c.client_events.insert(type_name(&e, "event"))),
+                EventExpect::Error(code) => drop(c.event_errors.insert(code)),
+            },
+            V::ServerEvent { event, .. } => {
+                c.server_events.insert(type_name(&event, "event"));
+                if let Some(code) = event["error"].as_str() {
+                    c.event_errors.insert(code.to_owned());
+                }
+            }
+            V::ConnectAuth { .. } => {}
+            V::ConnectRefusal { refusal, .. } => {
+                c.refusals.insert(refusal);
+            }
+            V::RateLimitRule { var, expect, .. } => match expect {
+                RuleExpect::Rule(_) => drop(c.rule_vars.insert(var)),
+                RuleExpect::Error(e) => {
+                    let field = e["field"].as_str().unwrap_or("-");
+                    c.rule_errors
+                        .insert(format!("{}:{field}", type_name(&e, "kind")));
+                }
+            },
+            V::RateLimitError { .. } => {}
+        }
+    }
+    c
+}
+
+fn assert_covers(what: &str, have: &BTreeSet<String>, wanted: &[&str]) {
+    for want in wanted {
+        assert!(
+            have.contains(*want),
+            "no signal codec vector for {what} {want}"
+        );
+    }
+}
+
+/// signal.md §1–§3: every handshake code, packet type and error kind has a vector.
+#[test]
+fn every_signal_framing_packet_type_and_error_kind_has_a_vector() {
+    let c = signal_coverage();
+    let codes: BTreeSet<u8> = HandshakeError::ALL.iter().map(|e| e.code()).collect();
+    assert_eq!(c.handshake_codes, codes);
+    let engine_types = [
+        "open", "close", "ping", "pong", "message", "upgrade", "noop",
+    ];
+    assert_covers("decoding Engine.IO", &c.engine_decoded, &engine_types);
+    assert_covers("encoding Engine.IO", &c.engine_encoded, &engine_types);
+    assert_covers(
+        "the Engine.IO error",
+        &c.engine_errors,
+        &[
+            "payload_too_large",
+            "empty",
+            "unknown_type",
+            "binary_message",
+            "unexpected_data",
+            "invalid_open",
+        ],
+    );
+    let socket_types = [
+        "connect",
+        "disconnect",
+        "event",
+        "ack",
+        "connect_error",
+        "binary_event",
+        "binary_ack",
+    ];
+    assert_covers("decoding Socket.IO", &c.socket_decoded, &socket_types);
+    assert_covers("encoding Socket.IO", &c.socket_encoded, &socket_types);
+    assert_covers(
+        "the Socket.IO error",
+        &c.socket_errors,
+        &[
+            "too_large",
+            "empty",
+            "unknown_type",
+            "invalid_attachments",
+            "unexpected_attachments",
+            "ack_id_out_of_range",
+            "unexpected_ack_id",
+            "missing_ack_id",
+            "invalid_namespace",
+            "invalid_json",
+            "missing_data",
+            "unexpected_data",
+            "invalid_connect_data",
+            "invalid_connect_error_data",
+            "invalid_event_data",
+            "reserved_event_name",
+            "invalid_ack_data",
+        ],
+    );
+}
+
+/// signal.md §4, §5, §7: every event both ways, every event error code (decoded where the
+/// decoder gives it, encoded for all), every CONNECT refusal, the seed's rules and each refused
+/// field.
+#[test]
+fn every_signal_event_code_and_rule_has_a_vector() {
+    let c = signal_coverage();
+    assert_covers(
+        "the client event",
+        &c.client_events,
+        &[
+            "join",
+            "leave",
+            "updateNickname",
+            "updateMute",
+            "offer",
+            "answer",
+            "ice-candidate",
+        ],
+    );
+    assert_covers(
+        "the server event",
+        &c.server_events,
+        &[
+            "info",
+            "users",
+            "user-joined",
+            "user-left",
+            "user-updated",
+            "offer",
+            "answer",
+            "ice-candidate",
+            "error",
+        ],
+    );
+    let codes: Vec<&str> = EventErrorCode::ALL.iter().map(|c| c.code()).collect();
+    assert_covers("the event error", &c.event_errors, &codes);
+    let refusals: Vec<&str> = ConnectRefusal::ALL.iter().map(|r| r.code()).collect();
+    assert_covers("the CONNECT refusal", &c.refusals, &refusals);
+    assert_covers(
+        "the rule of",
+        &c.rule_vars,
+        &[
+            "RATE_LIMIT_CHAT_SEND",
+            "RATE_LIMIT_CHAT_REACT",
+            "RATE_LIMIT_SERVER_JOIN",
+            "RATE_LIMIT_SIGNAL",
+        ],
+    );
+    assert_covers(
+        "the refused rule field",
+        &c.rule_errors,
+        &[
+            "not_a_number:limit",
+            "not_a_number:windowMs",
+            "not_a_number:banMs",
+            "not_a_number:scorePerAction",
+            "not_a_number:maxScore",
+            "not_a_number:scoreDecayMs",
+            "missing:windowMs",
+            "zero:limit",
+            "zero:windowMs",
+            "zero:maxScore",
+            "zero:scoreDecayMs",
+            "score_above_max:scorePerAction",
+            "too_many_fields:-",
+        ],
+    );
 }

@@ -10,6 +10,7 @@ pub mod chat;
 mod clients;
 mod codec;
 mod scenario;
+pub mod signal;
 mod voice;
 
 use std::collections::BTreeMap;

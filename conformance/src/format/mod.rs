@@ -9,6 +9,7 @@ mod fixture;
 mod hex;
 mod scenario;
 mod service;
+pub mod signal;
 pub mod voice;
 
 use serde::Deserialize;
