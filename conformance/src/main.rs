@@ -451,6 +451,28 @@ mod tests {
     }
 
     #[test]
+    fn signal_runs_in_core_mode_only() {
+        assert_eq!(
+            parse_args(&args(&["core", "--service", "signal"])),
+            Ok(Command::Core {
+                runs: vec![(Service::Signal, default_vectors("signal"))]
+            })
+        );
+        let live = args(&["live", "--service", "signal", "--udp", "127.0.0.1:9"]);
+        assert!(parse_args(&live).is_err());
+        let plan = args(&[
+            "live-plan",
+            "--service",
+            "signal",
+            "--out",
+            "o",
+            "--data-dir",
+            "d",
+        ]);
+        assert!(parse_args(&plan).is_err());
+    }
+
+    #[test]
     fn core_runs_one_service_when_asked() {
         assert_eq!(
             parse_args(&args(&["core", "--service", "voice"])),

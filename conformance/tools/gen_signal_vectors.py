@@ -569,6 +569,10 @@ def codec_engine() -> CodecFile:
     decode("open_spaced", "§2: an open packet with other JSON spacing decodes too; it is not "
            "canonical.", text('0{"sid":"s", "upgrades":["websocket"],"pingInterval":1,'
                               '"pingTimeout":2,"maxPayload":3}'), canonical=False)
+    decode("open_extra_member", "§2 is silent on members beyond the handshake object's; hark "
+           "ignores them, as JSON.parse would.", text('0{"sid":"s","upgrades":[],"pingInterval":1,'
+                                                    '"pingTimeout":2,"maxPayload":3,"x":4}'),
+           canonical=False)
     decode("close", "§2: close has no data.", text("1"))
     decode("ping", "§2: ping with no data.", text("2"))
     decode("ping_probe", "§2: 2probe is the upgrade probe.", text("2probe"))
