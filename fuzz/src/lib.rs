@@ -1,7 +1,7 @@
 //! What the fuzz targets and the corpus seeder share: the decoding of a fuzz input into an
 //! interaction with the audio service, a set of valid datagrams of every type, and (in
-//! [`voice_script`] and [`chat_script`]) the decoding of an input into an interaction with the
-//! voice or chat service.
+//! [`voice_script`], [`chat_script`] and [`signal_script`]) the decoding of an input into an
+//! interaction with the voice, chat or signal service.
 //!
 //! The models and their invariants are not written here: [`audio_model`], [`voice_model`]
 //! (with [`model_common`]) and [`chat_model`] are the files the quickcheck properties of hark-core use
@@ -13,6 +13,7 @@ pub mod audio_model;
 #[path = "../../core/tests/support/chat_model.rs"]
 pub mod chat_model;
 pub mod chat_script;
+pub mod signal_script;
 #[path = "../../core/tests/support/frame_stream.rs"]
 pub mod frame_stream;
 #[path = "../../core/tests/support/model_common.rs"]
