@@ -63,9 +63,9 @@ pub struct BenchSetup {
     pub cpu: String,
 }
 
-/// The hark configuration of a benchmark: one open channel, and limits that let a benchmark
-/// through (session rate, sessions per user, channel size) while every check still runs.
-pub fn hark_config(setup: &BenchSetup) -> Result<String, BenchError> {
+/// What every benchmark configuration starts with: the secret, the data directory, quiet logs
+/// and no admin socket. `command` names the sweep that wrote it.
+fn config_head(setup: &BenchSetup, command: &str) -> Result<String, BenchError> {
     let dir = setup.dir.display().to_string();
     if dir.contains('\'') || setup.secret.contains('\'') || setup.channel.contains('\'') {
         return Err(BenchError::new(
@@ -73,13 +73,26 @@ pub fn hark_config(setup: &BenchSetup) -> Result<String, BenchError> {
         ));
     }
     Ok(format!(
-        "# Written by hark-bench sweep.\n\
+        "# Written by hark-bench {command}.\n\
          jwt_secret = '{secret}'\n\
          data_dir = '{dir}'\n\
          \n\
          [log]\n\
          filter = 'warn'\n\
          \n\
+         [admin]\n\
+         enabled = false\n\
+         \n",
+        secret = setup.secret,
+    ))
+}
+
+/// The hark configuration of a benchmark: one open channel, and limits that let a benchmark
+/// through (session rate, sessions per user, channel size) while every check still runs.
+pub fn hark_config(setup: &BenchSetup) -> Result<String, BenchError> {
+    let head = config_head(setup, "sweep")?;
+    Ok(format!(
+        "{head}\
          [audio]\n\
          bind_addr = '127.0.0.1:0'\n\
          buffer_size = {buffer}\n\
@@ -93,12 +106,8 @@ pub fn hark_config(setup: &BenchSetup) -> Result<String, BenchError> {
          [chat]\n\
          enabled = false\n\
          \n\
-         [admin]\n\
-         enabled = false\n\
-         \n\
          [[channels]]\n\
          id = '{channel}'\n",
-        secret = setup.secret,
         buffer = setup.buffer,
         channel = setup.channel,
     ))
@@ -113,27 +122,13 @@ pub const CHAT_CONNECTIONS: usize = 20_000;
 /// rate, and a join per connection — while every check still runs (validation, the sliding-minute
 /// limits themselves, the heartbeat, the per-connection send queue at its default).
 pub fn chat_config(setup: &BenchSetup) -> Result<String, BenchError> {
-    let dir = setup.dir.display().to_string();
-    if dir.contains('\'') || setup.secret.contains('\'') || setup.channel.contains('\'') {
-        return Err(BenchError::new(
-            "the bench directory, secret and channel must not contain a quote",
-        ));
-    }
+    let head = config_head(setup, "ws-sweep")?;
     Ok(format!(
-        "# Written by hark-bench ws-sweep.\n\
-         jwt_secret = '{secret}'\n\
-         data_dir = '{dir}'\n\
-         \n\
-         [log]\n\
-         filter = 'warn'\n\
-         \n\
+        "{head}\
          [audio]\n\
          enabled = false\n\
          \n\
          [voice]\n\
-         enabled = false\n\
-         \n\
-         [admin]\n\
          enabled = false\n\
          \n\
          [chat]\n\
@@ -145,7 +140,6 @@ pub fn chat_config(setup: &BenchSetup) -> Result<String, BenchError> {
          \n\
          [[channels]]\n\
          id = '{channel}'\n",
-        secret = setup.secret,
         channel = setup.channel,
         connections = CHAT_CONNECTIONS,
     ))
