@@ -12,6 +12,7 @@ mod engine;
 mod error;
 pub mod events;
 mod handshake;
+pub mod sfu;
 mod socketio;
 
 pub use engine::{EngineFrame, EnginePacket, OpenInfo, decode_engine};
