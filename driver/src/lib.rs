@@ -21,3 +21,4 @@ pub mod tcp;
 pub mod udp;
 mod udp_port;
 pub mod voice;
+mod ws;

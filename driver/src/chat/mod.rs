@@ -1,18 +1,5 @@
 //! The `chat` service on a runtime (seed 003): HTTP health and WebSocket upgrades on one TCP port,
-//! over one loop that owns hark-core's `ChatService`.
-//!
-//! ```text
-//! accept loop ──Accepted──▶ chat loop (ChatService)
-//!                            │   ▲
-//!        per-connection task │   │ Inbound: Health / Upgrade / Text / Binary / … / Closed
-//!        (request head,      │   │ (a bounded number of messages in flight each)
-//!         tungstenite over   ◀── Link: HTTP responses and messages to write (bounded in
-//!         an in-memory pipe)       bytes), close code
-//! ```
-//!
-//! tungstenite frames and unframes in each connection's task, over an in-memory pipe the task
-//! fills from and drains to the runtime's socket, so the `Runtime` trait needs no WebSocket of its
-//! own and both runtimes share every line. The HTTP head is parsed here (httparse); what each
+//! served by the shared WebSocket loop ([`crate::ws`]) around hark-core's `ChatService`. What each
 //! request gets is the core's decision (`hark_core::chat::route`, admission in the service).
 //!
 //! Overflow policy (chat.md §7): a connection whose outgoing queue cannot take the next frame
@@ -23,17 +10,10 @@
 //! the library user (newest dropped).
 
 mod config;
-mod connection;
-mod driver;
-mod http;
-mod link;
 mod log;
-mod pending;
-mod pipe;
-mod request;
 mod server;
+mod service;
 mod stats;
-mod text;
 
 pub use config::ChatServerConfig;
 pub use server::{ChatController, ChatEventReceiver, ChatServer, ChatServerError};

@@ -1,29 +1,22 @@
 //! The library API: a [`ChatServer`] listens, accepts and runs the chat service's loop; a
 //! [`ChatController`] talks to that loop from anywhere (the admin socket, `serve`'s shutdown).
 
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use async_channel::{Receiver, Sender};
+use async_channel::Receiver;
 use hark_core::ConfigError;
 use hark_core::chat::{ChatEvent, ChatService};
 
 use super::config::ChatServerConfig;
-use super::connection::ConnectionSettings;
-use super::driver::{ChatDriver, Command};
-use super::pending::PendingRequests;
+use super::service::{ChatLoop, router};
 use super::stats::ChatServerStats;
-use crate::accept::accept_loop;
 use crate::events::{EventReceiver, EventSink};
 use crate::runtime::Runtime;
-use crate::tcp;
-
-/// Commands in flight from handles to the loop.
-const COMMAND_QUEUE: usize = 64;
-/// Accepted connections waiting for the loop; beyond it the kernel's backlog holds them.
-const ACCEPT_QUEUE: usize = 64;
+use crate::ws::{self, Commands, ConnectionSettings, Handle, Stopped, WsSettings};
 
 /// Why a chat server call failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +33,12 @@ pub enum ChatServerError {
     Random(getrandom::Error),
 }
 
+impl From<Stopped> for ChatServerError {
+    fn from(Stopped: Stopped) -> Self {
+        Self::NotRunning
+    }
+}
+
 /// The chat server's events, as the core reports them.
 pub type ChatEventReceiver = EventReceiver<ChatEvent>;
 
@@ -49,9 +48,9 @@ pub type ChatEventReceiver = EventReceiver<ChatEvent>;
 pub struct ChatServer<R: Runtime> {
     runtime: Arc<R>,
     config: ChatServerConfig,
-    commands: Sender<Command>,
+    handle: Handle<Infallible>,
     /// Holds commands sent before the loop starts; taken by the loop.
-    command_rx: Option<Receiver<Command>>,
+    command_rx: Option<Commands<Infallible>>,
     events: EventSink<ChatEvent>,
     events_rx: Option<Receiver<ChatEvent>>,
     stats: Arc<Mutex<ChatServerStats>>,
@@ -68,12 +67,12 @@ impl<R: Runtime + Default> ChatServer<R> {
 
 impl<R: Runtime> ChatServer<R> {
     pub fn with_runtime(runtime: R, config: ChatServerConfig) -> Self {
-        let (commands, command_rx) = async_channel::bounded(COMMAND_QUEUE);
+        let (handle, command_rx) = Handle::new();
         let (events, events_rx) = EventSink::new(config.event_queue);
         Self {
             runtime: Arc::new(runtime),
             config,
-            commands,
+            handle,
             command_rx: Some(command_rx),
             events,
             events_rx: Some(events_rx),
@@ -98,58 +97,40 @@ impl<R: Runtime> ChatServer<R> {
                 seed
             }
         };
-        let now = Instant::now();
-        let svc = ChatService::new(config.core.clone(), seed, now)?;
-        let addr = config.bind_addr;
-        let listen_error = |source| ChatServerError::Listen { addr, source };
-        let listener = tcp::listen(&*self.runtime, addr).map_err(listen_error)?;
-        let local_addr = listener.local_addr().map_err(listen_error)?;
-        let command_rx = self
-            .command_rx
-            .take()
-            .ok_or(ChatServerError::AlreadyRunning)?;
-        let runtime: Arc<dyn Runtime> = self.runtime.clone();
-        let (accepted_tx, accepted_rx) = async_channel::bounded(ACCEPT_QUEUE);
-        let (alive, stopped) = async_channel::bounded(1);
-        let (inbound_tx, inbound_rx) = async_channel::unbounded();
-        let driver = ChatDriver {
-            timer: runtime.new_timer(svc.poll_timeout().unwrap_or(now)),
-            svc,
-            runtime: Arc::clone(&runtime),
-            commands: Box::pin(command_rx),
-            accepted: Some(Box::pin(accepted_rx)),
-            inbound: Box::pin(inbound_rx),
-            inbound_tx,
-            links: Default::default(),
-            pending: PendingRequests::new(
-                config.max_pending_requests,
-                config.core.ip_guard.connection_limit_per_ip,
-            ),
-            next_conn: 0,
+        let svc = ChatService::new(config.core.clone(), seed, Instant::now())?;
+        let settings = WsSettings {
+            bind_addr: config.bind_addr,
             connection: ConnectionSettings {
                 read_buffer: config.read_buffer,
                 max_ws_message: config.transport_message_limit(),
             },
             send_queue_bytes: config.send_queue_bytes,
-            texts: Default::default(),
+            max_pending_requests: config.max_pending_requests,
+            max_pending_per_ip: config.core.ip_guard.connection_limit_per_ip,
+        };
+        let command_rx = self
+            .command_rx
+            .take()
+            .ok_or(ChatServerError::AlreadyRunning)?;
+        let chat = ChatLoop {
+            svc,
+            clock: config.wall_clock,
             events: self.events.clone(),
             stats: self.stats.clone(),
-            clock: config.wall_clock,
-            counters: ChatServerStats::default(),
-            _alive: alive,
         };
-        runtime.spawn(Box::pin(driver.run()));
-        runtime.spawn(Box::pin(accept_loop(
-            "chat",
-            listener,
-            accepted_tx,
-            stopped.clone(),
-            Arc::clone(&runtime),
-        )));
-        tracing::info!(addr = %local_addr, "chat listening");
-        self.stopped = Some(stopped);
-        self.local_addr = Some(local_addr);
-        Ok(local_addr)
+        let addr = config.bind_addr;
+        let running = ws::start(
+            self.runtime.clone(),
+            chat,
+            router(),
+            settings,
+            command_rx,
+            None,
+        )
+        .map_err(|source| ChatServerError::Listen { addr, source })?;
+        self.stopped = Some(running.stopped);
+        self.local_addr = Some(running.local_addr);
+        Ok(running.local_addr)
     }
 
     /// Starts and serves until [`ChatController::shutdown`] or the last handle is dropped.
@@ -181,7 +162,7 @@ impl<R: Runtime> ChatServer<R> {
     /// A cloneable, runtime-free handle to the loop.
     pub fn controller(&self) -> ChatController {
         ChatController {
-            commands: self.commands.clone(),
+            handle: self.handle.clone(),
             stats: self.stats.clone(),
         }
     }
@@ -204,7 +185,7 @@ impl<R: Runtime> ChatServer<R> {
 /// A cloneable, runtime-free handle to a chat server's loop.
 #[derive(Debug, Clone)]
 pub struct ChatController {
-    commands: Sender<Command>,
+    handle: Handle<Infallible>,
     stats: Arc<Mutex<ChatServerStats>>,
 }
 
@@ -215,21 +196,10 @@ impl ChatController {
 
     /// Closes every connection (1001), forgets every room, IP record and counter.
     pub async fn reset(&self) -> Result<(), ChatServerError> {
-        let (reply, answer) = async_channel::bounded(1);
-        self.send(Command::Reset { reply }).await?;
-        answer.recv().await.map_err(|_| ChatServerError::NotRunning)
+        Ok(self.handle.reset().await?)
     }
 
     pub async fn shutdown(&self) -> Result<(), ChatServerError> {
-        let (reply, answer) = async_channel::bounded(1);
-        self.send(Command::Shutdown { reply }).await?;
-        answer.recv().await.map_err(|_| ChatServerError::NotRunning)
-    }
-
-    async fn send(&self, command: Command) -> Result<(), ChatServerError> {
-        self.commands
-            .send(command)
-            .await
-            .map_err(|_| ChatServerError::NotRunning)
+        Ok(self.handle.shutdown().await?)
     }
 }

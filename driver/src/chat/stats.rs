@@ -3,6 +3,8 @@
 use hark_core::chat::ChatStats;
 use serde::{Deserialize, Serialize};
 
+use crate::ws::LoopCounters;
+
 /// A snapshot of a running chat server, refreshed after every batch the loop handles: the core's
 /// [`ChatStats`] (the health JSON's counters) and the driver's own.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,13 +33,19 @@ pub struct ChatServerStats {
 }
 
 impl ChatServerStats {
-    pub(crate) fn set_service(&mut self, stats: ChatStats) {
-        self.active_connections = stats.active_connections;
-        self.active_rooms = stats.active_rooms;
-        self.total_users = stats.total_users;
-        self.rate_limited = stats.rate_limited;
-        self.violations = stats.violations;
-        self.blocked_ips = stats.blocked_ips;
-        self.refused_connections = stats.refused_connections;
+    pub(crate) fn new(stats: ChatStats, counters: LoopCounters) -> Self {
+        Self {
+            active_connections: stats.active_connections,
+            active_rooms: stats.active_rooms,
+            total_users: stats.total_users,
+            rate_limited: stats.rate_limited,
+            violations: stats.violations,
+            blocked_ips: stats.blocked_ips,
+            refused_connections: stats.refused_connections,
+            connections_accepted: counters.connections_accepted,
+            pending_requests_dropped: counters.pending_requests_dropped,
+            slow_clients_dropped: counters.slow_clients_dropped,
+            events_dropped: counters.events_dropped,
+        }
     }
 }

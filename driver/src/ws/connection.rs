@@ -1,7 +1,8 @@
-//! One chat connection's task: reads the HTTP request head, asks the loop about it, then moves
-//! bytes between the socket and tungstenite (over a [`Pipe`]) — complete messages to the loop,
-//! queued messages from the [`Link`] to the socket — and closes when the loop, the client or a
-//! protocol error says so. It decides nothing about the chat protocol; the loop owns the service.
+//! One WebSocket connection's task: reads the HTTP request head, routes it with the service's
+//! [`Router`] (asking the loop when the service must answer), then moves bytes between the socket
+//! and tungstenite (over a [`Pipe`]) — complete messages to the loop, queued messages from the
+//! [`Link`] to the socket — and closes when the loop, the client or a protocol error says so. It
+//! decides nothing about the service's protocol; the loop owns the service.
 
 use std::future::poll_fn;
 use std::io;
@@ -14,14 +15,13 @@ use std::time::{Duration, Instant};
 use async_channel::Sender;
 use bytes::{Buf, Bytes, BytesMut};
 use hark_core::ConnectionId;
-use hark_core::chat::{CloseCode, HttpRoute, route};
 use tungstenite::error::{CapacityError, Error as WsError};
 use tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 use tungstenite::protocol::{CloseFrame, Role, WebSocket, WebSocketConfig};
 use tungstenite::{Message, Utf8Bytes};
 
-use super::http::{self, HeadError};
-use super::link::{Link, Next, Outgoing};
+use super::http::{self, Head, HeadError};
+use super::link::{Close, Link, Next, Outgoing};
 use super::pipe::Pipe;
 use super::request::read_head;
 use crate::runtime::{AsyncTcpStream, AsyncTimer, Runtime};
@@ -39,14 +39,29 @@ const WRITE_BATCH: usize = 8 * 1024;
 /// an HTTP response) to a client that may not read at all, before dropping the socket.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// What the service's core made of a request head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route<Q> {
+    /// A WebSocket upgrade the core accepts: the loop asks the service to admit it.
+    Upgrade,
+    /// A request the service answers (health, debug pages): the loop queues its response.
+    Ask(Q),
+    /// An answer that needs nothing from the service (404, 405, a refused handshake).
+    Respond(Bytes),
+}
+
+/// A service's routing: the core's decision on a request head, run in the connection's task.
+pub(crate) type Router<Q> = Arc<dyn Fn(&Head) -> Route<Q> + Send + Sync>;
+
 /// What a connection's task tells the loop.
 #[derive(Debug)]
-pub(crate) enum Inbound {
-    /// `GET /` or `GET /health`: the loop queues the health response.
-    Health {
+pub(crate) enum Inbound<Q> {
+    /// [`Route::Ask`]: the loop queues the service's response.
+    Request {
         conn: ConnectionId,
+        request: Q,
     },
-    /// A WebSocket upgrade on `/ws`: the loop asks the service to admit it.
+    /// [`Route::Upgrade`]: the loop asks the service to admit it.
     Upgrade {
         conn: ConnectionId,
         ip: IpAddr,
@@ -65,9 +80,10 @@ pub(crate) enum Inbound {
     Activity {
         conn: ConnectionId,
     },
-    /// A message beyond the transport's bound; the task reads nothing more.
+    /// A message of `size` bytes, beyond the transport's bound; the task reads nothing more.
     Oversized {
         conn: ConnectionId,
+        size: usize,
     },
     /// The client closed, the socket failed or the client broke the protocol.
     Closed {
@@ -92,12 +108,13 @@ pub(crate) struct ConnectionSettings {
     pub max_ws_message: usize,
 }
 
-pub(crate) struct Connection {
+pub(crate) struct Connection<Q> {
     conn: ConnectionId,
     stream: Box<dyn AsyncTcpStream>,
     peer: SocketAddr,
     link: Arc<Link>,
-    inbound: Sender<Inbound>,
+    router: Router<Q>,
+    inbound: Sender<Inbound<Q>>,
     runtime: Arc<dyn Runtime>,
     ws: WebSocket<Pipe>,
     /// The upgrade request's key, until the `101` is written.
@@ -115,16 +132,39 @@ pub(crate) struct Connection {
     told_closed: bool,
 }
 
-impl Connection {
+/// Where a new connection's task reports, and how it routes.
+pub(crate) struct Wiring<Q> {
+    pub router: Router<Q>,
+    pub inbound: Sender<Inbound<Q>>,
+    pub runtime: Arc<dyn Runtime>,
+    pub settings: ConnectionSettings,
+}
+
+impl<Q> Clone for Wiring<Q> {
+    fn clone(&self) -> Self {
+        Self {
+            router: Arc::clone(&self.router),
+            inbound: self.inbound.clone(),
+            runtime: Arc::clone(&self.runtime),
+            settings: self.settings,
+        }
+    }
+}
+
+impl<Q: Send + 'static> Connection<Q> {
     pub fn new(
         conn: ConnectionId,
         stream: Box<dyn AsyncTcpStream>,
         peer: SocketAddr,
         link: Arc<Link>,
-        inbound: Sender<Inbound>,
-        runtime: Arc<dyn Runtime>,
-        settings: ConnectionSettings,
+        wiring: Wiring<Q>,
     ) -> Self {
+        let Wiring {
+            router,
+            inbound,
+            runtime,
+            settings,
+        } = wiring;
         let config = WebSocketConfig::default()
             .read_buffer_size(settings.read_buffer)
             .write_buffer_size(0)
@@ -135,6 +175,7 @@ impl Connection {
             stream,
             peer,
             link,
+            router,
             inbound,
             runtime,
             ws: WebSocket::from_raw_socket(Pipe::default(), Role::Server, Some(config)),
@@ -172,11 +213,12 @@ impl Connection {
     }
 
     /// Reads the request head and acts on its route: the loop is asked about an upgrade or a
-    /// health request; anything else is answered here.
+    /// request the service answers; anything else is answered here.
     async fn read_request(&mut self) -> Result<(), HeadError> {
         let (head, rest) = read_head(&*self.stream, &*self.runtime).await?;
-        match route(&head.method, &head.path, head.websocket_key.is_some()) {
-            HttpRoute::Upgrade => {
+        let route = (self.router)(&head);
+        match route {
+            Route::Upgrade => {
                 self.ws.get_mut().inbound = rest;
                 self.websocket_key = head.websocket_key;
                 let upgrade = Inbound::Upgrade {
@@ -187,12 +229,13 @@ impl Connection {
                     self.start_closing();
                 }
             }
-            HttpRoute::Health => {
-                if !self.send(Inbound::Health { conn: self.conn }) {
+            Route::Ask(request) => {
+                let conn = self.conn;
+                if !self.send(Inbound::Request { conn, request }) {
                     self.start_closing();
                 }
             }
-            other => self.respond_and_close(http::route_response(other)),
+            Route::Respond(response) => self.respond_and_close(response),
         }
         Ok(())
     }
@@ -321,10 +364,10 @@ impl Connection {
     }
 
     /// Queues a close frame; tungstenite refuses only when one was sent already.
-    fn close_frame(&mut self, code: CloseCode) {
+    fn close_frame(&mut self, close: Close) {
         let frame = CloseFrame {
-            code: WsCloseCode::from(code.code()),
-            reason: code.reason().into(),
+            code: WsCloseCode::from(close.code),
+            reason: close.reason.into(),
         };
         if let Err(e) = self.ws.close(Some(frame)) {
             tracing::debug!(conn = self.conn.0, error = %e, "close frame not queued");
@@ -369,7 +412,7 @@ impl Connection {
                     "message beyond the transport bound"
                 );
                 self.reading_done = true;
-                Inbound::Oversized { conn }
+                Inbound::Oversized { conn, size }
             }
             Err(e) => {
                 self.link.cancel_message();
@@ -421,7 +464,7 @@ impl Connection {
     }
 
     /// Sends to the loop; `false` if the loop is gone.
-    fn send(&self, message: Inbound) -> bool {
+    fn send(&self, message: Inbound<Q>) -> bool {
         self.inbound.try_send(message).is_ok()
     }
 

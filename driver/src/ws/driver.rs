@@ -1,12 +1,13 @@
-//! The chat loop: one task owns the [`ChatService`]. It waits for accepted connections, messages
-//! from connection tasks, a command or the service's deadline; feeds the service; and moves what
-//! it decided to the connections' queues, the log and the library user. It never waits on a
-//! connection's socket. No protocol decision is made here.
+//! The loop of a WebSocket service: one task owns the service ([`WsService`]). It waits for
+//! accepted connections, messages from connection tasks, a command, a report or the service's
+//! deadline; feeds the service; and moves what it decided to the connections' queues (and, through
+//! [`WsService::flush`], the log and the library user). It never waits on a connection's socket.
+//! No protocol decision is made here.
 
 use std::collections::BTreeMap;
 use std::future::poll_fn;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -14,18 +15,14 @@ use async_channel::{Receiver, Sender};
 use bytes::Bytes;
 use futures_lite::StreamExt;
 use hark_core::ConnectionId;
-use hark_core::chat::{ChatAction, ChatEvent, ChatService, ChatTransmit, CloseCode};
 use tungstenite::Message;
 
-use super::connection::{Connection, ConnectionSettings, Inbound};
-use super::http;
-use super::link::{Link, Outgoing};
+use super::connection::{Connection, Inbound, Wiring};
+use super::link::{Close, Link, Outgoing};
 use super::pending::PendingRequests;
-use super::stats::ChatServerStats;
+use super::service::{Action, LoopCounters, WsService};
 use super::text::TextCache;
 use crate::accept::Accepted;
-use crate::clock::WallClock;
-use crate::events::EventSink;
 use crate::runtime::{AsyncTimer, Runtime};
 
 /// How long shutdown waits for the sockets to take the close frames.
@@ -37,73 +34,89 @@ const IDLE_TIMER: Duration = Duration::from_secs(3600);
 
 /// A request from a handle to the loop.
 #[derive(Debug)]
-pub(crate) enum Command {
-    Reset { reply: Sender<()> },
-    Shutdown { reply: Sender<()> },
+pub(crate) enum Command<C> {
+    Reset {
+        reply: Sender<()>,
+    },
+    Shutdown {
+        reply: Sender<()>,
+    },
+    /// The service's own (it answers through the command's own reply, if any).
+    Service(C),
 }
 
 /// What woke the loop; every source that was ready, so that none starves the others.
-#[derive(Default)]
-struct Work {
-    command: Option<Command>,
+struct Work<S: WsService> {
+    command: Option<Command<S::Command>>,
     /// Every handle is gone: nobody can stop the loop any more, so it stops itself.
     detached: bool,
     accepted: Option<Accepted>,
     /// The accept loop is gone: no more connections will come.
     listener_gone: bool,
-    inbound: Vec<Inbound>,
+    inbound: Vec<Inbound<S::Request>>,
+    report: Option<S::Report>,
     timeout: bool,
 }
 
-impl Work {
+impl<S: WsService> Work<S> {
+    fn new(inbound: Vec<Inbound<S::Request>>) -> Self {
+        Self {
+            command: None,
+            detached: false,
+            accepted: None,
+            listener_gone: false,
+            inbound,
+            report: None,
+            timeout: false,
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.command.is_none()
             && !self.detached
             && self.accepted.is_none()
             && !self.listener_gone
             && self.inbound.is_empty()
+            && self.report.is_none()
             && !self.timeout
     }
 }
 
-pub(crate) struct ChatDriver {
-    pub svc: ChatService,
+/// The loop's sources and state; see the module docs.
+pub(crate) struct WsDriver<S: WsService> {
+    pub svc: S,
     pub timer: Pin<Box<dyn AsyncTimer>>,
     pub runtime: Arc<dyn Runtime>,
-    pub commands: Pin<Box<Receiver<Command>>>,
+    pub commands: Pin<Box<Receiver<Command<S::Command>>>>,
     /// `None` once the accept loop is gone.
     pub accepted: Option<Pin<Box<Receiver<Accepted>>>>,
-    pub inbound: Pin<Box<Receiver<Inbound>>>,
-    /// Cloned into every connection task.
-    pub inbound_tx: Sender<Inbound>,
+    pub inbound: Pin<Box<Receiver<Inbound<S::Request>>>>,
+    /// `None` for a service with no reports, or once their sender is gone.
+    pub reports: Option<Pin<Box<Receiver<S::Report>>>>,
+    /// Cloned into every connection task (it holds the inbound queue's sender).
+    pub wiring: Wiring<S::Request>,
     /// Every connection the loop has not let go of, upgraded or still in its HTTP request.
     pub links: BTreeMap<ConnectionId, Arc<Link>>,
     /// The connections still in their HTTP request, bounded.
     pub pending: PendingRequests,
     pub next_conn: u64,
-    pub connection: ConnectionSettings,
     pub send_queue_bytes: usize,
     /// A fan-out's buffer is checked for UTF-8 once.
     pub texts: TextCache,
-    pub events: EventSink<ChatEvent>,
-    pub stats: Arc<Mutex<ChatServerStats>>,
-    pub clock: WallClock,
-    pub counters: ChatServerStats,
+    pub counters: LoopCounters,
     /// Dropped when the loop ends, which stops the accept loop.
     pub _alive: Sender<()>,
 }
 
-impl ChatDriver {
+impl<S: WsService> WsDriver<S> {
     pub async fn run(mut self) {
         let mut inbound = Vec::with_capacity(INBOUND_BATCH);
         loop {
             let mut work = poll_fn(|cx| self.poll_work(cx, &mut inbound)).await;
             let now = Instant::now();
-            let wall_ms = self.clock.now_unix_ms();
             match work.command.take() {
                 Some(Command::Reset { reply }) => {
                     self.svc.reset(now);
-                    self.clock.rewind();
                     self.drain(now);
                     // The handle may have stopped waiting; nothing to do then.
                     let _ = reply.try_send(());
@@ -113,6 +126,7 @@ impl ChatDriver {
                     let _ = reply.try_send(());
                     return;
                 }
+                Some(Command::Service(command)) => self.svc.command(now, command),
                 None => {}
             }
             if work.detached {
@@ -125,14 +139,17 @@ impl ChatDriver {
             if let Some(accepted) = work.accepted.take() {
                 self.connect(accepted);
             }
+            if let Some(report) = work.report.take() {
+                self.svc.report(now, report);
+            }
             let busy = work.inbound.len() == INBOUND_BATCH;
             for message in work.inbound.drain(..) {
-                self.inbound(now, wall_ms, message);
+                self.inbound(now, message);
             }
             inbound = work.inbound;
             // Also when the timer has not been polled: a busy loop must not starve timeouts.
             if work.timeout || self.svc.poll_timeout().is_some_and(|due| due <= now) {
-                self.svc.handle_timeout(now);
+                self.svc.timeout(now);
             }
             self.drain(now);
             if busy {
@@ -142,11 +159,12 @@ impl ChatDriver {
         }
     }
 
-    fn poll_work(&mut self, cx: &mut Context<'_>, inbound: &mut Vec<Inbound>) -> Poll<Work> {
-        let mut work = Work {
-            inbound: std::mem::take(inbound),
-            ..Work::default()
-        };
+    fn poll_work(
+        &mut self,
+        cx: &mut Context<'_>,
+        inbound: &mut Vec<Inbound<S::Request>>,
+    ) -> Poll<Work<S>> {
+        let mut work = Work::new(std::mem::take(inbound));
         match self.commands.as_mut().poll_next(cx) {
             Poll::Ready(Some(command)) => work.command = Some(command),
             Poll::Ready(None) => work.detached = true,
@@ -166,6 +184,13 @@ impl ChatDriver {
                 Poll::Ready(None) | Poll::Pending => break,
             }
         }
+        if let Some(reports) = &mut self.reports {
+            match reports.as_mut().poll_next(cx) {
+                Poll::Ready(Some(report)) => work.report = Some(report),
+                Poll::Ready(None) => self.reports = None,
+                Poll::Pending => {}
+            }
+        }
         if self.timer.as_mut().poll(cx).is_ready() {
             work.timeout = true;
         }
@@ -177,8 +202,8 @@ impl ChatDriver {
         }
     }
 
-    /// A new TCP connection: numbered and given a task, which reads its request head. The service
-    /// hears of it only if it asks to upgrade.
+    /// A new TCP connection: numbered and given a task, which reads and routes its request head.
+    /// The service hears of it only if it asks to upgrade or for an answer.
     fn connect(&mut self, accepted: Accepted) {
         let conn = ConnectionId(self.next_conn);
         let ip = accepted.peer.ip().to_canonical();
@@ -196,104 +221,93 @@ impl ChatDriver {
             accepted.stream,
             accepted.peer,
             link,
-            self.inbound_tx.clone(),
-            Arc::clone(&self.runtime),
-            self.connection,
+            self.wiring.clone(),
         );
         self.runtime.spawn(Box::pin(task.run()));
     }
 
-    fn inbound(&mut self, now: Instant, wall_ms: u64, message: Inbound) {
-        if let Inbound::Health { conn } | Inbound::Upgrade { conn, .. } | Inbound::Closed { conn } =
-            &message
+    fn inbound(&mut self, now: Instant, message: Inbound<S::Request>) {
+        if let Inbound::Request { conn, .. }
+        | Inbound::Upgrade { conn, .. }
+        | Inbound::Closed { conn } = &message
         {
             self.pending.done(*conn);
         }
+        // Messages of a connection the loop has already let go of are dropped.
+        let conn = match &message {
+            Inbound::Request { conn, .. }
+            | Inbound::Upgrade { conn, .. }
+            | Inbound::Text { conn, .. }
+            | Inbound::Binary { conn, .. }
+            | Inbound::Activity { conn }
+            | Inbound::Oversized { conn, .. }
+            | Inbound::Closed { conn } => *conn,
+        };
+        let Some(link) = self.links.get(&conn) else {
+            return;
+        };
+        if matches!(
+            message,
+            Inbound::Text { .. }
+                | Inbound::Binary { .. }
+                | Inbound::Activity { .. }
+                | Inbound::Oversized { .. }
+        ) {
+            link.release_message();
+        }
         match message {
-            Inbound::Health { conn } => {
-                if let Some(link) = self.links.remove(&conn) {
-                    let body = self.svc.health(now, wall_ms);
-                    let _ = link.push(Outgoing::Raw(http::response(200, &body, &[])));
+            Inbound::Request { request, .. } => {
+                let _ = link.push(Outgoing::Raw(self.svc.answer(now, request)));
+                link.close(None);
+                self.links.remove(&conn);
+            }
+            Inbound::Upgrade { ip, .. } => match self.svc.upgrade(now, conn, ip) {
+                Ok(()) => {
+                    let _ = link.push(Outgoing::Upgraded);
+                }
+                Err(response) => {
+                    let _ = link.push(Outgoing::Raw(response));
                     link.close(None);
+                    self.links.remove(&conn);
                 }
-            }
-            Inbound::Upgrade { conn, ip } => {
-                let Some(link) = self.links.get(&conn) else {
-                    return;
-                };
-                match self.svc.handle_connect(now, conn, ip) {
-                    Ok(()) => {
-                        let _ = link.push(Outgoing::Upgraded);
-                    }
-                    Err(refusal) => {
-                        let body = format!(r#"{{"error":"{}"}}"#, refusal.code());
-                        let _ =
-                            link.push(Outgoing::Raw(http::response(refusal.status(), &body, &[])));
-                        link.close(None);
-                        self.links.remove(&conn);
-                    }
-                }
-            }
-            // Messages of a connection the loop has already let go of are dropped.
-            Inbound::Text { conn, text } => {
-                if let Some(link) = self.links.get(&conn) {
-                    link.release_message();
-                    self.svc.handle_text(now, wall_ms, conn, text.as_str());
-                }
-            }
-            Inbound::Binary { conn, len } => {
-                if let Some(link) = self.links.get(&conn) {
-                    link.release_message();
-                    self.svc.handle_binary(now, conn, len);
-                }
-            }
-            Inbound::Activity { conn } => {
-                if let Some(link) = self.links.get(&conn) {
-                    link.release_message();
-                    self.svc.handle_activity(now, conn);
-                }
-            }
-            Inbound::Oversized { conn } => {
-                if let Some(link) = self.links.get(&conn) {
-                    link.release_message();
-                    self.svc.handle_oversized(now, conn);
-                }
-            }
-            Inbound::Closed { conn } => {
-                if self.links.remove(&conn).is_some() {
-                    self.svc.handle_closed(now, conn);
-                }
+            },
+            Inbound::Text { text, .. } => self.svc.text(now, conn, text.as_str()),
+            Inbound::Binary { len, .. } => self.svc.binary(now, conn, len),
+            Inbound::Activity { .. } => self.svc.activity(now, conn),
+            Inbound::Oversized { size, .. } => self.svc.oversized(now, conn, size),
+            Inbound::Closed { .. } => {
+                self.links.remove(&conn);
+                self.svc.closed(now, conn);
             }
         }
     }
 
-    /// Moves the service's decisions out: messages and closes to the connections, events to the
-    /// log and the library user; then re-arms the timer and publishes the counters.
+    /// Moves the service's decisions out: messages and closes to the connections, the rest
+    /// through [`WsService::flush`]; then re-arms the timer and publishes the counters.
     fn drain(&mut self, now: Instant) {
-        while let Some(ChatTransmit { conn, action }) = self.svc.poll_transmit() {
+        while let Some((conn, action)) = self.svc.poll_transmit() {
             match action {
-                ChatAction::Text(bytes) => match self.texts.text(bytes) {
+                Action::Text(bytes) => match self.texts.text(bytes) {
                     Ok(text) => self.queue(now, conn, Message::Text(text)),
                     Err(e) => {
-                        tracing::error!(error = %e, "the chat service produced a text frame that is not UTF-8");
+                        tracing::error!(service = S::NAME, error = %e, "the service produced a text frame that is not UTF-8");
                     }
                 },
-                ChatAction::Ping => self.queue(now, conn, Message::Ping(Bytes::new())),
-                ChatAction::Close(code) => {
+                Action::Ping => self.queue(now, conn, Message::Ping(Bytes::new())),
+                Action::Close(code) => {
                     if let Some(link) = self.links.remove(&conn) {
                         link.close(Some(code));
                     }
                 }
             }
         }
-        let events = std::iter::from_fn(|| self.svc.poll_event());
-        self.counters.events_dropped += self.events.forward(events, super::log::event);
+        self.counters.events_dropped += self.svc.flush();
         let due = self
             .svc
             .poll_timeout()
             .unwrap_or_else(|| Instant::now() + IDLE_TIMER);
         self.timer.as_mut().reset(due);
-        self.publish();
+        self.svc.publish(self.counters);
     }
 
     /// Queues one message for `conn`. A message that does not fit the connection's queue closes
@@ -304,22 +318,16 @@ impl ChatDriver {
             return;
         };
         if link.push(Outgoing::Message(message)).is_err() {
-            link.drop_queue_and_close(CloseCode::PolicyViolation);
+            link.drop_queue_and_close(Close::POLICY_VIOLATION);
             self.links.remove(&conn);
             self.counters.slow_clients_dropped += 1;
             tracing::warn!(
+                service = S::NAME,
                 conn = conn.0,
                 limit = self.send_queue_bytes,
                 "client too slow to read: connection closed"
             );
-            self.svc.handle_closed(now, conn);
-        }
-    }
-
-    fn publish(&mut self) {
-        self.counters.set_service(self.svc.stats());
-        if let Ok(mut shared) = self.stats.lock() {
-            *shared = self.counters;
+            self.svc.closed(now, conn);
         }
     }
 
@@ -350,9 +358,10 @@ impl ChatDriver {
         })
         .await;
         tracing::info!(
+            service = S::NAME,
             accepted = self.counters.connections_accepted,
             slow_clients_dropped = self.counters.slow_clients_dropped,
-            "chat server stopped"
+            "server stopped"
         );
     }
 }

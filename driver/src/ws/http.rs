@@ -1,22 +1,24 @@
-//! The HTTP/1.1 around the chat service: reading one request head (bounded), and the bytes of
-//! every response. Which request gets which answer is hark-core's decision
-//! ([`hark_core::chat::route`]); this module only parses and formats.
+//! The HTTP/1.1 around a WebSocket service: reading one request head (bounded), and the bytes of
+//! every response. Which request gets which answer is hark-core's decision (each service's
+//! `route`); this module only parses and formats.
 
 use bytes::Bytes;
-use hark_core::chat::HttpRoute;
 
 /// The longest request head read; a longer one is answered 431. Browsers send well under 2 KiB.
 pub(crate) const MAX_HEAD: usize = 8 * 1024;
 /// Header lines parsed; more is answered 431 as an oversized head is.
 const MAX_HEADERS: usize = 32;
 
-/// The parts of a request head the chat port uses.
+/// The parts of a request head the WebSocket services use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Head {
     pub method: String,
-    pub path: String,
+    /// The request target: the path with its query string, if any.
+    pub target: String,
     /// `Sec-WebSocket-Key` of a valid upgrade request (RFC 6455 §4.2.1); `None` otherwise.
     pub websocket_key: Option<String>,
+    /// The `Origin` header (RFC 6454), which browsers send with every WebSocket upgrade.
+    pub origin: Option<String>,
     /// Bytes the head took; anything after it is the client's first WebSocket bytes.
     pub len: usize,
 }
@@ -63,10 +65,14 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Head>, HeadError> {
         return Err(HeadError::Malformed);
     };
     let websocket_key = websocket_key(&request);
+    let origin = header_values(&request, "origin")
+        .next()
+        .map(|value| value.trim().to_owned());
     Ok(Some(Head {
         method: method.to_owned(),
-        path: path.to_owned(),
+        target: path.to_owned(),
         websocket_key,
+        origin,
         len,
     }))
 }
@@ -74,13 +80,7 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Head>, HeadError> {
 /// The key of a WebSocket upgrade request: HTTP/1.1, `Connection: upgrade`, `Upgrade: websocket`,
 /// `Sec-WebSocket-Version: 13` and a `Sec-WebSocket-Key`.
 fn websocket_key(request: &httparse::Request<'_, '_>) -> Option<String> {
-    let values = |name: &'static str| {
-        request
-            .headers
-            .iter()
-            .filter(move |h| h.name.eq_ignore_ascii_case(name))
-            .filter_map(|h| std::str::from_utf8(h.value).ok())
-    };
+    let values = |name: &'static str| header_values(request, name);
     let has_token = |name: &'static str, token: &str| {
         values(name).any(|value| {
             value
@@ -101,6 +101,18 @@ fn websocket_key(request: &httparse::Request<'_, '_>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The UTF-8 values of the headers called `name` (case-insensitive), in order.
+fn header_values<'r>(
+    request: &'r httparse::Request<'_, '_>,
+    name: &'static str,
+) -> impl Iterator<Item = &'r str> {
+    request
+        .headers
+        .iter()
+        .filter(move |h| h.name.eq_ignore_ascii_case(name))
+        .filter_map(|h| std::str::from_utf8(h.value).ok())
+}
+
 /// A complete response with a JSON `body`, closing the connection.
 pub(crate) fn response(status: u16, body: &str, extra_headers: &[(&str, &str)]) -> Bytes {
     let mut head = format!(
@@ -114,17 +126,6 @@ pub(crate) fn response(status: u16, body: &str, extra_headers: &[(&str, &str)]) 
     head.push_str("\r\n");
     head.push_str(body);
     Bytes::from(head)
-}
-
-/// The response to a request the core routed elsewhere than to the service.
-pub(crate) fn route_response(route: HttpRoute) -> Bytes {
-    let body = route.error_body().unwrap_or("{}");
-    let extra: &[(&str, &str)] = match route {
-        HttpRoute::MethodNotAllowed => &[("Allow", "GET")],
-        HttpRoute::UpgradeRequired => &[("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")],
-        HttpRoute::Upgrade | HttpRoute::Health | HttpRoute::NotFound => &[],
-    };
-    response(route.status(), body, extra)
 }
 
 /// The `101` that completes an upgrade whose key was `key`.
@@ -163,7 +164,7 @@ mod tests {
         bytes.extend_from_slice(b"\x81\x85");
         let head = parse_head(&bytes).unwrap().unwrap();
         assert_eq!(head.method, "GET");
-        assert_eq!(head.path, "/ws");
+        assert_eq!(head.target, "/ws");
         assert_eq!(
             head.websocket_key.as_deref(),
             Some("dGhlIHNhbXBsZSBub25jZQ==")
@@ -207,14 +208,23 @@ mod tests {
     }
 
     #[test]
+    fn the_origin_header_is_kept() {
+        let request = UPGRADE.replace("Host: x\r\n", "Host: x\r\nOrigin: https://a.example\r\n");
+        let head = parse_head(request.as_bytes()).unwrap().unwrap();
+        assert_eq!(head.origin.as_deref(), Some("https://a.example"));
+        let plain = parse_head(UPGRADE.as_bytes()).unwrap().unwrap();
+        assert_eq!(plain.origin, None);
+    }
+
+    #[test]
     fn responses_are_json_with_a_length_and_close() {
-        let bytes = route_response(HttpRoute::MethodNotAllowed);
+        let body = r#"{"error":"method not allowed"}"#;
+        let bytes = response(405, body, &[("Allow", "GET")]);
         let text = std::str::from_utf8(&bytes).unwrap();
         assert!(text.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"));
         assert!(text.contains("Content-Type: application/json\r\n"));
         assert!(text.contains("Connection: close\r\n"));
         assert!(text.contains("Allow: GET\r\n"));
-        let body = r#"{"error":"method not allowed"}"#;
         assert!(text.contains(&format!("Content-Length: {}\r\n", body.len())));
         assert!(text.ends_with(&format!("\r\n\r\n{body}")));
     }

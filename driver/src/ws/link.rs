@@ -1,14 +1,13 @@
-//! What the chat loop and one connection's task share: the connection's outgoing queue, bounded
-//! in bytes, how it is to be closed, and its read credit. The loop never waits on a connection:
-//! it queues or, when the next frame does not fit, closes the connection with 1008 (chat.md §7,
-//! "a slow reader never stalls a room").
+//! What a WebSocket service's loop and one connection's task share: the connection's outgoing
+//! queue, bounded in bytes, how it is to be closed, and its read credit. The loop never waits on a
+//! connection: it queues or, when the next frame does not fit, closes the connection with 1008
+//! (chat.md §7, "a slow reader never stalls a room"; signal follows the same policy).
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
-use hark_core::chat::CloseCode;
 use tungstenite::Message;
 
 /// Messages a connection may have handed to the loop before the loop has handled them. Beyond it
@@ -17,6 +16,21 @@ use tungstenite::Message;
 pub(crate) const MESSAGES_IN_FLIGHT: usize = 4;
 /// The most a server frame's header adds to its payload (no mask, 64-bit length).
 const FRAME_HEADER: usize = 10;
+
+/// A close frame as a service decided it: RFC 6455 code and reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Close {
+    pub code: u16,
+    pub reason: &'static str,
+}
+
+impl Close {
+    /// 1008, what a reader too slow for its queue gets.
+    pub const POLICY_VIOLATION: Self = Self {
+        code: 1008,
+        reason: "policy violation",
+    };
+}
 
 /// One thing to write, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +65,7 @@ pub(crate) enum Next {
     Write(Outgoing),
     /// Everything queued has been handed over and the loop is done with the connection: send this
     /// close frame (if the connection speaks WebSocket and the code is given), then close.
-    Close(Option<CloseCode>),
+    Close(Option<Close>),
     /// Nothing to write yet.
     Wait,
 }
@@ -64,7 +78,7 @@ struct State {
     limit: usize,
     /// The loop is done with the connection: write what is queued, then close.
     closing: bool,
-    close_code: Option<CloseCode>,
+    close_code: Option<Close>,
     /// The task is done with the socket (closed it or gave up on it).
     finished: bool,
     messages_in_flight: usize,
@@ -130,7 +144,7 @@ impl Link {
     }
 
     /// Write what is queued, then close (with `code` once the connection speaks WebSocket).
-    pub fn close(&self, code: Option<CloseCode>) {
+    pub fn close(&self, code: Option<Close>) {
         let mut state = self.lock();
         if !state.closing {
             state.closing = true;
@@ -141,7 +155,7 @@ impl Link {
 
     /// The reader is too slow: what is queued is discarded and the connection closed with
     /// `code` after the frame being written, if any.
-    pub fn drop_queue_and_close(&self, code: CloseCode) {
+    pub fn drop_queue_and_close(&self, code: Close) {
         let mut state = self.lock();
         let discarded: usize = state.queue.drain(..).map(|item| item.size()).sum();
         state.queued = state.queued.saturating_sub(discarded);
@@ -231,6 +245,11 @@ mod tests {
 
     use super::*;
 
+    const GOING_AWAY: Close = Close {
+        code: 1001,
+        reason: "",
+    };
+
     fn next(link: &Link) -> Next {
         link.next(&mut Context::from_waker(Waker::noop()))
     }
@@ -270,9 +289,9 @@ mod tests {
     fn close_comes_after_every_queued_item() {
         let link = Link::new(100);
         link.push(text(5)).unwrap();
-        link.close(Some(CloseCode::GoingAway));
+        link.close(Some(GOING_AWAY));
         assert_eq!(next(&link), Next::Write(text(5)));
-        assert_eq!(next(&link), Next::Close(Some(CloseCode::GoingAway)));
+        assert_eq!(next(&link), Next::Close(Some(GOING_AWAY)));
     }
 
     #[test]
@@ -287,8 +306,8 @@ mod tests {
     fn a_slow_reader_loses_its_queue_and_gets_the_close_code() {
         let link = Link::new(100);
         link.push(text(50)).unwrap();
-        link.drop_queue_and_close(CloseCode::PolicyViolation);
-        assert_eq!(next(&link), Next::Close(Some(CloseCode::PolicyViolation)));
+        link.drop_queue_and_close(Close::POLICY_VIOLATION);
+        assert_eq!(next(&link), Next::Close(Some(Close::POLICY_VIOLATION)));
     }
 
     #[test]
