@@ -11,11 +11,15 @@ use hark_core::ConnectionId;
 use hark_core::auth::{TokenClaims, mint_token};
 use hark_core::directory::{ChannelConfig, Directory};
 use hark_core::signal::{
-    CloseReason, ServerFull, SignalAction, SignalConfig, SignalEvent, SignalService, SignalTransmit,
+    CloseReason, ServerFull, SfuLinkState, SignalAction, SignalConfig, SignalEvent, SignalService,
+    SignalStats, SignalTransmit,
 };
 
 const SECRET: &[u8] = b"signal-test-secret";
 const WALL: u64 = 1_700_000_000;
+/// What a joiner receives after `users` while there is no SFU link (signal.md §8.6).
+const NO_VOICE: &str =
+    r#"42["error",{"error":"voice_unavailable","message":"Voice is unavailable"}]"#;
 
 fn token(user: &str) -> String {
     token_expiring(user, WALL + 3600)
@@ -117,7 +121,8 @@ impl Harness {
 
     fn text(&mut self, n: u64, text: &str) {
         let now = self.now();
-        self.svc.handle_text(now, WALL, ConnectionId(n), text);
+        self.svc
+            .handle_text(now, WALL * 1000, ConnectionId(n), text);
     }
 
     /// Opens the session and CONNECTs as `user`, discarding the `40` and `info`.
@@ -524,7 +529,10 @@ fn join_sends_users_to_the_joiner_and_user_joined_to_the_room() {
     h.member(1, "ada", "voice");
     h.admit(2, "bob");
     h.text(2, r#"42["join",{"channelID":"voice"}]"#);
-    assert_eq!(h.frames(2), [format!(r#"42["users",[{ADA},{BOB}]]"#)]);
+    assert_eq!(
+        h.frames(2),
+        [format!(r#"42["users",[{ADA},{BOB}]]"#), NO_VOICE.into()]
+    );
     assert_eq!(h.frames(1), [format!(r#"42["user-joined",{BOB}]"#)]);
     assert!(h.events().contains(&SignalEvent::Joined {
         conn: ConnectionId(2),
@@ -540,7 +548,10 @@ fn the_room_order_is_join_order_and_a_rejoin_goes_to_the_end() {
     h.member(2, "bob", "voice");
     h.text(1, r#"42["leave"]"#);
     h.text(1, r#"42["join",{"channelID":"voice"}]"#);
-    assert_eq!(h.frames(1), [format!(r#"42["users",[{BOB},{ADA}]]"#)]);
+    assert_eq!(
+        h.frames(1),
+        [format!(r#"42["users",[{BOB},{ADA}]]"#), NO_VOICE.into()]
+    );
 }
 
 #[test]
@@ -589,7 +600,10 @@ fn join_while_in_another_room_leaves_it_first() {
     h.member(1, "ada", "voice");
     h.member(2, "bob", "voice");
     h.text(2, r#"42["join",{"channelID":"lobby"}]"#);
-    assert_eq!(h.frames(2), [format!(r#"42["users",[{BOB}]]"#)]);
+    assert_eq!(
+        h.frames(2),
+        [format!(r#"42["users",[{BOB}]]"#), NO_VOICE.into()]
+    );
     assert!(h.frames(1)[0].starts_with(r#"42["user-left","#));
 }
 
@@ -599,7 +613,10 @@ fn join_of_the_room_one_is_in_sends_users_again_and_nothing_else() {
     h.member(1, "ada", "voice");
     h.member(2, "bob", "voice");
     h.text(2, r#"42["join",{"channelID":"voice"}]"#);
-    assert_eq!(h.frames(2), [format!(r#"42["users",[{ADA},{BOB}]]"#)]);
+    assert_eq!(
+        h.frames(2),
+        [format!(r#"42["users",[{ADA},{BOB}]]"#), NO_VOICE.into()]
+    );
     assert!(h.frames(1).is_empty());
 }
 
@@ -610,7 +627,10 @@ fn a_second_connection_of_the_same_user_joining_takes_the_first_out_of_its_room(
     h.member(2, "bob", "voice");
     h.admit(3, "ada");
     h.text(3, r#"42["join",{"channelID":"voice"}]"#);
-    assert_eq!(h.frames(3), [format!(r#"42["users",[{BOB},{ADA}]]"#)]);
+    assert_eq!(
+        h.frames(3),
+        [format!(r#"42["users",[{BOB},{ADA}]]"#), NO_VOICE.into()]
+    );
     assert!(h.frames(1).is_empty());
     assert_eq!(
         h.frames(2),
@@ -834,7 +854,13 @@ fn close_all_sends_engine_io_close_then_closes_with_1001() {
     h.svc.close_all(now);
     assert_eq!(h.frames(1), ["1", "close:1001"]);
     assert_eq!(h.frames(2), ["1", "close:1001"]);
-    assert_eq!(h.svc.stats(), Default::default());
+    assert_eq!(
+        h.svc.stats(),
+        SignalStats {
+            sfu: SfuLinkState::Disabled,
+            ..Default::default()
+        }
+    );
 }
 
 #[test]

@@ -194,8 +194,10 @@ impl Harness {
         }
     }
 
+    /// The wall clock in unix milliseconds.
     fn wall(&self) -> u64 {
-        WALL + self.now.duration_since(self.start).as_secs()
+        let elapsed = u64::try_from(self.now.duration_since(self.start).as_millis()).unwrap_or(0);
+        WALL * 1000 + elapsed
     }
 
     fn step(&mut self, step: &Step) -> std::result::Result<(), String> {

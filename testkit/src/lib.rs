@@ -17,6 +17,7 @@ mod chat_client;
 mod client;
 mod process;
 mod server;
+pub mod sfu_standin;
 pub mod voice_cases;
 mod voice_client;
 

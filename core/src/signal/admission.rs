@@ -7,10 +7,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::event::SignalEvent;
-use super::session::User;
+use super::session::{ConnectionState, User};
 use super::{LimitKey, SignalService, to_json};
 use crate::ConnectionId;
 use crate::limits::RateLimitError;
+use crate::wire::chat::Timestamp;
 use crate::wire::signal::events::{
     ChannelInfo, ChannelKind, ConnectRefusal, ServerEvent, ServerInfo, decode_connect_auth,
     normalize_nickname,
@@ -26,7 +27,7 @@ impl SignalService {
     pub(super) fn connect(
         &mut self,
         now: Instant,
-        unix_secs: u64,
+        unix_ms: u64,
         conn: ConnectionId,
         packet: SocketPacket,
     ) {
@@ -62,7 +63,7 @@ impl SignalService {
             });
             return;
         }
-        match self.authenticate(unix_secs, packet.data.as_ref()) {
+        match self.authenticate(unix_ms / 1000, packet.data.as_ref()) {
             Err(refusal) => {
                 self.send_socket(conn, PacketKind::ConnectError, None, &to_json(&refusal));
                 self.events.push_back(SignalEvent::ConnectRefused {
@@ -70,7 +71,7 @@ impl SignalService {
                     code: refusal.code(),
                 });
             }
-            Ok((id, nickname)) => self.admit(conn, id, nickname),
+            Ok((id, nickname)) => self.admit(unix_ms, conn, id, nickname),
         }
     }
 
@@ -100,7 +101,8 @@ impl SignalService {
         Ok((verified.subject, nickname))
     }
 
-    fn admit(&mut self, conn: ConnectionId, id: String, nickname: String) {
+    fn admit(&mut self, unix_ms: u64, conn: ConnectionId, id: String, nickname: String) {
+        let sid = self.socket_sids.next_sid();
         let Some(session) = self.sessions.get_mut(&conn) else {
             return;
         };
@@ -109,10 +111,15 @@ impl SignalService {
             nickname,
             muted: false,
             channel: None,
+            sid: sid.clone(),
+            connected: false,
+            stream_id: None,
+            state: ConnectionState::Disconnected,
+            last_seen: Timestamp::from_unix_millis(unix_ms),
         });
         self.file_timer(conn);
         self.users.entry(id.clone()).or_default().insert(conn);
-        let sid = self.socket_sids.next_sid();
+        self.peers.insert(sid.clone(), conn);
         let json = to_json(&SocketSid { sid: &sid });
         self.send_socket(conn, PacketKind::Connect, None, &json);
         let info = ServerInfo {

@@ -40,6 +40,65 @@ pub struct SignalConfig {
     pub limiter_max_keys: usize,
     /// Open sessions; the next upgrade is refused. Default 10 000.
     pub max_connections: usize,
+    /// The SFU link (§8); `None` without `SFU_WS_HOST`: voice is unavailable.
+    pub sfu: Option<SfuSettings>,
+}
+
+/// The SFU link's settings (signal.md §8.2, §8.5, §8.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SfuSettings {
+    /// `SERVER_TOKEN`, sent in `hello`.
+    pub token: String,
+    /// `sfu_handshake_timeout`: from dialling to `welcome`. Default 10 s.
+    pub handshake_timeout: Duration,
+    /// `sfu_ping_interval`: WebSocket pings while the link is up. Default 25 s.
+    pub ping_interval: Duration,
+    /// `sfu_idle_timeout`: an up link with no frame for this long is closed. Default 60 s.
+    pub idle_timeout: Duration,
+    /// `sfu_reconnect_min`: the first backoff. Default 500 ms.
+    pub reconnect_min: Duration,
+    /// `sfu_reconnect_max`: the longest backoff. Default 30 s.
+    pub reconnect_max: Duration,
+}
+
+impl SfuSettings {
+    /// The spec's defaults with `SERVER_TOKEN`.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self {
+            token: token.into(),
+            handshake_timeout: Duration::from_secs(10),
+            ping_interval: Duration::from_secs(25),
+            idle_timeout: Duration::from_secs(60),
+            reconnect_min: Duration::from_millis(500),
+            reconnect_max: Duration::from_secs(30),
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &'static str, reason: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                reason: reason.into(),
+            })
+        };
+        if self.token.is_empty() {
+            return invalid("server_token", "is required when SFU_WS_HOST is set");
+        }
+        let zero = [
+            ("sfu_handshake_timeout", self.handshake_timeout),
+            ("sfu_ping_interval", self.ping_interval),
+            ("sfu_idle_timeout", self.idle_timeout),
+            ("sfu_reconnect_min", self.reconnect_min),
+            ("sfu_reconnect_max", self.reconnect_max),
+        ];
+        if let Some((key, _)) = zero.iter().find(|(_, value)| value.is_zero()) {
+            return invalid(key, "must be more than 0");
+        }
+        if self.reconnect_min > self.reconnect_max {
+            return invalid("sfu_reconnect_min", "must not exceed sfu_reconnect_max");
+        }
+        Ok(())
+    }
 }
 
 impl SignalConfig {
@@ -60,6 +119,7 @@ impl SignalConfig {
             rate_limits: RateLimits::default(),
             limiter_max_keys: max_connections * 4,
             max_connections,
+            sfu: None,
         }
     }
 
@@ -99,7 +159,10 @@ impl SignalConfig {
                 return invalid(key, error.to_string());
             }
         }
-        Ok(())
+        match &self.sfu {
+            Some(sfu) => sfu.validate(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -131,6 +194,19 @@ mod tests {
         let mut config = SignalConfig::new("s", "example.com");
         config.ping_interval = Duration::ZERO;
         assert_eq!(refused_key(&config), Some("ping_interval"));
+    }
+
+    #[test]
+    fn an_sfu_link_needs_a_token_and_ordered_backoff() {
+        let mut config = SignalConfig::new("s", "example.com");
+        config.sfu = Some(SfuSettings::new(""));
+        assert_eq!(refused_key(&config), Some("server_token"));
+        let mut sfu = SfuSettings::new("t");
+        sfu.reconnect_min = Duration::from_secs(60);
+        config.sfu = Some(sfu);
+        assert_eq!(refused_key(&config), Some("sfu_reconnect_min"));
+        config.sfu = Some(SfuSettings::new("t"));
+        assert_eq!(refused_key(&config), None);
     }
 
     #[test]

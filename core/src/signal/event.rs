@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use super::link::LinkId;
 use crate::ConnectionId;
 
 /// Why a connection ended.
@@ -77,5 +78,31 @@ pub enum SignalEvent {
     EventRefused {
         conn: ConnectionId,
         code: &'static str,
+    },
+    /// A directory change removed the connection from its room (§6); `code` is the `error` it
+    /// then received.
+    Removed {
+        conn: ConnectionId,
+        room: String,
+        code: &'static str,
+    },
+    /// The SFU link is dialled again after its backoff (§8.6).
+    SfuDial {
+        link: LinkId,
+    },
+    /// `welcome`: the link is up (§8.2).
+    SfuLinkUp {
+        link: LinkId,
+    },
+    /// The link ended: `closed` (by the driver's report), `handshake_timeout`, `idle_timeout`
+    /// or `protocol_error` (§8.5, §8.6).
+    SfuLinkDown {
+        link: LinkId,
+        reason: &'static str,
+    },
+    /// A message from the SFU that §8.4 refuses (`SfuError::kind()`, or `before_welcome`).
+    SfuProtocolError {
+        link: LinkId,
+        kind: &'static str,
     },
 }

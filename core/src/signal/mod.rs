@@ -5,26 +5,30 @@
 //!
 //! ```text
 //! svc.handle_connect(now, conn, ip)?;                 // the upgrade was accepted: open packet
-//! svc.handle_text(now, unix_secs, conn, text);        // one complete text frame
+//! svc.handle_text(now, unix_ms, conn, text);          // one complete text frame
 //! svc.handle_binary(now, conn, len);                  // one complete binary frame
 //! svc.handle_closed(now, conn);                       // the connection is gone
 //! svc.handle_timeout(now);                            // when now >= svc.poll_timeout()
 //! while let Some(t) = svc.poll_transmit() { … }       // send t.action on t.conn
 //! while let Some(e) = svc.poll_event() { … }
+//! while let Some(a) = svc.poll_sfu() { … }            // the SFU link (§8.7)
+//! svc.handle_sfu_open(now, link);                     // and _text, _frame, _closed
 //! ```
 //!
 //! Every input first fires the timers due at its instant. Behaviour is specified in
-//! `conformance/spec/signal.md`; section numbers below refer to it. There is no SFU link yet
-//! (§8): `offer`, `answer` and `ice-candidate` from a member of a room are refused with
-//! `voice_unavailable`, and no user is ever connected to voice.
+//! `conformance/spec/signal.md`; section numbers below refer to it.
 
 mod admission;
 mod config;
+mod directory;
 mod event;
+mod link;
 mod output;
 mod rooms;
 mod session;
+mod sfu;
 mod sid;
+mod views;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::IpAddr;
@@ -33,16 +37,21 @@ use std::time::Instant;
 use bytes::Bytes;
 use serde::Serialize;
 
-pub use config::SignalConfig;
+pub use config::{SfuSettings, SignalConfig};
 pub use event::{CloseReason, SignalEvent};
+pub use link::{LinkId, SfuAction, SfuLinkState};
 pub use output::{CloseCode, SignalAction, SignalStats, SignalTransmit};
+pub use session::ConnectionState;
+pub use views::{DebugConnection, DebugRoom, DebugUser, Health};
 
+use self::link::Link;
 use self::session::{Due, Session};
 use self::sid::SidGenerator;
 use crate::auth::JwtValidator;
 use crate::directory::Directory;
 use crate::limits::ScoreLimiter;
 use crate::wire::signal::events::ServerEvent;
+use crate::wire::signal::sfu::ToSfu;
 use crate::wire::signal::{
     EngineError, EngineFrame, EnginePacket, Namespace, OpenInfo, PacketKind, SocketPacket,
     decode_engine, decode_socket,
@@ -92,18 +101,37 @@ pub struct SignalService {
     rate_limited: u64,
     transmits: VecDeque<SignalTransmit>,
     events: VecDeque<SignalEvent>,
+    /// Admitted connections by Socket.IO sid, the peer id on the SFU link (§8.3).
+    peers: BTreeMap<String, ConnectionId>,
+    /// Sessions opened so far: the next one's place in connection order.
+    opened: u64,
+    link: Link,
+    sfu_actions: VecDeque<SfuAction>,
+    sfu_malformed: u64,
+    sfu_relayed_to: u64,
+    sfu_relayed_from: u64,
 }
 
 impl SignalService {
     /// A service with no connections. `rng_seed` seeds the session ids: 32 bytes from the
-    /// operating system's RNG in a server, a fixed value in tests and conformance runs.
+    /// operating system's RNG in a server, a fixed value in tests and conformance runs. With
+    /// `config.sfu` set, the first `Dial` of the SFU link is queued at once (§8.6); its handshake
+    /// timeout runs from the first instant the service is given.
     pub fn new(
         config: SignalConfig,
         directory: Directory,
         rng_seed: [u8; 32],
     ) -> Result<Self, ConfigError> {
         config.validate()?;
+        let (link, dial) = Link::new(config.sfu.clone());
         Ok(Self {
+            peers: BTreeMap::new(),
+            opened: 0,
+            link,
+            sfu_actions: dial.into_iter().collect(),
+            sfu_malformed: 0,
+            sfu_relayed_to: 0,
+            sfu_relayed_from: 0,
             jwt: JwtValidator::new(&config.jwt),
             directory,
             engine_sids: SidGenerator::new(rng_seed, ENGINE_SID_DOMAIN),
@@ -136,6 +164,10 @@ impl SignalService {
             rooms: self.rooms.len(),
             room_members: self.rooms.values().map(|room| room.members.len()).sum(),
             rate_limited: self.rate_limited,
+            sfu: self.link.state(),
+            sfu_malformed: self.sfu_malformed,
+            sfu_relayed_to: self.sfu_relayed_to,
+            sfu_relayed_from: self.sfu_relayed_from,
         }
     }
 
@@ -152,16 +184,21 @@ impl SignalService {
     /// When [`SignalService::handle_timeout`] must next be called; `None` while nothing waits.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let session = self.timers.first().map(|&(due, _)| due);
-        match (session, self.limiter.poll_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            session,
+            self.limiter.poll_timeout(),
+            self.link.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Runs the heartbeat (§2) and the CONNECT deadline (§3), and lets the limiter forget the
-    /// keys with nothing left to remember (§7.6).
+    /// keys with nothing left to remember (§7.6), and runs the SFU link's timers (§8.5, §8.6).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.limiter.handle_timeout(now);
+        self.sfu_timeout(now);
         while let Some(&(filed, conn)) = self.timers.first() {
             if filed > now {
                 break;
@@ -203,7 +240,8 @@ impl SignalService {
             return Err(ServerFull);
         }
         let sid = self.engine_sids.next_sid();
-        let session = Session::new(now, ip, &self.config);
+        self.opened += 1;
+        let session = Session::new(now, ip, sid.clone(), self.opened, &self.config);
         self.sessions.insert(conn, session);
         self.file_timer(conn);
         let open = EnginePacket::Open(OpenInfo {
@@ -219,15 +257,16 @@ impl SignalService {
         Ok(())
     }
 
-    /// One complete text frame. `unix_secs` is the wall clock, for the JWT's `exp` and `nbf`.
-    pub fn handle_text(&mut self, now: Instant, unix_secs: u64, conn: ConnectionId, text: &str) {
+    /// One complete text frame. `unix_ms` is the wall clock in milliseconds since the Unix
+    /// epoch, for the JWT's `exp` and `nbf` and for `lastSeen` (§9.1).
+    pub fn handle_text(&mut self, now: Instant, unix_ms: u64, conn: ConnectionId, text: &str) {
         self.handle_timeout(now);
         if !self.sessions.contains_key(&conn) {
             return;
         }
         match decode_engine(EngineFrame::Text(text), self.config.max_payload) {
             Err(error) => self.protocol_error(conn, &error),
-            Ok(EnginePacket::Message(data)) => self.handle_packet(now, unix_secs, conn, &data),
+            Ok(EnginePacket::Message(data)) => self.handle_packet(now, unix_ms, conn, &data),
             Ok(EnginePacket::Pong(_)) => {
                 if let Some(session) = self.sessions.get_mut(&conn) {
                     session.ponged(now, &self.config);
@@ -273,9 +312,22 @@ impl SignalService {
     }
 
     /// Shutdown: every session is sent Engine.IO `1` and closed with 1001, and every room
-    /// removed, without the `user-left` events nobody would read.
+    /// removed, without the `user-left` events nobody would read; the SFU is sent `leave` for
+    /// every member (§8.3).
     pub fn close_all(&mut self, now: Instant) {
         self.handle_timeout(now);
+        let members: Vec<(String, String)> = self
+            .rooms
+            .iter()
+            .flat_map(|(room, entry)| {
+                entry.members.iter().filter_map(|&conn| {
+                    self.user(conn).map(|user| (room.clone(), user.sid.clone()))
+                })
+            })
+            .collect();
+        for (room_id, peer_id) in members {
+            self.send_to_sfu(&ToSfu::Leave { room_id, peer_id });
+        }
         for session in self.sessions.values_mut() {
             if let Some(user) = session.user.as_mut() {
                 user.channel = None;
@@ -300,7 +352,7 @@ impl SignalService {
     }
 
     /// One Socket.IO packet (§3), in the session's state.
-    fn handle_packet(&mut self, now: Instant, unix_secs: u64, conn: ConnectionId, data: &str) {
+    fn handle_packet(&mut self, now: Instant, unix_ms: u64, conn: ConnectionId, data: &str) {
         let packet = match decode_socket(data, self.config.max_payload) {
             Ok(packet) => packet,
             Err(error) => {
@@ -322,10 +374,10 @@ impl SignalService {
                 },
             ),
             PacketKind::Connect if !admitted || !packet.namespace.is_main() => {
-                self.connect(now, unix_secs, conn, packet);
+                self.connect(now, unix_ms, conn, packet);
             }
             PacketKind::Event if admitted && packet.namespace.is_main() => {
-                self.event(now, conn, packet.ack_id, packet.data);
+                self.event(now, unix_ms, conn, packet.ack_id, packet.data);
             }
             PacketKind::Disconnect if admitted && packet.namespace.is_main() => {
                 self.close(conn, CloseCode::Normal, CloseReason::ClientDisconnect);
@@ -425,6 +477,9 @@ impl SignalService {
             return false;
         };
         self.timers.remove(&(session.timer, conn));
+        if let Some(user) = &session.user {
+            self.peers.remove(&user.sid);
+        }
         if let Some(user) = session.user
             && let Some(conns) = self.users.get_mut(&user.id)
         {

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use serde::Serialize;
 
+use super::link::SfuLinkState;
 use crate::ConnectionId;
 
 /// The WebSocket close codes the service uses (RFC 6455 §7.4.1).
@@ -13,6 +14,8 @@ pub enum CloseCode {
     Normal,
     /// 1001: shutdown.
     GoingAway,
+    /// 1008: the SFU broke §8's protocol before `welcome`.
+    PolicyViolation,
     /// 1009: a frame beyond `maxPayload` (signal.md §2), as `ws` closes.
     MessageTooBig,
 }
@@ -22,6 +25,7 @@ impl CloseCode {
         match self {
             Self::Normal => 1000,
             Self::GoingAway => 1001,
+            Self::PolicyViolation => 1008,
             Self::MessageTooBig => 1009,
         }
     }
@@ -59,4 +63,12 @@ pub struct SignalStats {
     pub room_members: usize,
     /// CONNECTs and events refused by a score rule (signal.md §7).
     pub rate_limited: u64,
+    /// The SFU link (§8).
+    pub sfu: SfuLinkState,
+    /// Messages from the SFU §8.4 refuses (§8.5).
+    pub sfu_malformed: u64,
+    /// `offer`, `answer` and `ice-candidate` relayed from clients to the SFU.
+    pub sfu_relayed_to: u64,
+    /// `offer`, `answer` and `ice-candidate` relayed from the SFU to clients.
+    pub sfu_relayed_from: u64,
 }

@@ -6,12 +6,14 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::event::SignalEvent;
-use super::session::User;
+use super::session::{ConnectionState, User};
 use super::{LimitKey, SignalService, to_json};
 use crate::ConnectionId;
 use crate::directory::Refusal;
 use crate::limits::{RateLimitError, RateLimited};
+use crate::wire::chat::Timestamp;
 use crate::wire::signal::events::{EventErrorCode, ServerEvent, room_id};
+use crate::wire::signal::sfu::ToSfu;
 use crate::wire::signal::{ClientEvent, PacketKind, decode_client_event};
 
 impl SignalService {
@@ -19,13 +21,15 @@ impl SignalService {
     pub(super) fn event(
         &mut self,
         now: Instant,
+        unix_ms: u64,
         conn: ConnectionId,
         ack_id: Option<u64>,
         data: Option<Value>,
     ) {
-        let Some(user) = self.user(conn) else {
+        let Some(user) = self.user_mut(conn) else {
             return;
         };
+        user.last_seen = Timestamp::from_unix_millis(unix_ms);
         let key = LimitKey::Signal(user.id.clone());
         let rule = self.config.rate_limits.signal;
         if let Err(limited) = self.limiter.check(now, &key, &rule) {
@@ -79,32 +83,63 @@ impl SignalService {
         let user = self.user(conn).ok_or(EventErrorCode::InvalidEvent)?;
         match event {
             ClientEvent::Join { channel_id } => {
-                self.directory
+                let channel = self
+                    .directory
                     .admit(&channel_id, &user.id)
-                    .map_err(|refusal| match refusal {
-                        Refusal::ChannelNotFound => EventErrorCode::UnknownChannel,
-                        Refusal::NotAMember | Refusal::Banned => EventErrorCode::Forbidden,
-                    })?;
+                    .map_err(refusal_code)?;
+                let room = room_id(&self.config.server_name, &channel_id);
+                let members = self.rooms.get(&room).map_or(0, |room| room.members.len());
+                let full = channel
+                    .max_users()
+                    .is_some_and(|max| members >= usize::try_from(max).unwrap_or(usize::MAX));
+                if full && user.channel.as_deref() != Some(channel_id.as_str()) {
+                    return Err(EventErrorCode::ChannelFull);
+                }
                 self.join(conn, channel_id);
             }
             ClientEvent::Leave => self.leave_room(conn),
-            ClientEvent::UpdateNickname(nickname) => self.update(conn, |user| {
-                std::mem::replace(&mut user.nickname, nickname.clone()) != nickname
-            }),
-            ClientEvent::UpdateMute(muted) => {
-                self.update(conn, |user| {
-                    std::mem::replace(&mut user.muted, muted) != muted
+            ClientEvent::UpdateNickname(nickname) => {
+                self.update(conn, |user| user.nickname = nickname);
+            }
+            ClientEvent::UpdateMute(muted) => self.update(conn, |user| user.muted = muted),
+            ClientEvent::Offer(description) => {
+                let peer_id = self.voice_peer(conn)?;
+                self.relay_to_sfu(&ToSfu::Offer {
+                    peer_id,
+                    description,
                 });
             }
-            ClientEvent::Offer(_) | ClientEvent::Answer(_) | ClientEvent::IceCandidate(_) => {
-                return Err(if user.channel.is_some() {
-                    EventErrorCode::VoiceUnavailable
-                } else {
-                    EventErrorCode::NotInChannel
+            ClientEvent::Answer(description) => {
+                let peer_id = self.voice_peer(conn)?;
+                self.relay_to_sfu(&ToSfu::Answer {
+                    peer_id,
+                    description,
                 });
+            }
+            ClientEvent::IceCandidate(candidate) => {
+                let peer_id = self.voice_peer(conn)?;
+                self.relay_to_sfu(&ToSfu::IceCandidate { peer_id, candidate });
             }
         }
         Ok(())
+    }
+
+    /// The peer id of a connection that may negotiate voice: in a room (`not_in_channel`) while
+    /// the link is up (`voice_unavailable`), §8.6.
+    fn voice_peer(&self, conn: ConnectionId) -> Result<String, EventErrorCode> {
+        let user = self.user(conn).ok_or(EventErrorCode::InvalidEvent)?;
+        if user.channel.is_none() {
+            return Err(EventErrorCode::NotInChannel);
+        }
+        if self.link.up().is_none() {
+            return Err(EventErrorCode::VoiceUnavailable);
+        }
+        Ok(user.sid.clone())
+    }
+
+    fn relay_to_sfu(&mut self, message: &ToSfu) {
+        self.sfu_relayed_to += 1;
+        self.send_to_sfu(message);
     }
 
     /// `join` of an admitted channel (§6).
@@ -115,6 +150,7 @@ impl SignalService {
         let room = room_id(&self.config.server_name, &channel_id);
         if user.channel.as_deref() == Some(channel_id.as_str()) {
             self.emit_users(conn, &room);
+            self.tell_voice_unavailable(conn);
             return;
         }
         let user_id = user.id.clone();
@@ -155,7 +191,18 @@ impl SignalService {
             user_id,
         });
         self.emit_users(conn, &room);
+        self.tell_voice_unavailable(conn);
         self.broadcast(&room, Some(conn), &ServerEvent::UserJoined(info));
+        if self.link.up().is_some() {
+            self.announce(conn, room);
+        }
+    }
+
+    /// While the link is down, a joiner is told right after its `users` (§8.6).
+    fn tell_voice_unavailable(&mut self, conn: ConnectionId) {
+        if self.link.up().is_none() {
+            self.emit(conn, &ServerEvent::Error(EventErrorCode::VoiceUnavailable));
+        }
     }
 
     /// Takes `conn` out of its room, if any: the others receive `user-left`, and a room left
@@ -171,8 +218,16 @@ impl SignalService {
         let Some(channel) = user.channel.take() else {
             return;
         };
+        user.connected = false;
+        user.stream_id = None;
+        user.state = ConnectionState::Disconnected;
         let info = user.info();
+        let peer_id = user.sid.clone();
         let room = room_id(&self.config.server_name, &channel);
+        self.send_to_sfu(&ToSfu::Leave {
+            room_id: room.clone(),
+            peer_id,
+        });
         let emptied = match self.rooms.get_mut(&room) {
             Some(entry) => {
                 entry.members.retain(|&member| member != conn);
@@ -193,27 +248,25 @@ impl SignalService {
         }
     }
 
-    /// Applies `change` to the user; when it changed something and the user is in a room, the
-    /// whole room receives `user-updated` (§6).
-    fn update(&mut self, conn: ConnectionId, change: impl FnOnce(&mut User) -> bool) {
-        let Some(user) = self
-            .sessions
-            .get_mut(&conn)
-            .and_then(|session| session.user.as_mut())
-        else {
+    /// Applies `change` to the user; when it changed a member of UserInfo and the user is in a
+    /// room, the whole room receives `user-updated` (§6).
+    pub(super) fn update(&mut self, conn: ConnectionId, change: impl FnOnce(&mut User)) {
+        let Some(user) = self.user_mut(conn) else {
             return;
         };
-        if !change(user) {
+        let before = user.info();
+        change(user);
+        let info = user.info();
+        if info == before {
             return;
         }
-        if let Some(channel) = &user.channel {
-            let room = room_id(&self.config.server_name, channel);
-            let info = user.info();
+        if let Some(channel) = user.channel.clone() {
+            let room = room_id(&self.config.server_name, &channel);
             self.broadcast(&room, None, &ServerEvent::UserUpdated(info));
         }
     }
 
-    fn user(&self, conn: ConnectionId) -> Option<&User> {
+    pub(super) fn user(&self, conn: ConnectionId) -> Option<&User> {
         self.sessions
             .get(&conn)
             .and_then(|session| session.user.as_ref())
@@ -228,5 +281,13 @@ impl SignalService {
             .filter_map(|member| self.user(*member).map(User::info))
             .collect();
         self.emit(conn, &ServerEvent::Users(users));
+    }
+}
+
+/// The §5 code of a directory refusal at `join` or after a directory change (§6).
+pub(super) fn refusal_code(refusal: Refusal) -> EventErrorCode {
+    match refusal {
+        Refusal::ChannelNotFound => EventErrorCode::UnknownChannel,
+        Refusal::NotAMember | Refusal::Banned => EventErrorCode::Forbidden,
     }
 }

@@ -4,8 +4,22 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
+use serde::Serialize;
+
 use super::SignalConfig;
+use crate::wire::chat::Timestamp;
 use crate::wire::signal::events::UserInfo;
+
+/// A user's voice connection as the SFU reports it (signal.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionState {
+    /// Announced to the SFU, not yet connected.
+    Connecting,
+    Connected,
+    /// Not in a room, not announced (the link is down), or reported gone by the SFU.
+    Disconnected,
+}
 
 /// An admitted connection's user state (§6).
 #[derive(Debug, Clone)]
@@ -16,6 +30,14 @@ pub(super) struct User {
     pub(super) muted: bool,
     /// The channel whose room the connection is in.
     pub(super) channel: Option<String>,
+    /// The Socket.IO sid: the peer id on the SFU link (§8.3).
+    pub(super) sid: String,
+    /// `isConnectedToVoice`, as the SFU reports it (§8.4).
+    pub(super) connected: bool,
+    pub(super) stream_id: Option<String>,
+    pub(super) state: ConnectionState,
+    /// The wall clock of the connection's last event (§9.1 `lastSeen`).
+    pub(super) last_seen: Timestamp,
 }
 
 impl User {
@@ -25,9 +47,8 @@ impl User {
             nickname: self.nickname.clone(),
             is_muted: self.muted,
             has_joined_channel: self.channel.is_some(),
-            // Voice needs the SFU link (§8), which does not exist yet.
-            is_connected_to_voice: false,
-            stream_id: None,
+            is_connected_to_voice: self.connected,
+            stream_id: self.stream_id.clone(),
         }
     }
 }
@@ -35,6 +56,10 @@ impl User {
 #[derive(Debug)]
 pub(super) struct Session {
     pub(super) ip: IpAddr,
+    /// The Engine.IO sid of the open packet.
+    pub(super) sid: String,
+    /// The order the session opened in, for the debug views (§9.1).
+    pub(super) seq: u64,
     /// `None` until a CONNECT succeeds.
     pub(super) user: Option<User>,
     /// When the next `2` is due, while no pong is awaited.
@@ -56,11 +81,19 @@ pub(super) enum Due {
 }
 
 impl Session {
-    pub(super) fn new(now: Instant, ip: IpAddr, config: &SignalConfig) -> Self {
+    pub(super) fn new(
+        now: Instant,
+        ip: IpAddr,
+        sid: String,
+        seq: u64,
+        config: &SignalConfig,
+    ) -> Self {
         let next_ping = now + config.ping_interval;
         let connect_deadline = now + config.connect_timeout;
         Self {
             ip,
+            sid,
+            seq,
             user: None,
             next_ping: Some(next_ping),
             pong_deadline: None,

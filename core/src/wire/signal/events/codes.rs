@@ -42,6 +42,7 @@ event_error_codes! {
     InvalidCandidate = "invalid_candidate", "Invalid ICE candidate";
     UnknownChannel = "unknown_channel", "No such voice channel";
     Forbidden = "forbidden", "Not allowed in this channel";
+    ChannelFull = "channel_full", "Channel is full";
     NotInChannel = "not_in_channel", "Not in a voice channel";
     VoiceUnavailable = "voice_unavailable", "Voice is unavailable";
 }
@@ -61,7 +62,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn there_are_the_eleven_codes_of_section_5() {
+    fn there_are_the_twelve_codes_of_section_5() {
         let codes: Vec<&str> = EventErrorCode::ALL.iter().map(|c| c.code()).collect();
         assert_eq!(
             codes,
@@ -75,6 +76,7 @@ mod tests {
                 "invalid_candidate",
                 "unknown_channel",
                 "forbidden",
+                "channel_full",
                 "not_in_channel",
                 "voice_unavailable",
             ]
