@@ -17,6 +17,9 @@ pub use quinn_udp::{RecvMeta, Transmit as UdpTransmit, UdpSocketState};
 /// A boxed future the runtime can run in the background.
 pub type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
+/// A boxed future that ends in an I/O result: the runtime's outgoing operations.
+pub type IoFuture<T> = Pin<Box<dyn Future<Output = io::Result<T>> + Send + 'static>>;
+
 /// An async runtime as the drivers see it.
 pub trait Runtime: Send + Sync + fmt::Debug + 'static {
     /// A timer that fires at `deadline`.
@@ -39,6 +42,15 @@ pub trait Runtime: Send + Sync + fmt::Debug + 'static {
         &self,
         listener: std::net::TcpListener,
     ) -> io::Result<Box<dyn AsyncTcpListener>>;
+
+    /// Resolves `host` (a DNS name, or an IP literal without brackets) and `port` to addresses, in
+    /// the resolver's order. The system resolver blocks, so it runs on the runtime's blocking pool,
+    /// never on a thread that drives tasks.
+    fn resolve(&self, host: String, port: u16) -> IoFuture<Vec<SocketAddr>>;
+
+    /// Connects a TCP stream to `addr`. The stream is registered with the runtime's reactor and
+    /// left as the kernel made it: socket options are the caller's, as for an accepted stream.
+    fn connect_tcp(&self, addr: SocketAddr) -> IoFuture<Box<dyn AsyncTcpStream>>;
 
     /// Completes when the process is asked to stop (SIGINT or SIGTERM).
     fn shutdown_signal(&self) -> io::Result<BoxFuture>;

@@ -33,8 +33,8 @@ use std::time::Instant;
 
 use futures_lite::StreamExt;
 use hark_driver::runtime::{
-    AsyncTcpListener, AsyncTcpStream, AsyncTimer, AsyncUdpSocket, BoxFuture, RecvMeta, Runtime,
-    UdpSocketState, UdpTransmit,
+    AsyncTcpListener, AsyncTcpStream, AsyncTimer, AsyncUdpSocket, BoxFuture, IoFuture, RecvMeta,
+    Runtime, UdpSocketState, UdpTransmit,
 };
 use smol::{Async, Timer};
 
@@ -74,6 +74,20 @@ impl Runtime for SmolRuntime {
         listener: std::net::TcpListener,
     ) -> io::Result<Box<dyn AsyncTcpListener>> {
         Ok(Box::new(TcpListener(Async::new_nonblocking(listener)?)))
+    }
+
+    fn resolve(&self, host: String, port: u16) -> IoFuture<Vec<SocketAddr>> {
+        // smol's resolver runs `getaddrinfo` on its blocking thread pool.
+        Box::pin(async move { smol::net::resolve((host.as_str(), port)).await })
+    }
+
+    fn connect_tcp(&self, addr: SocketAddr) -> IoFuture<Box<dyn AsyncTcpStream>> {
+        Box::pin(async move {
+            let stream: Box<dyn AsyncTcpStream> = Box::new(TcpStream(
+                Async::<std::net::TcpStream>::connect(addr).await?,
+            ));
+            Ok(stream)
+        })
     }
 
     fn shutdown_signal(&self) -> io::Result<BoxFuture> {

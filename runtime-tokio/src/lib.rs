@@ -28,8 +28,8 @@ use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
 use hark_driver::runtime::{
-    AsyncTcpListener, AsyncTcpStream, AsyncTimer, AsyncUdpSocket, BoxFuture, RecvMeta, Runtime,
-    UdpSocketState, UdpTransmit,
+    AsyncTcpListener, AsyncTcpStream, AsyncTimer, AsyncUdpSocket, BoxFuture, IoFuture, RecvMeta,
+    Runtime, UdpSocketState, UdpTransmit,
 };
 use tokio::io::Interest;
 
@@ -71,6 +71,23 @@ impl Runtime for TokioRuntime {
         Ok(Box::new(TcpListener(tokio::net::TcpListener::from_std(
             listener,
         )?)))
+    }
+
+    fn resolve(&self, host: String, port: u16) -> IoFuture<Vec<SocketAddr>> {
+        // tokio's lookup runs `getaddrinfo` with `spawn_blocking`.
+        Box::pin(async move {
+            Ok(tokio::net::lookup_host((host.as_str(), port))
+                .await?
+                .collect())
+        })
+    }
+
+    fn connect_tcp(&self, addr: SocketAddr) -> IoFuture<Box<dyn AsyncTcpStream>> {
+        Box::pin(async move {
+            let stream: Box<dyn AsyncTcpStream> =
+                Box::new(TcpStream(tokio::net::TcpStream::connect(addr).await?));
+            Ok(stream)
+        })
     }
 
     fn shutdown_signal(&self) -> io::Result<BoxFuture> {

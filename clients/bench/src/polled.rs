@@ -21,8 +21,8 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use hark_driver::runtime::{
-    AsyncTcpListener, AsyncTimer, AsyncUdpSocket, BoxFuture, RecvMeta, Runtime, UdpSocketState,
-    UdpTransmit,
+    AsyncTcpListener, AsyncTcpStream, AsyncTimer, AsyncUdpSocket, BoxFuture, IoFuture, RecvMeta,
+    Runtime, UdpSocketState, UdpTransmit,
 };
 use hark_tokio::TokioRuntime;
 
@@ -52,6 +52,14 @@ impl Runtime for PolledRuntime {
         listener: std::net::TcpListener,
     ) -> io::Result<Box<dyn AsyncTcpListener>> {
         TokioRuntime.wrap_tcp_listener(listener)
+    }
+
+    fn resolve(&self, host: String, port: u16) -> IoFuture<Vec<SocketAddr>> {
+        TokioRuntime.resolve(host, port)
+    }
+
+    fn connect_tcp(&self, addr: SocketAddr) -> IoFuture<Box<dyn AsyncTcpStream>> {
+        TokioRuntime.connect_tcp(addr)
     }
 
     fn shutdown_signal(&self) -> io::Result<BoxFuture> {
