@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Generates the `signal` codec vectors in conformance/vectors/signal/codec/.
+"""Generates the `signal` vectors in conformance/vectors/signal/: the codec vectors here, the
+fixture and scenarios in signal_scenarios.py (with the service model of signal_model.py).
 
 Everything here is written from conformance/spec/signal.md §1–§7 (and vectors.md §8 for the
 format) with the Python standard library only: each decoder below is §1–§7's rules as written
 there, each encoder writes the member order and escaping the spec fixes. Nothing is taken from
 hark-core, so a vector that hark-core fails is a disagreement between the code and the spec.
-Scenario vectors come with the service.
 
     python3 conformance/tools/gen_signal_vectors.py          # (re)write the JSON files
     python3 conformance/tools/gen_signal_vectors.py --check  # exit 1 if a file would change
@@ -255,9 +255,8 @@ EVENT_ERRORS = {  # §5's codes and exact messages
     "invalid_candidate": "Invalid ICE candidate",
     "unknown_channel": "No such voice channel",
     "forbidden": "Not allowed in this channel",
+    "channel_full": "Channel is full",
     "not_in_channel": "Not in a voice channel",
-    # Not in signal.md §5's table (yet): hark-core's code for "no SFU link" (issue 6 item 4, the
-    # client is told voice is unavailable); the spec is silent, so this follows the code.
     "voice_unavailable": "Voice is unavailable",
 }
 
@@ -1137,8 +1136,12 @@ def codec_rate_limits() -> CodecFile:
 
 
 def outputs() -> dict[str, str]:
-    return codec_files([codec_handshake, codec_engine, codec_socket, codec_events,
-                        codec_server_events, codec_admission, codec_rate_limits])
+    # Imported here: the scenario model imports this module's codecs.
+    import signal_scenarios
+    files = codec_files([codec_handshake, codec_engine, codec_socket, codec_events,
+                         codec_server_events, codec_admission, codec_rate_limits])
+    files.update(signal_scenarios.outputs())
+    return files
 
 
 if __name__ == "__main__":
