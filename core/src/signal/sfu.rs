@@ -64,7 +64,7 @@ impl SignalService {
             }
             // A repeated welcome changes nothing: the link is already up.
             Ok(FromSfu::Welcome) => {}
-            Ok(message) => self.from_sfu(message),
+            Ok(message) => self.sfu_message(message),
         }
     }
 
@@ -180,7 +180,7 @@ impl SignalService {
 
     /// A valid message from the up link about a peer (§8.4). A peer that is not a current room
     /// member is the SFU catching up: ignored.
-    fn from_sfu(&mut self, message: FromSfu) {
+    fn sfu_message(&mut self, message: FromSfu) {
         let Some(&conn) = message.peer_id().and_then(|peer| self.peers.get(peer)) else {
             return;
         };
