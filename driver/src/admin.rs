@@ -2,8 +2,8 @@
 //! JSON request per line — a directory change (ban, unban, membership, channels), `"reset"` or
 //! `"stats"` — and answering one JSON line each, `{"ok":true}` or `{"ok":false,"error":…}`.
 //! `hark admin …` is its client; the live conformance runner uses it for the vectors' directory
-//! steps. Directory changes go to both directory services (`audio` first, then `voice`): they
-//! serve the same directory, so a change applies to both and their answers agree. `reset` and
+//! steps. Directory changes go to every directory service (`audio`, `voice`, then `signal`): they
+//! serve the same directory, so a change applies to all and their answers agree. `reset` and
 //! `stats` also reach `chat`, which has no directory.
 //!
 //! It runs on a plain thread: admin traffic is rare, and a thread keeps it independent of the
@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::{AudioController, ServerStats};
 use crate::chat::{ChatController, ChatServerStats};
+use crate::signal::{SignalController, SignalServerStats};
 use crate::voice::{VoiceController, VoiceServerStats};
 
 /// Longest request line accepted.
@@ -62,6 +63,8 @@ pub struct Stats {
     pub voice: Option<VoiceServerStats>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<ChatServerStats>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<SignalServerStats>,
 }
 
 /// The running services the socket talks to.
@@ -70,6 +73,7 @@ pub struct Services {
     pub audio: Option<AudioController>,
     pub voice: Option<VoiceController>,
     pub chat: Option<ChatController>,
+    pub signal: Option<SignalController>,
 }
 
 impl AdminResponse {
@@ -194,12 +198,13 @@ fn handle(stream: UnixStream, services: &Services) -> io::Result<()> {
 
 fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
     tracing::info!(?request, "admin request");
-    let (audio, voice, chat) = match request {
+    let (audio, voice, chat, signal) = match request {
         AdminRequest::Stats => {
             let stats = Stats {
                 audio: services.audio.as_ref().map(AudioController::get_stats),
                 voice: services.voice.as_ref().map(VoiceController::get_stats),
                 chat: services.chat.as_ref().map(ChatController::get_stats),
+                signal: services.signal.as_ref().map(SignalController::get_stats),
             };
             return AdminResponse {
                 stats: Some(stats),
@@ -219,16 +224,28 @@ fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
                 .chat
                 .as_ref()
                 .map(|chat| block_on(chat.reset()).map_err(|e| e.to_string())),
+            services
+                .signal
+                .as_ref()
+                .map(|signal| block_on(signal.reset()).map_err(|e| e.to_string())),
         ),
-        AdminRequest::Change(change) => (
-            services.audio.as_ref().map(|audio| {
-                block_on(audio.apply_directory_change(change.clone())).map_err(|e| e.to_string())
-            }),
-            services.voice.as_ref().map(|voice| {
-                block_on(voice.apply_directory_change(change)).map_err(|e| e.to_string())
-            }),
-            None,
-        ),
+        AdminRequest::Change(change) => {
+            let change_for_signal = change.clone();
+            (
+                services.audio.as_ref().map(|audio| {
+                    block_on(audio.apply_directory_change(change.clone()))
+                        .map_err(|e| e.to_string())
+                }),
+                services.voice.as_ref().map(|voice| {
+                    block_on(voice.apply_directory_change(change)).map_err(|e| e.to_string())
+                }),
+                None,
+                services.signal.as_ref().map(|signal| {
+                    block_on(signal.apply_directory_change(change_for_signal))
+                        .map_err(|e| e.to_string())
+                }),
+            )
+        }
     };
     // Every service was asked even if one refused: the directory services hold the same
     // directory, so they refuse alike, and asking both keeps them alike if they ever did not.
@@ -236,6 +253,7 @@ fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
         .into_iter()
         .chain(voice)
         .chain(chat)
+        .chain(signal)
         .find_map(Result::err)
     {
         None => AdminResponse::ok(),

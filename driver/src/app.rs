@@ -17,6 +17,7 @@ use crate::config::{self, ConfigError, DEMO_CHANNEL, Flags, Loaded};
 use crate::logging;
 use crate::runtime::Runtime;
 use crate::secret::{self, SecretSource};
+use crate::signal::SignalServer;
 use crate::voice::{VoiceRelayServer, VoiceServerBuilder};
 
 /// Lifetime of the demo token printed at start-up.
@@ -88,11 +89,12 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
         .map_err(invalid)?;
     let directory = Directory::new(settings.channels.clone())
         .map_err(|e| invalid(ConfigError::new("channels", e.to_string())))?;
-    if settings.audio.is_none() && settings.voice.is_none() && settings.chat.is_none() {
-        return Err(
-            "no service is enabled (audio.enabled, voice.enabled and chat.enabled are false)"
-                .into(),
-        );
+    if settings.audio.is_none()
+        && settings.voice.is_none()
+        && settings.chat.is_none()
+        && settings.signal.is_none()
+    {
+        return Err("no service is enabled (audio.enabled, voice.enabled and chat.enabled are false, signal.enabled is not true)".into());
     }
     // Registered before anything starts, so a signal during start-up is not lost.
     let stop = runtime
@@ -112,7 +114,7 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
     if let Some(config) = settings.voice {
         let (mut management, link) = VoiceServerBuilder::with_runtime(runtime.clone())
             .config(config)
-            .directory(directory)
+            .directory(directory.clone())
             .build();
         let mut relay = VoiceRelayServer::new(link);
         let relay_addr = relay.start().await.map_err(|e| e.to_string())?;
@@ -121,6 +123,15 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
         println!("{program}: voice relay listening on udp://{relay_addr}");
         services.voice = Some(relay.controller());
         voice = Some(relay);
+    }
+    let mut signal = None;
+    if let Some(config) = settings.signal {
+        let mut server = SignalServer::with_runtime(runtime.clone(), config, directory);
+        let addr = server.start().await.map_err(|e| e.to_string())?;
+        // Socket.IO is at `/socket.io/` on this address.
+        println!("{program}: signal listening on http://{addr}");
+        services.signal = Some(server.controller());
+        signal = Some(server);
     }
     let mut chat = None;
     if let Some(config) = settings.chat {
@@ -166,12 +177,26 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
             None => Ok(()),
         }
     };
-    let ((audio_stopped, voice_stopped), chat_stopped) = futures_lite::future::zip(
-        futures_lite::future::zip(audio_stopped, voice_stopped),
-        chat_stopped,
-    )
-    .await;
-    audio_stopped.and(voice_stopped).and(chat_stopped)
+    let signal_stopped = async {
+        match &signal {
+            Some(server) => server
+                .controller()
+                .shutdown()
+                .await
+                .map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    };
+    let ((audio_stopped, voice_stopped), (chat_stopped, signal_stopped)) =
+        futures_lite::future::zip(
+            futures_lite::future::zip(audio_stopped, voice_stopped),
+            futures_lite::future::zip(chat_stopped, signal_stopped),
+        )
+        .await;
+    audio_stopped
+        .and(voice_stopped)
+        .and(chat_stopped)
+        .and(signal_stopped)
 }
 
 fn print_demo(program: &str, secret: &[u8], flags: &Flags) {

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use hark_core::audio::AudioConfig;
 use hark_core::directory::ChannelConfig;
-use hark_core::limits::{IpGuardConfigError, RateLimit};
+use hark_core::limits::{IpGuardConfigError, RateLimit, RateLimits};
+use hark_core::wire::signal::CorsOrigins;
 use serde::Deserialize;
 
 use crate::audio::AudioServerConfig;
@@ -18,6 +19,7 @@ use crate::chat::ChatServerConfig;
 use crate::clock::WallClock;
 use crate::duration;
 use crate::logging::{LogFormat, LogSettings};
+use crate::signal::SignalServerConfig;
 use crate::voice::VoiceServerConfig;
 
 /// A configuration problem: where, and why.
@@ -51,6 +53,8 @@ pub struct FileConfig {
     pub voice: VoiceSection,
     #[serde(default)]
     pub chat: ChatSection,
+    #[serde(default)]
+    pub signal: SignalSection,
     pub channels: Option<Vec<ChannelConfig>>,
     #[serde(default)]
     pub admin: AdminSection,
@@ -154,6 +158,72 @@ pub struct ChatSection {
     pub max_tracked_ips: Option<usize>,
 }
 
+/// `[signal]` (signal.md §9.3): the keys of [`SignalServerConfig`] and of the core's
+/// `SignalConfig`, durations as `"25s"`, lists comma-separated as in the environment.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalSection {
+    pub enabled: Option<bool>,
+    pub bind_addr: Option<String>,
+    /// From `SIGNAL_PORT` only: replaces the port of `bind_addr`.
+    #[serde(skip)]
+    pub port: Option<u16>,
+    pub server_name: Option<String>,
+    pub server_icon: Option<String>,
+    pub stun_servers: Option<String>,
+    pub invite_only: Option<bool>,
+    pub invite_codes: Option<String>,
+    pub cors_origin: Option<String>,
+    pub development: Option<bool>,
+    pub read_buffer: Option<usize>,
+    pub send_queue_bytes: Option<usize>,
+    pub event_queue: Option<usize>,
+    pub max_pending_requests: Option<usize>,
+    pub jwt_leeway: Option<String>,
+    pub max_token_len: Option<usize>,
+    pub ping_interval: Option<String>,
+    pub ping_timeout: Option<String>,
+    pub connect_timeout: Option<String>,
+    pub max_payload: Option<usize>,
+    pub limiter_max_keys: Option<usize>,
+    pub max_connections: Option<usize>,
+    #[serde(default)]
+    pub rate_limits: RateLimitSection,
+}
+
+/// `[signal.rate_limits]`: each rule in the seed's `limit:windowMs:banMs:scorePerAction:maxScore:
+/// scoreDecayMs` format (signal.md §7.5); `RATE_LIMIT_<RULE>` overrides it.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSection {
+    pub chat_send: Option<String>,
+    pub chat_react: Option<String>,
+    pub server_join: Option<String>,
+    pub signal: Option<String>,
+}
+
+impl RateLimitSection {
+    /// Each rule's slot with its environment variable (signal.md §7.5).
+    fn slots(&mut self) -> [(&'static str, &mut Option<String>); 4] {
+        [
+            ("RATE_LIMIT_CHAT_SEND", &mut self.chat_send),
+            ("RATE_LIMIT_CHAT_REACT", &mut self.chat_react),
+            ("RATE_LIMIT_SERVER_JOIN", &mut self.server_join),
+            ("RATE_LIMIT_SIGNAL", &mut self.signal),
+        ]
+    }
+
+    /// The rule the environment variable `var` names, as configured.
+    fn by_var(&self, var: &str) -> Option<String> {
+        let mut rules = self.clone();
+        rules
+            .slots()
+            .into_iter()
+            .find(|(name, _)| *name == var)
+            .and_then(|(_, slot)| slot.take())
+    }
+}
+
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdminSection {
@@ -175,6 +245,9 @@ pub struct TestingSection {
     /// Seeds chat's message-id generator with these 32 bytes (64 hex digits) instead of the
     /// operating system's randomness, so ids are known in advance. Never set it in production.
     pub chat_rng_seed: Option<String>,
+    /// Seeds signal's session-id generator with these 32 bytes (64 hex digits) instead of the
+    /// operating system's randomness, so `sid`s are known in advance. Never set it in production.
+    pub signal_rng_seed: Option<String>,
 }
 
 /// Flags that override the file and the environment.
@@ -254,6 +327,7 @@ fn apply_env(
     if let Some(v) = env_number(env, "RATE_LIMIT_MAX_MESSAGE_SIZE")? {
         file.chat.max_message_size = Some(v);
     }
+    apply_signal_env(&mut file.signal, env)?;
     if let Some(v) = env("JWT_SECRET") {
         file.jwt_secret = Some(v);
     }
@@ -265,6 +339,50 @@ fn apply_env(
     }
     if let Some(v) = env("LOG_FORMAT") {
         file.log.format = Some(v);
+    }
+    Ok(())
+}
+
+/// The seed's variables for `[signal]` (signal.md §9.3).
+fn apply_signal_env(
+    signal: &mut SignalSection,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
+    if let Some(v) = env_number(env, "SIGNAL_PORT")? {
+        signal.port = Some(v);
+    }
+    for (name, slot) in signal.rate_limits.slots() {
+        if let Some(v) = env(name) {
+            *slot = Some(v);
+        }
+    }
+    let texts = [
+        ("SERVER_NAME", &mut signal.server_name),
+        ("SERVER_ICON", &mut signal.server_icon),
+        ("STUN_SERVERS", &mut signal.stun_servers),
+        ("SERVER_INVITE_CODES", &mut signal.invite_codes),
+        ("CORS_ORIGIN", &mut signal.cors_origin),
+    ];
+    for (name, slot) in texts {
+        if let Some(v) = env(name) {
+            *slot = Some(v);
+        }
+    }
+    if let Some(v) = env("SERVER_INVITE_ONLY") {
+        let invite_only = match v.trim() {
+            "true" => true,
+            "false" => false,
+            other => {
+                return Err(ConfigError::new(
+                    "SERVER_INVITE_ONLY",
+                    format!("{other:?} is not \"true\" or \"false\""),
+                ));
+            }
+        };
+        signal.invite_only = Some(invite_only);
+    }
+    if env("NODE_ENV").is_some_and(|v| v.trim() == "development") {
+        signal.development = Some(true);
     }
     Ok(())
 }
@@ -306,6 +424,8 @@ pub struct Settings {
     pub voice: Option<VoiceServerConfig>,
     /// `None` when `chat.enabled = false`.
     pub chat: Option<ChatServerConfig>,
+    /// `None` unless `signal.enabled = true`.
+    pub signal: Option<SignalServerConfig>,
     pub channels: Vec<ChannelConfig>,
     /// No channel was configured: the demo channel is served.
     pub demo: bool,
@@ -370,6 +490,12 @@ impl Loaded {
         } else {
             None
         };
+        // Off unless enabled: its seed port, 5000, is new to existing configurations.
+        let signal = if self.file.signal.enabled.unwrap_or(false) {
+            Some(self.signal(secret)?)
+        } else {
+            None
+        };
         let admin_socket = self.file.admin.enabled.unwrap_or(true).then(|| {
             self.file
                 .admin
@@ -382,6 +508,7 @@ impl Loaded {
             audio,
             voice,
             chat,
+            signal,
             channels,
             demo,
             admin_socket,
@@ -591,6 +718,85 @@ impl Loaded {
     }
 }
 
+impl Loaded {
+    fn signal(&self, secret: &[u8]) -> Result<SignalServerConfig, ConfigError> {
+        let s = &self.file.signal;
+        let mut config = SignalServerConfig::new(secret);
+        config.bind_addr = address(
+            "signal.bind_addr (SIGNAL_PORT)",
+            s.bind_addr.as_deref(),
+            SignalServerConfig::DEFAULT_BIND_ADDR,
+            s.port,
+        )?;
+        set(&mut config.read_buffer, s.read_buffer);
+        set(&mut config.send_queue_bytes, s.send_queue_bytes);
+        set(&mut config.event_queue, s.event_queue);
+        set(&mut config.max_pending_requests, s.max_pending_requests);
+        set(&mut config.development, s.development);
+        if let Some(text) = &s.cors_origin {
+            config.cors_origins = text.parse::<CorsOrigins>().map_err(|e| {
+                ConfigError::new("signal.cors_origin (CORS_ORIGIN)", format!("{text:?} {e}"))
+            })?;
+        }
+        if let Some(start) = self.file.testing.wall_clock_start {
+            config.wall_clock = WallClock::starting_at(start);
+        }
+        if let Some(seed) = &self.file.testing.signal_rng_seed {
+            let seed =
+                parse_seed(seed).map_err(|r| ConfigError::new("testing.signal_rng_seed", r))?;
+            config.rng_seed = Some(seed);
+        }
+        let core = &mut config.core;
+        set(&mut core.server_name, s.server_name.clone());
+        core.server_icon = s.server_icon.clone().or(core.server_icon.take());
+        if let Some(list) = &s.stun_servers {
+            core.stun_servers = comma_list(list);
+        }
+        set(&mut core.invite_only, s.invite_only);
+        if let Some(list) = &s.invite_codes {
+            core.invite_codes = comma_list(list);
+        }
+        set(&mut core.jwt.max_token_len, s.max_token_len);
+        if let Some(leeway) = duration_of("signal.jwt_leeway", &s.jwt_leeway)? {
+            core.jwt.leeway_secs = leeway.as_secs();
+        }
+        set(
+            &mut core.ping_interval,
+            duration_of("signal.ping_interval", &s.ping_interval)?,
+        );
+        set(
+            &mut core.ping_timeout,
+            duration_of("signal.ping_timeout", &s.ping_timeout)?,
+        );
+        set(
+            &mut core.connect_timeout,
+            duration_of("signal.connect_timeout", &s.connect_timeout)?,
+        );
+        set(&mut core.max_payload, s.max_payload);
+        set(&mut core.max_connections, s.max_connections);
+        core.limiter_max_keys = s
+            .limiter_max_keys
+            .unwrap_or(core.max_connections.saturating_mul(4));
+        let rules = &s.rate_limits;
+        core.rate_limits = RateLimits::from_env(|var| rules.by_var(var)).map_err(|e| {
+            let rule = e.var.trim_start_matches("RATE_LIMIT_").to_lowercase();
+            let key = format!("signal.rate_limits.{rule} ({})", e.var);
+            ConfigError::new(key, e.source.to_string())
+        })?;
+        config.validate().map_err(|e| core_error("signal", e))?;
+        Ok(config)
+    }
+}
+
+/// A comma-separated list, each item trimmed, empty items dropped.
+fn comma_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// `text` (or `default`) as a socket address, its port replaced by `port` when one is given.
 fn address(
     key: &str,
@@ -628,6 +834,7 @@ fn core_error(section: &str, error: hark_core::ConfigError) -> ConfigError {
         }
         ("chat", "message_limit") => "chat.message_limit (RATE_LIMIT_MESSAGE_LIMIT)".to_owned(),
         ("chat", "join_limit") => "chat.join_limit (RATE_LIMIT_JOIN_LIMIT)".to_owned(),
+        ("signal", "invite_codes") => "signal.invite_codes (SERVER_INVITE_CODES)".to_owned(),
         (section, other) => format!("{section}.{other}"),
     };
     ConfigError::new(key, reason)

@@ -17,6 +17,7 @@ pub mod events;
 pub mod logging;
 pub mod runtime;
 pub mod secret;
+pub mod signal;
 pub mod tcp;
 pub mod udp;
 mod udp_port;

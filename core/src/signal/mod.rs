@@ -25,6 +25,7 @@ mod event;
 mod link;
 mod output;
 mod rooms;
+mod route;
 mod session;
 mod sfu;
 mod sid;
@@ -41,6 +42,7 @@ pub use config::{SfuSettings, SignalConfig};
 pub use event::{CloseReason, SignalEvent};
 pub use link::{LinkId, SfuAction, SfuLinkState};
 pub use output::{CloseCode, SignalAction, SignalStats, SignalTransmit};
+pub use route::{HttpRequest, SignalRoute, route};
 pub use session::ConnectionState;
 pub use views::{DebugConnection, DebugRoom, DebugUser, Health};
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 use hark_core::limits::{RateLimited, RateLimits};
 use hark_core::wire::signal::events::{ConnectRefusal, decode_connect_auth};
 use hark_core::wire::signal::{
-    EngineFrame, HandshakeDecision, HandshakeError, HandshakeRequest, decide_handshake,
-    decode_client_event, decode_engine, decode_socket,
+    CorsOrigins, EngineFrame, HandshakeDecision, HandshakeError, HandshakeRequest,
+    decide_handshake, decode_client_event, decode_engine, decode_socket,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -108,11 +108,13 @@ pub fn run(vector: &CodecVector) -> Outcome {
 }
 
 fn handshake(method: &str, upgrade: bool, query: &str, expect: &HandshakeExpect) -> Outcome {
-    let decision = decide_handshake(HandshakeRequest {
+    let request = HandshakeRequest {
         is_get: method == "GET",
         is_websocket_upgrade: upgrade,
         query,
-    });
+        origin: None,
+    };
+    let decision = decide_handshake(request, &CorsOrigins::Any);
     let got = match decision {
         HandshakeDecision::AcceptWebSocket => HandshakeExpect::Accept,
         HandshakeDecision::Refuse(error) => HandshakeExpect::Refuse(refusal(error)),

@@ -49,7 +49,7 @@ impl HandshakeError {
     }
 
     /// The HTTP status: 403 for `Forbidden`, 400 for every other code, as engine.io answers.
-    pub fn status(self) -> u16 {
+    pub const fn status(self) -> u16 {
         match self {
             HandshakeError::Forbidden => 403,
             _ => 400,
@@ -63,6 +63,53 @@ impl HandshakeError {
             self.code(),
             self.message()
         )
+    }
+}
+
+/// `CORS_ORIGIN` (signal.md §9.2): which browser `Origin`s may open a session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// `*`, the default: any origin.
+    #[default]
+    Any,
+    /// Exactly these origins (scheme, host and port, no trailing `/`), compared byte for byte.
+    List(Vec<String>),
+}
+
+/// A `CORS_ORIGIN` value with no origin in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("names no origin (use * for any, or a comma-separated list)")]
+pub struct EmptyCorsOrigins;
+
+impl std::str::FromStr for CorsOrigins {
+    type Err = EmptyCorsOrigins;
+
+    /// `*`, or origins separated by `,` (white space around each is ignored).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.trim() == "*" {
+            return Ok(Self::Any);
+        }
+        let origins: Vec<String> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if origins.is_empty() {
+            return Err(EmptyCorsOrigins);
+        }
+        Ok(Self::List(origins))
+    }
+}
+
+impl CorsOrigins {
+    /// Whether a request with this `Origin` header may open a session. A request without one
+    /// is not a browser's, and CORS does not concern it.
+    pub fn allows(&self, origin: Option<&str>) -> bool {
+        match (self, origin) {
+            (Self::Any, _) | (_, None) => true,
+            (Self::List(origins), Some(origin)) => origins.iter().any(|o| o == origin),
+        }
     }
 }
 
@@ -84,17 +131,22 @@ pub struct HandshakeRequest<'a> {
     pub is_websocket_upgrade: bool,
     /// The query string, without the `?`.
     pub query: &'a str,
+    /// The `Origin` header, if the request has one.
+    pub origin: Option<&'a str>,
 }
 
 /// engine.io's checks in engine.io's order: the transport must be `websocket` (so
-/// `transport=polling` is code 0), a `sid` names a session hark never has (code 1), the method
-/// must be `GET` (code 2), a WebSocket transport needs an upgrade request (code 3), and `EIO`
-/// must be `4` (code 5, checked last because engine.io checks it in the handshake proper).
-/// Checking the `Origin` header (code 3 too) is the driver's, since it needs the configuration.
-pub fn decide_handshake(request: HandshakeRequest<'_>) -> HandshakeDecision {
+/// `transport=polling` is code 0), the `Origin` must be allowed by `cors` (code 3, as engine.io's
+/// `allowRequest` refuses it, signal.md §9.2), a `sid` names a session hark never has (code 1),
+/// the method must be `GET` (code 2), a WebSocket transport needs an upgrade request (code 3),
+/// and `EIO` must be `4` (code 5, checked last because engine.io checks it in the handshake
+/// proper).
+pub fn decide_handshake(request: HandshakeRequest<'_>, cors: &CorsOrigins) -> HandshakeDecision {
     let query = Query::parse(request.query);
     let refusal = if query.transport.as_deref() != Some("websocket") {
         Some(HandshakeError::TransportUnknown)
+    } else if !cors.allows(request.origin) {
+        Some(HandshakeError::BadRequest)
     } else if query.sid.as_deref().is_some_and(|sid| !sid.is_empty()) {
         Some(HandshakeError::SessionIdUnknown)
     } else if !request.is_get {
@@ -170,11 +222,27 @@ mod tests {
     use super::*;
 
     fn upgrade(query: &str) -> HandshakeDecision {
-        decide_handshake(HandshakeRequest {
-            is_get: true,
-            is_websocket_upgrade: true,
-            query,
-        })
+        decide_handshake(
+            HandshakeRequest {
+                is_get: true,
+                is_websocket_upgrade: true,
+                query,
+                origin: None,
+            },
+            &CorsOrigins::Any,
+        )
+    }
+
+    fn from_origin(origin: &str, cors: &str) -> HandshakeDecision {
+        decide_handshake(
+            HandshakeRequest {
+                is_get: true,
+                is_websocket_upgrade: true,
+                query: "EIO=4&transport=websocket",
+                origin: Some(origin),
+            },
+            &cors.parse().unwrap(),
+        )
     }
 
     fn refused(error: HandshakeError) -> HandshakeDecision {
@@ -195,11 +263,15 @@ mod tests {
 
     #[test]
     fn polling_is_an_unknown_transport() {
-        let polling = decide_handshake(HandshakeRequest {
-            is_get: true,
-            is_websocket_upgrade: false,
-            query: "EIO=4&transport=polling&t=NkJ3x1b",
-        });
+        let polling = decide_handshake(
+            HandshakeRequest {
+                is_get: true,
+                is_websocket_upgrade: false,
+                query: "EIO=4&transport=polling&t=NkJ3x1b",
+                origin: None,
+            },
+            &CorsOrigins::Any,
+        );
         assert_eq!(polling, refused(HandshakeError::TransportUnknown));
     }
 
@@ -230,21 +302,29 @@ mod tests {
 
     #[test]
     fn a_handshake_must_be_a_get() {
-        let post = decide_handshake(HandshakeRequest {
-            is_get: false,
-            is_websocket_upgrade: true,
-            query: "EIO=4&transport=websocket",
-        });
+        let post = decide_handshake(
+            HandshakeRequest {
+                is_get: false,
+                is_websocket_upgrade: true,
+                query: "EIO=4&transport=websocket",
+                origin: None,
+            },
+            &CorsOrigins::Any,
+        );
         assert_eq!(post, refused(HandshakeError::BadHandshakeMethod));
     }
 
     #[test]
     fn the_websocket_transport_without_an_upgrade_is_a_bad_request() {
-        let plain = decide_handshake(HandshakeRequest {
-            is_get: true,
-            is_websocket_upgrade: false,
-            query: "EIO=4&transport=websocket",
-        });
+        let plain = decide_handshake(
+            HandshakeRequest {
+                is_get: true,
+                is_websocket_upgrade: false,
+                query: "EIO=4&transport=websocket",
+                origin: None,
+            },
+            &CorsOrigins::Any,
+        );
         assert_eq!(plain, refused(HandshakeError::BadRequest));
     }
 
@@ -290,6 +370,71 @@ mod tests {
             upgrade("EIO=4%&transport=websocket"),
             refused(HandshakeError::UnsupportedProtocolVersion)
         );
+    }
+
+    #[test]
+    fn any_origin_is_allowed_by_default() {
+        assert_eq!(
+            from_origin("https://evil.example", "*"),
+            HandshakeDecision::AcceptWebSocket
+        );
+    }
+
+    #[test]
+    fn a_listed_origin_is_allowed() {
+        assert_eq!(
+            from_origin(
+                "https://b.example:8443",
+                "https://a.example, https://b.example:8443"
+            ),
+            HandshakeDecision::AcceptWebSocket
+        );
+    }
+
+    #[test]
+    fn an_unlisted_origin_is_a_bad_request() {
+        assert_eq!(
+            from_origin("https://a.example/", "https://a.example"),
+            refused(HandshakeError::BadRequest)
+        );
+        assert_eq!(
+            from_origin("http://a.example", "https://a.example"),
+            refused(HandshakeError::BadRequest)
+        );
+    }
+
+    #[test]
+    fn a_request_without_origin_is_allowed_by_any_list() {
+        let policy: CorsOrigins = "https://a.example".parse().unwrap();
+        assert!(policy.allows(None));
+    }
+
+    #[test]
+    fn the_origin_is_checked_after_the_transport_and_before_the_session_id() {
+        let request = |query| {
+            decide_handshake(
+                HandshakeRequest {
+                    is_get: true,
+                    is_websocket_upgrade: true,
+                    query,
+                    origin: Some("https://evil.example"),
+                },
+                &"https://a.example".parse().unwrap(),
+            )
+        };
+        assert_eq!(
+            request("EIO=4&transport=polling"),
+            refused(HandshakeError::TransportUnknown)
+        );
+        assert_eq!(
+            request("EIO=4&transport=websocket&sid=abc"),
+            refused(HandshakeError::BadRequest)
+        );
+    }
+
+    #[test]
+    fn a_cors_value_naming_no_origin_is_refused() {
+        assert_eq!(" , ".parse::<CorsOrigins>(), Err(EmptyCorsOrigins));
     }
 
     #[test]

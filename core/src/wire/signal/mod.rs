@@ -18,7 +18,10 @@ mod socketio;
 pub use engine::{EngineFrame, EnginePacket, OpenInfo, decode_engine};
 pub use error::{EngineError, SocketError};
 pub use events::{ClientEvent, ServerEvent, decode_client_event};
-pub use handshake::{HandshakeDecision, HandshakeError, HandshakeRequest, decide_handshake};
+pub use handshake::{
+    CorsOrigins, EmptyCorsOrigins, HandshakeDecision, HandshakeError, HandshakeRequest,
+    decide_handshake,
+};
 pub use socketio::{MAX_ATTACHMENTS, Namespace, PacketKind, SocketPacket, decode_socket};
 
 /// engine.io's default `pingInterval`, in milliseconds (§2).
