@@ -53,14 +53,19 @@ function fail(what, why) {
   failed += 1;
   console.log(`FAIL ${what}: ${why}`);
 }
-/** Runs one check: `body` returns (or resolves to) a string explaining a failure, or nothing. */
+/**
+ * Runs one check: `body` returns (or resolves to) a string explaining a failure, or nothing.
+ * Whether it passed.
+ */
 async function check(what, body) {
   try {
     const problem = await body();
     if (problem) fail(what, problem);
     else ok(what);
+    return !problem;
   } catch (error) {
     fail(what, error?.message ?? String(error));
+    return false;
   }
 }
 
@@ -144,13 +149,17 @@ const candidateOf = (user) => ({
   usernameFragment: "cli1",
 });
 
-/** The offer/answer/ICE exchange of one client with the stand-in, through hark. */
+/**
+ * The offer/answer/ICE exchange of one client with the stand-in, through hark. Without the
+ * offer the rest cannot happen: it is not waited for.
+ */
 async function negotiate(name, client, other) {
   const peerID = client.socket.id;
-  await check(`${name} receives the SFU's offer`, async () => {
+  const offered = await check(`${name} receives the SFU's offer`, async () => {
     const offer = await client.inbox.take("offer");
     if (offer?.type !== "offer" || !offer.sdp?.startsWith("v=0\r\n")) return `got ${JSON.stringify(offer)}`;
   });
+  if (!offered) return;
   client.socket.emit("answer", { type: "answer", sdp: ANSWER_SDP });
   client.socket.emit("ice-candidate", candidateOf(name));
   await check(`${name} receives the SFU's ICE candidate`, async () => {
