@@ -215,3 +215,44 @@ impl AsFd for TcpStream {
         self.0.get_ref().as_fd()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::poll_fn;
+
+    use super::*;
+
+    #[test]
+    fn localhost_resolves_to_a_loopback_address() {
+        let addrs = smol::block_on(SmolRuntime.resolve("localhost".into(), 5005)).unwrap();
+        assert!(
+            addrs
+                .iter()
+                .all(|a| a.ip().is_loopback() && a.port() == 5005)
+        );
+        assert!(!addrs.is_empty());
+    }
+
+    #[test]
+    fn a_connected_stream_carries_bytes_to_the_listener() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stream = smol::block_on(SmolRuntime.connect_tcp(addr)).unwrap();
+        let written = smol::block_on(poll_fn(|cx| stream.poll_write(cx, b"hi"))).unwrap();
+        assert_eq!(written, 2);
+        let (mut accepted, _) = listener.accept().unwrap();
+        let mut buf = [0; 2];
+        accepted.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"hi");
+    }
+
+    #[test]
+    fn connecting_to_a_closed_port_is_refused() {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let error = smol::block_on(SmolRuntime.connect_tcp(addr)).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
+    }
+}

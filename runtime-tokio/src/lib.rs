@@ -208,3 +208,48 @@ impl AsFd for TcpStream {
         self.0.as_fd()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::poll_fn;
+    use std::io::Read;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn localhost_resolves_to_a_loopback_address() {
+        let addrs = TokioRuntime
+            .resolve("localhost".into(), 5005)
+            .await
+            .unwrap();
+        assert!(
+            addrs
+                .iter()
+                .all(|a| a.ip().is_loopback() && a.port() == 5005)
+        );
+        assert!(!addrs.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_connected_stream_carries_bytes_to_the_listener() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stream = TokioRuntime.connect_tcp(addr).await.unwrap();
+        let written = poll_fn(|cx| stream.poll_write(cx, b"hi")).await.unwrap();
+        assert_eq!(written, 2);
+        let (mut accepted, _) = listener.accept().unwrap();
+        let mut buf = [0; 2];
+        accepted.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"hi");
+    }
+
+    #[tokio::test]
+    async fn connecting_to_a_closed_port_is_refused() {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let error = TokioRuntime.connect_tcp(addr).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
+    }
+}
