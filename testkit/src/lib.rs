@@ -1,8 +1,9 @@
 //! Test support shared by the runtime crates: start a real hark binary ([`Server`]), talk to it
-//! as an audio client over UDP ([`Client`]), a voice client over TCP and UDP ([`VoiceClient`]) or
-//! a chat client over WebSocket ([`ChatClient`]), and the integration cases every server binary
-//! must pass ([`audio_cases`], [`voice_cases`] and [`chat_cases`], instantiated per binary by
-//! [`audio_integration_tests!`], [`voice_integration_tests!`] and [`chat_integration_tests!`]).
+//! as an audio client over UDP ([`Client`]), a voice client over TCP and UDP ([`VoiceClient`]), a
+//! chat client over WebSocket ([`ChatClient`]) or a Socket.IO client ([`SignalClient`]), and the
+//! integration cases every server binary must pass ([`audio_cases`], [`voice_cases`],
+//! [`chat_cases`] and [`signal_cases`], instantiated per binary by [`audio_integration_tests!`],
+//! [`voice_integration_tests!`], [`chat_integration_tests!`] and [`signal_integration_tests!`]).
 //!
 //! Nothing here sleeps to synchronise: every wait is a blocking read or a condition variable
 //! bounded by a deadline, and "nothing else arrived" is shown with a barrier ([`Client::sync`])
@@ -18,6 +19,8 @@ mod client;
 mod process;
 mod server;
 pub mod sfu_standin;
+pub mod signal_cases;
+mod signal_client;
 pub mod voice_cases;
 mod voice_client;
 
@@ -29,6 +32,7 @@ pub use client::{
 };
 pub use process::{COMMAND_DEADLINE, Finished, Process, TempDir, run};
 pub use server::{START_DEADLINE, STOP_DEADLINE, Server};
+pub use signal_client::{Frame, SOCKET_IO_PATH, SignalClient};
 pub use voice_client::{Login, VoiceClient};
 
 /// Defines one `#[test]` per case of [`audio_cases`] against the server binary at `$bin` (a
@@ -121,6 +125,39 @@ macro_rules! chat_integration_tests {
             #[test]
             fn $case() {
                 $crate::chat_cases::$case(::std::path::Path::new($bin));
+            }
+        )*
+    };
+}
+
+/// Defines one `#[test]` per case of [`signal_cases`] against the server binary at `$bin`.
+#[macro_export]
+macro_rules! signal_integration_tests {
+    ($bin:expr) => {
+        $crate::signal_integration_tests!(@cases $bin;
+            the_session_opens_with_the_open_packet,
+            connect_with_a_token_is_acknowledged_then_info,
+            a_bad_token_is_refused_with_connect_error,
+            joiners_see_each_other_and_mute_reaches_the_room,
+            a_join_without_an_sfu_is_told_voice_is_unavailable,
+            polling_is_refused_400_code_0,
+            an_origin_outside_cors_origin_is_refused_code_3,
+            health_answers_the_counters,
+            debug_pages_are_not_found_by_default,
+            debug_pages_are_served_in_development_mode,
+            heartbeat_pings_are_answered_and_the_session_stays,
+            a_burst_of_connects_from_one_ip_is_rate_limited,
+            sigterm_closes_every_session_with_1001,
+            admin_reset_closes_every_session_and_stats_count_them,
+            signal_port_comes_from_the_environment,
+            a_bad_environment_value_fails_startup_naming_the_variable,
+        );
+    };
+    (@cases $bin:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::signal_cases::$case(::std::path::Path::new($bin));
             }
         )*
     };

@@ -19,6 +19,7 @@ const AUDIO: &str = "audio listening on udp://";
 const VOICE_MANAGEMENT: &str = "voice management listening on tcp://";
 const VOICE_RELAY: &str = "voice relay listening on udp://";
 const CHAT: &str = "chat listening on http://";
+const SIGNAL: &str = "signal listening on http://";
 const ADMIN: &str = "admin socket at ";
 
 /// A running `serve`. Killed, and its temporary directory removed, on drop.
@@ -123,6 +124,11 @@ impl Server {
     /// The chat service's HTTP and WebSocket (TCP) address.
     pub fn chat_addr(&self) -> SocketAddr {
         self.listening(CHAT)
+    }
+
+    /// The signal service's HTTP and WebSocket (TCP) address.
+    pub fn signal_addr(&self) -> SocketAddr {
+        self.listening(SIGNAL)
     }
 
     /// The config file written by [`Server::start`].
