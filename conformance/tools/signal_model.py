@@ -214,6 +214,7 @@ class Server:
             if kind == "dial":
                 self.link = "dialing"
                 self.dial_at = None
+                self.event("sfu_dial")
             elif kind == "handshake":
                 raise Ambiguous("a scenario waits out the SFU handshake timeout")
             elif kind == "ping":
@@ -517,6 +518,7 @@ class Server:
             assert kind == "welcome", "only welcome before welcome"
             self.link = "up"
             self.failures = 0
+            self.event("sfu_link_up")
             for room in sorted(self.rooms):
                 for member in self.rooms[room]:
                     self.announce(member, room)
@@ -546,6 +548,7 @@ class Server:
         """The link ends (§8.6): members lose voice, each is told once; backoff."""
         was_up = self.link == "up"
         self.link = "backoff"
+        self.event("sfu_link_down", reason="closed")
         self.failures = 0 if was_up else self.failures + 1
         delay = min(SFU_BACKOFF_MIN_MS * 2 ** max(self.failures - 1, 0), SFU_BACKOFF_MAX_MS)
         self.dial_at = now + delay

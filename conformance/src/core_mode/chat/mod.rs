@@ -4,7 +4,7 @@
 
 mod codec;
 mod config;
-mod connections;
+pub(crate) mod connections;
 mod convert;
 mod scenario;
 

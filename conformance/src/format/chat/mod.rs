@@ -20,7 +20,7 @@ pub use scenario::{
     ExpectJson, FrameJson, HttpRequest, Input, ResponseJson, Scenario, ScenarioFile, Step,
     TransmitJson,
 };
-pub use template::{Bindings, matches};
+pub use template::{Bindings, fill, matches};
 
 /// The directory under `conformance/vectors/` and the first word of every summary line.
 pub const NAME: &str = "chat";

@@ -1,7 +1,9 @@
 //! Templates (`vectors.md` §7.4): the text a server writes, byte for byte, except for what it
 //! generates — message ids, timestamps, the uptime — which is written as a placeholder matched
 //! by shape. A named id placeholder binds to the first id it matches, so that one message shown
-//! to several clients is shown to carry one id.
+//! to several clients is shown to carry one id. `signal`'s session ids (`vectors.md` §8.3) are
+//! named placeholders of their own, `"<sid:NAME>"`, which [`fill`] also writes back into the text
+//! a runner sends.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +11,7 @@ const UUID: &str = "\"<uuid>\"";
 const NAMED_UUID: &str = "\"<uuid:";
 const TIMESTAMP: &str = "\"<timestamp>\"";
 const UINT: &str = "<uint>";
+const NAMED_SID: &str = "\"<sid:";
 
 /// Names bound to message ids so far in a scenario.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,7 +56,7 @@ pub fn matches(template: &str, actual: &str, bindings: &mut Bindings) -> bool {
 
 /// Where the next placeholder starts in `template`.
 fn next_placeholder(template: &str) -> Option<usize> {
-    [UUID, NAMED_UUID, TIMESTAMP, UINT]
+    [UUID, NAMED_UUID, TIMESTAMP, UINT, NAMED_SID]
         .iter()
         .filter_map(|p| template.find(p))
         .min()
@@ -75,6 +78,16 @@ fn placeholder(template: &str, actual: &str, bindings: &mut Bindings) -> Option<
         let leading_zero = digits > 1 && actual.starts_with('0');
         return (digits > 0 && !leading_zero).then_some((UINT.len(), digits));
     }
+    if template.starts_with(NAMED_SID) {
+        let name_end = template.find(">\"")?;
+        let name = template.get(NAMED_SID.len()..name_end)?;
+        let id = session_id(actual)?;
+        if !bindings.allows(name, id) {
+            return None;
+        }
+        bindings.0.insert(name.to_owned(), id.to_owned());
+        return Some((name_end + 2, id.len() + 2));
+    }
     let name_end = template.find(">\"")?;
     let name = template.get(NAMED_UUID.len()..name_end)?;
     let id = quoted(actual, 36)?;
@@ -83,6 +96,43 @@ fn placeholder(template: &str, actual: &str, bindings: &mut Bindings) -> Option<
     }
     bindings.0.insert(name.to_owned(), id.to_owned());
     Some((name_end + 2, 38))
+}
+
+/// A session id between quotes at the start of `text`: one or more characters of the URL-safe
+/// base64 alphabet (`signal.md` §2: engine.io's `base64id`; any unique string is valid, but one
+/// that needs JSON escaping is not a session id a client can use in a URL).
+fn session_id(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix('"')?;
+    let len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+        .count();
+    (len > 0 && rest.get(len..)?.starts_with('"')).then(|| rest.get(..len))?
+}
+
+/// `template` with every bound `"<sid:NAME>"` replaced by its id: the text a runner sends for a
+/// vector that names a session (the SFU's `peerID`). `Err` names a placeholder not bound yet.
+pub fn fill(template: &str, bindings: &Bindings) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(at) = rest.find(NAMED_SID) {
+        let (literal, tail) = rest.split_at(at);
+        out.push_str(literal);
+        let end = tail
+            .find(">\"")
+            .ok_or_else(|| format!("an unterminated placeholder in {template:?}"))?;
+        let name = tail.get(NAMED_SID.len()..end).unwrap_or_default();
+        let id = bindings
+            .0
+            .get(name)
+            .ok_or_else(|| format!("<sid:{name}> is not bound yet"))?;
+        out.push('"');
+        out.push_str(id);
+        out.push('"');
+        rest = tail.get(end + 2..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// The `len` bytes between quotes at the start of `text`.
@@ -194,6 +244,28 @@ mod tests {
             &mut b
         ));
         assert_eq!(b, Bindings::default());
+    }
+
+    #[test]
+    fn a_named_session_id_binds_and_fills_back() {
+        let mut b = Bindings::default();
+        let open = r#"0{"sid":"<sid:ada.e1>","upgrades":[]}"#;
+        assert!(matches(
+            open,
+            r#"0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":[]}"#,
+            &mut b
+        ));
+        assert!(!matches(
+            r#"{"peerID":"<sid:bob.s1>"}"#,
+            r#"{"peerID":"lv_VI97HAXpY6yYWAAAC"}"#,
+            &mut b
+        ));
+        assert!(!matches(r#"{"sid":"<sid:x>"}"#, r#"{"sid":""}"#, &mut b));
+        assert_eq!(
+            fill(r#"{"peerID":"<sid:ada.e1>"}"#, &b).unwrap(),
+            r#"{"peerID":"lv_VI97HAXpY6yYWAAAC"}"#
+        );
+        assert!(fill(r#"{"peerID":"<sid:nobody>"}"#, &b).is_err());
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! Reading the `signal` vector directory (`vectors.md` §1, §8): `codec/*.json`, every problem
-//! collected. There is no fixture and there are no scenarios yet.
+//! Reading the `signal` vector directory (`vectors.md` §1, §8): `fixture.json`, `codec/*.json`,
+//! `scenarios/*.json`, every problem collected.
 
 use std::path::{Path, PathBuf};
 
-use super::CodecVector;
+use super::{CodecVector, Scenario, ScenarioFile, SignalFixture};
 use crate::format::CodecFile;
 use crate::load::{LoadErrors, Located, check_unique_names, json_files, read_json};
 
@@ -11,12 +11,15 @@ use crate::load::{LoadErrors, Located, check_unique_names, json_files, read_json
 #[derive(Debug, Clone)]
 pub struct SignalVectorSet {
     pub dir: PathBuf,
+    pub fixture: SignalFixture,
     pub codec: Vec<Located<CodecVector>>,
+    pub scenarios: Vec<Located<Scenario>>,
 }
 
 /// Loads `dir` (e.g. `conformance/vectors/signal`), files in name order.
 pub fn load(dir: &Path) -> Result<SignalVectorSet, LoadErrors> {
     let mut errors = Vec::new();
+    let fixture = read_json::<SignalFixture>(&dir.join("fixture.json")).map_err(|e| errors.push(e));
     let mut codec = Vec::new();
     for (file, path) in json_files(dir, "codec", &mut errors) {
         match read_json::<CodecFile<CodecVector>>(&path) {
@@ -27,14 +30,26 @@ pub fn load(dir: &Path) -> Result<SignalVectorSet, LoadErrors> {
             Err(e) => errors.push(e),
         }
     }
+    let mut scenarios = Vec::new();
+    for (file, path) in json_files(dir, "scenarios", &mut errors) {
+        match read_json::<ScenarioFile>(&path) {
+            Ok(parsed) => scenarios.extend(parsed.scenarios.into_iter().map(|vector| Located {
+                file: file.clone(),
+                vector,
+            })),
+            Err(e) => errors.push(e),
+        }
+    }
     check_unique_names(dir, &codec, CodecVector::name, &mut errors);
-    if errors.is_empty() {
-        Ok(SignalVectorSet {
+    check_unique_names(dir, &scenarios, |v| &v.name, &mut errors);
+    match fixture {
+        Ok(fixture) if errors.is_empty() => Ok(SignalVectorSet {
             dir: dir.to_path_buf(),
+            fixture,
             codec,
-        })
-    } else {
-        Err(LoadErrors(errors))
+            scenarios,
+        }),
+        _ => Err(LoadErrors(errors)),
     }
 }
 
@@ -46,5 +61,7 @@ mod tests {
     fn the_committed_signal_vectors_load() {
         let set = load(&crate::default_vectors(super::super::NAME)).unwrap();
         assert!(set.codec.len() > 250, "{}", set.codec.len());
+        assert!(set.scenarios.len() > 15, "{}", set.scenarios.len());
+        assert!(set.fixture.effective(None).is_ok());
     }
 }
