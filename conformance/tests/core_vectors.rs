@@ -432,3 +432,157 @@ fn every_signal_event_code_and_rule_has_a_vector() {
         ],
     );
 }
+
+/// What the signal scenarios show: event names and error codes on the wire both ways, CONNECT
+/// refusals, handshake codes answered, and the SFU link's message types both ways.
+#[derive(Default)]
+struct SignalScenarioCoverage {
+    client_events: BTreeSet<String>,
+    server_events: BTreeSet<String>,
+    event_errors: BTreeSet<String>,
+    acked: bool,
+    refusals: BTreeSet<String>,
+    handshake_codes: BTreeSet<u64>,
+    to_sfu: BTreeSet<String>,
+    from_sfu: BTreeSet<String>,
+}
+
+/// The JSON after a Socket.IO packet's ack id, if the packet is `4<kind><digits>…`.
+fn after_ack(text: &str, kind: &str) -> Option<serde_json::Value> {
+    let rest = text.strip_prefix(kind)?;
+    let json = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    serde_json::from_str(json).ok()
+}
+
+fn signal_scenario_coverage() -> SignalScenarioCoverage {
+    use signal_format::Input as I;
+    let mut c = SignalScenarioCoverage::default();
+    let error_of = |value: &serde_json::Value| value["error"].as_str().map(str::to_owned);
+    for located in signal_vectors().scenarios {
+        for step in &located.vector.steps {
+            match &step.input {
+                I::Text { text, .. } => {
+                    if let Some(data) = after_ack(text, "42") {
+                        c.client_events.insert(data[0].as_str().unwrap().to_owned());
+                    }
+                }
+                I::SfuSend(text) => {
+                    let message: serde_json::Value = serde_json::from_str(text).unwrap();
+                    c.from_sfu.insert(type_name(&message, "type"));
+                }
+                _ => {}
+            }
+            for transmit in &step.expect.transmits {
+                let FrameJson::Text(text) = &transmit.frame else {
+                    continue;
+                };
+                if let Some(data) = after_ack(text, "42") {
+                    c.server_events.insert(data[0].as_str().unwrap().to_owned());
+                    c.event_errors.extend(error_of(&data[1]));
+                } else if let Some(data) = after_ack(text, "43") {
+                    c.acked = true;
+                    c.event_errors.extend(data.get(0).and_then(error_of));
+                } else if let Some(rest) = text.strip_prefix("44") {
+                    let json = rest.split_once(',').map_or(rest, |(nsp, json)| {
+                        if nsp.starts_with('/') { json } else { rest }
+                    });
+                    let data: serde_json::Value = serde_json::from_str(json).unwrap();
+                    let code = data["data"]["error"]
+                        .as_str()
+                        .unwrap_or("invalid_namespace");
+                    c.refusals.insert(code.to_owned());
+                }
+            }
+            for frame in &step.expect.sfu {
+                let message: serde_json::Value = serde_json::from_str(&frame.text).unwrap();
+                c.to_sfu.insert(type_name(&message, "type"));
+            }
+            if let Some(body) = step.expect.response.as_ref().and_then(|r| r.body.as_ref()) {
+                let body: serde_json::Value = serde_json::from_str(body).unwrap();
+                c.handshake_codes.extend(body["code"].as_u64());
+            }
+        }
+    }
+    c
+}
+
+fn assert_scenarios_cover(what: &str, have: &BTreeSet<String>, wanted: &[&str]) {
+    for want in wanted {
+        assert!(
+            have.contains(*want),
+            "no signal scenario shows {what} {want}"
+        );
+    }
+}
+
+/// signal.md §1, §4, §5, §7, §8: every client and server event, every error code a client can
+/// reach (all but `invalid_event`, which §3's decoder refuses first), every CONNECT refusal, every
+/// handshake code a request produces (all but 4) and every SFU message both ways has a scenario.
+#[test]
+fn every_signal_event_code_and_sfu_message_has_a_scenario() {
+    let c = signal_scenario_coverage();
+    let client_events = [
+        "join",
+        "leave",
+        "updateNickname",
+        "updateMute",
+        "offer",
+        "answer",
+        "ice-candidate",
+    ];
+    assert_scenarios_cover("the client event", &c.client_events, &client_events);
+    assert_scenarios_cover(
+        "the server event",
+        &c.server_events,
+        &[
+            "info",
+            "users",
+            "user-joined",
+            "user-left",
+            "user-updated",
+            "offer",
+            "answer",
+            "ice-candidate",
+            "error",
+        ],
+    );
+    let codes: Vec<&str> = EventErrorCode::ALL
+        .iter()
+        .map(|c| c.code())
+        .filter(|code| *code != "invalid_event")
+        .chain(["rate_limited"])
+        .collect();
+    assert_scenarios_cover("the event error", &c.event_errors, &codes);
+    assert!(c.acked, "no signal scenario shows an acknowledgement");
+    let refusals: Vec<&str> = ConnectRefusal::ALL
+        .iter()
+        .map(|r| r.code())
+        .chain(["rate_limited", "invalid_namespace"])
+        .collect();
+    assert_scenarios_cover("the CONNECT refusal", &c.refusals, &refusals);
+    let codes: BTreeSet<u64> = HandshakeError::ALL
+        .iter()
+        .map(|e| u64::from(e.code()))
+        .filter(|code| *code != 4)
+        .collect();
+    assert_eq!(c.handshake_codes, codes);
+    assert_scenarios_cover(
+        "hark's SFU message",
+        &c.to_sfu,
+        &["hello", "join", "leave", "offer", "answer", "ice-candidate"],
+    );
+    assert_scenarios_cover(
+        "the SFU's message",
+        &c.from_sfu,
+        &[
+            "welcome",
+            "offer",
+            "answer",
+            "ice-candidate",
+            "connected",
+            "disconnected",
+            "track-added",
+            "track-removed",
+        ],
+    );
+}
