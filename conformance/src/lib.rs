@@ -8,7 +8,7 @@
 //! a running server over real sockets. Each service's part is chosen by a marker type,
 //! [`format::audio::Audio`] or [`format::voice::Voice`]; `chat`, whose vectors are WebSocket
 //! and HTTP steps, has modules of its own ([`format::chat`], [`core_mode::chat`],
-//! [`live_mode::chat`]); so has `signal`, whose vectors are codec vectors only for now
+//! [`live_mode::chat`]); so has `signal`, whose scenarios add the SFU link's side
 //! ([`format::signal`], [`core_mode::signal`]).
 
 pub mod chat_compare;
