@@ -2,7 +2,9 @@
 //! 160 steps (connections from three IPs; CONNECTs with valid, expired, forged and malformed
 //! tokens; joins of open, members-only, banning and unknown channels; leaves, nickname and mute
 //! updates, offers, acks, pings, pongs, DISCONNECTs and arbitrary text; binary frames; peer
-//! closes; clock steps past every timer; shutdowns and resets) and driven into `SignalService`.
+//! closes; clock steps past every timer; shutdowns and resets; the SFU link's open, text, frame
+//! and close reports on the current and a stale link, with welcomes, arbitrary text and
+//! well-formed messages naming real peers) and driven into `SignalService`.
 //! After every step the rules in `fuzz/src/signal_script.rs` must hold; a broken one panics with
 //! the step that broke it.
 #![no_main]

@@ -8,7 +8,10 @@
 //!   one Socket.IO packet it accepts (signal.md §2–§3);
 //! - the counters agree with the connections the harness saw open, and admitted ⊆ open,
 //!   room members ⊆ admitted, rooms ⊆ the directory's channels (§6);
-//! - after `handle_timeout(now)`, nothing is due at or before `now`.
+//! - after `handle_timeout(now)`, nothing is due at or before `now`;
+//! - the SFU link (§8): no action names a link other than the last dialled one except `Close`,
+//!   no `Text` goes to a link before its open was reported, and no user is connected to voice
+//!   while the link is not up.
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
@@ -19,7 +22,9 @@ use arbitrary::{Result, Unstructured};
 use hark_core::ConnectionId;
 use hark_core::auth::{TokenClaims, mint_token};
 use hark_core::directory::{ChannelConfig, Directory};
-use hark_core::signal::{SignalAction, SignalConfig, SignalService};
+use hark_core::signal::{
+    LinkId, SfuAction, SfuLinkState, SfuSettings, SignalAction, SignalConfig, SignalService,
+};
 use hark_core::wire::signal::{EngineFrame, EnginePacket, decode_engine, decode_socket};
 
 use crate::{below, weighted};
@@ -39,13 +44,53 @@ const WALL: u64 = 1_700_000_000;
 /// One thing a client or the clock does.
 #[derive(Debug, Clone)]
 pub enum Step {
-    Connect { conn: usize, ip: usize },
-    Text { conn: usize, text: String },
-    Binary { conn: usize, len: usize },
-    Close { conn: usize },
-    Advance { millis: u64 },
+    Connect {
+        conn: usize,
+        ip: usize,
+    },
+    Text {
+        conn: usize,
+        text: String,
+    },
+    Binary {
+        conn: usize,
+        len: usize,
+    },
+    Close {
+        conn: usize,
+    },
+    Advance {
+        millis: u64,
+    },
     CloseAll,
     Reset,
+    /// SFU link reports; `stale` names an earlier link instead of the current one.
+    SfuOpen {
+        stale: bool,
+    },
+    SfuText {
+        stale: bool,
+        text: SfuText,
+    },
+    SfuFrame {
+        stale: bool,
+    },
+    SfuClosed {
+        stale: bool,
+    },
+}
+
+/// A text frame from the SFU.
+#[derive(Debug, Clone)]
+pub enum SfuText {
+    Welcome,
+    /// A well-formed message about the admitted connection at this index (in connection order).
+    About {
+        peer: usize,
+        kind: usize,
+        stream: bool,
+    },
+    Raw(String),
 }
 
 /// One fuzz input for `signal_service`.
@@ -98,7 +143,7 @@ impl SignalScript {
 
 fn step(u: &mut Unstructured) -> Result<Step> {
     let conn = below(u, CONNS)?;
-    Ok(match weighted(u, &[10, 70, 1, 4, 12, 1, 1])? {
+    Ok(match weighted(u, &[10, 70, 1, 4, 12, 1, 1, 4, 20, 2, 3])? {
         0 => Step::Connect {
             conn,
             ip: below(u, IPS)?,
@@ -120,8 +165,49 @@ fn step(u: &mut Unstructured) -> Result<Step> {
             },
         },
         5 => Step::CloseAll,
-        _ => Step::Reset,
+        6 => Step::Reset,
+        7 => Step::SfuOpen {
+            stale: u.ratio(1, 8)?,
+        },
+        8 => Step::SfuText {
+            stale: u.ratio(1, 8)?,
+            text: match weighted(u, &[2, 8, 2])? {
+                0 => SfuText::Welcome,
+                1 => SfuText::About {
+                    peer: below(u, CONNS)?,
+                    kind: below(u, 7)?,
+                    stream: u.arbitrary()?,
+                },
+                _ => SfuText::Raw(u.arbitrary()?),
+            },
+        },
+        9 => Step::SfuFrame {
+            stale: u.ratio(1, 8)?,
+        },
+        _ => Step::SfuClosed {
+            stale: u.ratio(1, 8)?,
+        },
     })
+}
+
+/// A well-formed SFU message of kind `kind` about `peer`.
+fn sfu_message(peer: &str, kind: usize, stream: bool) -> String {
+    let stream_id = if stream { "s1" } else { "s2" };
+    match kind {
+        0 => format!(r#"{{"type":"connected","peerID":"{peer}"}}"#),
+        1 => format!(r#"{{"type":"disconnected","peerID":"{peer}"}}"#),
+        2 => format!(r#"{{"type":"track-added","peerID":"{peer}","streamID":"{stream_id}"}}"#),
+        3 => format!(r#"{{"type":"track-removed","peerID":"{peer}","streamID":"{stream_id}"}}"#),
+        4 => format!(
+            r#"{{"type":"offer","peerID":"{peer}","description":{{"type":"offer","sdp":"v=0"}}}}"#
+        ),
+        5 => format!(
+            r#"{{"type":"answer","peerID":"{peer}","description":{{"type":"answer","sdp":"v=0"}}}}"#
+        ),
+        _ => format!(
+            r#"{{"type":"ice-candidate","peerID":"{peer}","candidate":{{"candidate":"","sdpMid":"0"}}}}"#
+        ),
+    }
 }
 
 fn text(u: &mut Unstructured) -> Result<String> {
@@ -139,7 +225,10 @@ fn text(u: &mut Unstructured) -> Result<String> {
         1 => r#"40{"token":"not a token"}"#.into(),
         2 => format!(r#"42{ack}["join",{{"channelID":"{channel}"}}]"#),
         3 => format!(r#"42{ack}["leave",{{}}]"#),
-        4 => format!(r#"42{ack}["updateNickname","{}"]"#, USERS[below(u, USERS.len())?]),
+        4 => format!(
+            r#"42{ack}["updateNickname","{}"]"#,
+            USERS[below(u, USERS.len())?]
+        ),
         5 => format!(r#"42{ack}["updateMute",{}]"#, u.arbitrary::<bool>()?),
         6 => format!(r#"42{ack}["offer",{{"type":"offer","sdp":"v=0\r\n"}}]"#),
         7 => "3".into(),
@@ -159,6 +248,10 @@ struct Harness {
     slots: [Option<ConnectionId>; CONNS],
     open: BTreeSet<ConnectionId>,
     next_id: u64,
+    /// Every link dialled, the last one current.
+    links: Vec<LinkId>,
+    /// Links whose open was reported.
+    link_opened: BTreeSet<LinkId>,
 }
 
 impl Harness {
@@ -178,6 +271,13 @@ impl Harness {
         config.max_payload = 4096;
         config.max_connections = 4;
         config.limiter_max_keys = 8;
+        let mut sfu = SfuSettings::new("fuzz-token");
+        sfu.handshake_timeout = Duration::from_millis(2000);
+        sfu.ping_interval = Duration::from_millis(1500);
+        sfu.idle_timeout = Duration::from_millis(4000);
+        sfu.reconnect_min = Duration::from_millis(100);
+        sfu.reconnect_max = Duration::from_millis(3000);
+        config.sfu = Some(sfu);
         let start = Instant::now();
         let svc = match SignalService::new(config, directory.clone(), [3; 32]) {
             Ok(svc) => svc,
@@ -191,6 +291,31 @@ impl Harness {
             slots: [None; CONNS],
             open: BTreeSet::new(),
             next_id: 1,
+            links: Vec::new(),
+            link_opened: BTreeSet::new(),
+        }
+    }
+
+    /// The current link, or with `stale` the first one dialled.
+    fn link(&self, stale: bool) -> Option<LinkId> {
+        if stale {
+            self.links.first().copied()
+        } else {
+            self.links.last().copied()
+        }
+    }
+
+    fn sfu_text(&self, text: &SfuText) -> String {
+        match text {
+            SfuText::Welcome => r#"{"type":"welcome"}"#.into(),
+            SfuText::About { peer, kind, stream } => {
+                let users = self.svc.debug_users();
+                let peer = users
+                    .get(*peer % users.len().max(1))
+                    .map_or("nobody", |user| user.sid.as_str());
+                sfu_message(peer, *kind, *stream)
+            }
+            SfuText::Raw(text) => text.clone(),
         }
     }
 
@@ -242,9 +367,67 @@ impl Harness {
             }
             Step::CloseAll => self.svc.close_all(now),
             Step::Reset => self.svc.reset(now),
+            Step::SfuOpen { stale } => {
+                if let Some(link) = self.link(*stale) {
+                    self.link_opened.insert(link);
+                    self.svc.handle_sfu_open(now, link);
+                }
+            }
+            Step::SfuText { stale, text } => {
+                if let Some(link) = self.link(*stale) {
+                    let text = self.sfu_text(text);
+                    self.svc.handle_sfu_text(now, link, &text);
+                }
+            }
+            Step::SfuFrame { stale } => {
+                if let Some(link) = self.link(*stale) {
+                    self.svc.handle_sfu_frame(now, link);
+                }
+            }
+            Step::SfuClosed { stale } => {
+                if let Some(link) = self.link(*stale) {
+                    self.svc.handle_sfu_closed(now, link);
+                }
+            }
         }
+        self.check_sfu()?;
         self.check_output()?;
         self.check_stats()
+    }
+
+    fn check_sfu(&mut self) -> std::result::Result<(), String> {
+        while let Some(action) = self.svc.poll_sfu() {
+            let link = match action {
+                SfuAction::Dial(link) => {
+                    if self.links.contains(&link) {
+                        return Err(format!("{link:?} dialled twice"));
+                    }
+                    self.links.push(link);
+                    continue;
+                }
+                SfuAction::Close(_, _) => continue,
+                SfuAction::Text(link, _) => {
+                    if !self.link_opened.contains(&link) {
+                        return Err(format!("text to {link:?} before its open"));
+                    }
+                    link
+                }
+                SfuAction::Ping(link) => link,
+            };
+            if self.links.last() != Some(&link) {
+                return Err(format!("{action:?} names a link that is not current"));
+            }
+        }
+        if self.svc.stats().sfu != SfuLinkState::Up
+            && self
+                .svc
+                .debug_users()
+                .iter()
+                .any(|user| user.info.is_connected_to_voice || user.info.stream_id.is_some())
+        {
+            return Err("a user has voice while the SFU link is down".into());
+        }
+        Ok(())
     }
 
     fn check_output(&mut self) -> std::result::Result<(), String> {
