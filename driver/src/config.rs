@@ -19,8 +19,9 @@ use crate::chat::ChatServerConfig;
 use crate::clock::WallClock;
 use crate::duration;
 use crate::logging::{LogFormat, LogSettings};
-use crate::signal::SignalServerConfig;
+use crate::signal::{SfuUrl, SignalServerConfig};
 use crate::voice::VoiceServerConfig;
+use hark_core::signal::SfuSettings;
 
 /// A configuration problem: where, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -174,6 +175,13 @@ pub struct SignalSection {
     pub invite_only: Option<bool>,
     pub invite_codes: Option<String>,
     pub cors_origin: Option<String>,
+    pub server_token: Option<String>,
+    pub sfu_ws_host: Option<String>,
+    pub sfu_handshake_timeout: Option<String>,
+    pub sfu_ping_interval: Option<String>,
+    pub sfu_idle_timeout: Option<String>,
+    pub sfu_reconnect_min: Option<String>,
+    pub sfu_reconnect_max: Option<String>,
     pub development: Option<bool>,
     pub read_buffer: Option<usize>,
     pub send_queue_bytes: Option<usize>,
@@ -362,6 +370,8 @@ fn apply_signal_env(
         ("STUN_SERVERS", &mut signal.stun_servers),
         ("SERVER_INVITE_CODES", &mut signal.invite_codes),
         ("CORS_ORIGIN", &mut signal.cors_origin),
+        ("SERVER_TOKEN", &mut signal.server_token),
+        ("SFU_WS_HOST", &mut signal.sfu_ws_host),
     ];
     for (name, slot) in texts {
         if let Some(v) = env(name) {
@@ -746,6 +756,13 @@ impl Loaded {
                 parse_seed(seed).map_err(|r| ConfigError::new("testing.signal_rng_seed", r))?;
             config.rng_seed = Some(seed);
         }
+        if let Some(text) = &s.sfu_ws_host {
+            let url = text.parse::<SfuUrl>().map_err(|e| {
+                ConfigError::new("signal.sfu_ws_host (SFU_WS_HOST)", format!("{text:?}: {e}"))
+            })?;
+            config.sfu_url = Some(url);
+            config.core.sfu = Some(self.sfu_settings()?);
+        }
         let core = &mut config.core;
         set(&mut core.server_name, s.server_name.clone());
         core.server_icon = s.server_icon.clone().or(core.server_icon.take());
@@ -785,6 +802,45 @@ impl Loaded {
         })?;
         config.validate().map_err(|e| core_error("signal", e))?;
         Ok(config)
+    }
+}
+
+impl Loaded {
+    /// The SFU link's settings (signal.md §8), for a configured `SFU_WS_HOST`.
+    fn sfu_settings(&self) -> Result<SfuSettings, ConfigError> {
+        let s = &self.file.signal;
+        let mut sfu = SfuSettings::new(s.server_token.clone().unwrap_or_default());
+        let timers = [
+            (
+                &mut sfu.handshake_timeout,
+                "signal.sfu_handshake_timeout",
+                &s.sfu_handshake_timeout,
+            ),
+            (
+                &mut sfu.ping_interval,
+                "signal.sfu_ping_interval",
+                &s.sfu_ping_interval,
+            ),
+            (
+                &mut sfu.idle_timeout,
+                "signal.sfu_idle_timeout",
+                &s.sfu_idle_timeout,
+            ),
+            (
+                &mut sfu.reconnect_min,
+                "signal.sfu_reconnect_min",
+                &s.sfu_reconnect_min,
+            ),
+            (
+                &mut sfu.reconnect_max,
+                "signal.sfu_reconnect_max",
+                &s.sfu_reconnect_max,
+            ),
+        ];
+        for (slot, key, text) in timers {
+            set(slot, duration_of(key, text)?);
+        }
+        Ok(sfu)
     }
 }
 
@@ -835,6 +891,7 @@ fn core_error(section: &str, error: hark_core::ConfigError) -> ConfigError {
         ("chat", "message_limit") => "chat.message_limit (RATE_LIMIT_MESSAGE_LIMIT)".to_owned(),
         ("chat", "join_limit") => "chat.join_limit (RATE_LIMIT_JOIN_LIMIT)".to_owned(),
         ("signal", "invite_codes") => "signal.invite_codes (SERVER_INVITE_CODES)".to_owned(),
+        ("signal", "server_token") => "signal.server_token (SERVER_TOKEN)".to_owned(),
         (section, other) => format!("{section}.{other}"),
     };
     ConfigError::new(key, reason)

@@ -81,6 +81,36 @@ pub fn upgrade_request(addr: SocketAddr) -> String {
     )
 }
 
+/// The next text message on `ws` within `wait` (`Ok`), the close code if it closes instead
+/// (`Err`), or `None` if nothing came. Pings are answered by tungstenite and skipped; binary
+/// messages are skipped.
+pub(crate) fn next_text(
+    ws: &mut WebSocket<TcpStream>,
+    wait: Duration,
+) -> Option<Result<String, Option<u16>>> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        ws.get_ref().set_read_timeout(Some(left)).unwrap();
+        match ws.read() {
+            Ok(Message::Text(text)) => return Some(Ok(text.as_str().to_owned())),
+            Ok(Message::Close(frame)) => {
+                return Some(Err(frame.map(|CloseFrame { code, .. }| code.into())));
+            }
+            Ok(_) => {}
+            Err(tungstenite::Error::Io(e))
+                if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+                return Some(Err(None));
+            }
+            Err(e) => panic!("reading: {e}"),
+        }
+    }
+}
+
 /// One WebSocket connection to `/ws`.
 #[derive(Debug)]
 pub struct ChatClient {
@@ -135,30 +165,14 @@ impl ChatClient {
     /// The next text message, a close, or nothing within `wait`. Pings are answered by
     /// tungstenite and skipped.
     pub fn recv_within(&mut self, wait: Duration) -> Received {
-        let deadline = Instant::now() + wait;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Received::Nothing;
+        match next_text(&mut self.ws, wait) {
+            Some(Ok(text)) => {
+                let value = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{text:?} is not JSON: {e}"));
+                Received::Json(value)
             }
-            self.stream().set_read_timeout(Some(left)).unwrap();
-            match self.ws.read() {
-                Ok(Message::Text(text)) => {
-                    let value = serde_json::from_str(text.as_str())
-                        .unwrap_or_else(|e| panic!("{text:?} is not JSON: {e}"));
-                    return Received::Json(value);
-                }
-                Ok(Message::Close(frame)) => {
-                    return Received::Closed(frame.map(|CloseFrame { code, .. }| code.into()));
-                }
-                Ok(_) => {}
-                Err(tungstenite::Error::Io(e))
-                    if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
-                    return Received::Closed(None);
-                }
-                Err(e) => panic!("reading: {e}"),
-            }
+            Some(Err(code)) => Received::Closed(code),
+            None => Received::Nothing,
         }
     }
 

@@ -176,6 +176,12 @@ impl Server {
         finished.stdout.join("\n")
     }
 
+    /// `bin admin --socket … stats`'s answer as JSON.
+    pub fn admin_stats(&self, bin: &Path) -> serde_json::Value {
+        let printed = self.admin(bin, "stats");
+        serde_json::from_str(&printed).unwrap_or_else(|e| panic!("stats {printed:?}: {e}"))
+    }
+
     /// The server's process, e.g. to read its output.
     pub fn process(&self) -> &Process {
         &self.process

@@ -258,13 +258,12 @@ pub fn sigterm_closes_every_session_with_1001(bin: &Path) {
 pub fn admin_reset_closes_every_session_and_stats_count_them(bin: &Path) {
     let server = Server::start(bin, &config());
     let [mut ada] = joined(server.signal_addr(), ["ada"]);
-    let stats: Value = serde_json::from_str(&server.admin(bin, "stats")).expect("stats JSON");
-    assert_eq!(stats["signal"]["connections"], 1);
-    assert_eq!(stats["signal"]["room_members"], 1);
+    let signal = |server: &Server| server.admin_stats(bin)["signal"].clone();
+    assert_eq!(signal(&server)["connections"], 1);
+    assert_eq!(signal(&server)["room_members"], 1);
     server.admin(bin, "reset");
     assert_eq!(ada.expect_close(CLOSE_DEADLINE), Some(1001));
-    let stats: Value = serde_json::from_str(&server.admin(bin, "stats")).expect("stats JSON");
-    assert_eq!(stats["signal"]["connections"], 0);
+    assert_eq!(signal(&server)["connections"], 0);
 }
 
 /// `SIGNAL_PORT` chooses the port (on the configured address).

@@ -2,15 +2,14 @@
 //! raw (signal.md §1-§3): tungstenite over a blocking std `TcpStream`, one Engine.IO packet per
 //! text frame, the Engine.IO open packet, `40{auth}` CONNECT, `42[…]` events, `3` pongs.
 
-use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
 
 use crate::REPLY_DEADLINE;
+use crate::chat_client::next_text;
 
 /// The handshake path and query a websocket-only client uses (signal.md §1).
 pub const SOCKET_IO_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
@@ -58,10 +57,7 @@ impl SignalClient {
         let mut client = Self::connect(addr);
         client.send_connect(auth);
         let ack = client.recv_packet();
-        assert!(
-            ack.starts_with("0{"),
-            "expected a CONNECT ack, got {ack:?}"
-        );
+        assert!(ack.starts_with("0{"), "expected a CONNECT ack, got {ack:?}");
         let info = client.expect_event("info");
         (client, info)
     }
@@ -86,26 +82,10 @@ impl SignalClient {
     /// The next text frame, a close, or nothing within `wait`; WebSocket pings are answered by
     /// tungstenite and skipped.
     pub fn recv_within(&mut self, wait: Duration) -> Frame {
-        let deadline = Instant::now() + wait;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Frame::Nothing;
-            }
-            self.ws.get_ref().set_read_timeout(Some(left)).unwrap();
-            match self.ws.read() {
-                Ok(Message::Text(text)) => return Frame::Text(text.as_str().to_owned()),
-                Ok(Message::Close(frame)) => {
-                    return Frame::Closed(frame.map(|CloseFrame { code, .. }| code.into()));
-                }
-                Ok(_) => {}
-                Err(tungstenite::Error::Io(e))
-                    if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
-                    return Frame::Closed(None);
-                }
-                Err(e) => panic!("reading: {e}"),
-            }
+        match next_text(&mut self.ws, wait) {
+            Some(Ok(text)) => Frame::Text(text),
+            Some(Err(code)) => Frame::Closed(code),
+            None => Frame::Nothing,
         }
     }
 

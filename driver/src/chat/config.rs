@@ -76,19 +76,12 @@ impl ChatServerConfig {
     /// Refuses settings that cannot work, naming the field: the driver's here, then the core's
     /// ([`ChatConfig::validate`]).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for (key, value) in [
+        crate::ws::nonzero(&[
             ("read_buffer", self.read_buffer),
             ("send_queue_bytes", self.send_queue_bytes),
             ("event_queue", self.event_queue),
             ("max_pending_requests", self.max_pending_requests),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    key,
-                    reason: "must be greater than zero".into(),
-                });
-            }
-        }
+        ])?;
         self.core.validate()
     }
 }

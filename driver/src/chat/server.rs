@@ -4,19 +4,18 @@
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
-use async_channel::Receiver;
 use hark_core::ConfigError;
 use hark_core::chat::{ChatEvent, ChatService};
 
 use super::config::ChatServerConfig;
 use super::service::{ChatLoop, router};
 use super::stats::ChatServerStats;
-use crate::events::{EventReceiver, EventSink};
+use crate::events::EventReceiver;
 use crate::runtime::Runtime;
-use crate::ws::{self, Commands, ConnectionSettings, Handle, Stopped, WsSettings};
+use crate::ws::{self, ConnectionSettings, Controller, Hosted, Stopped, WsSettings};
 
 /// Why a chat server call failed.
 #[derive(Debug, thiserror::Error)]
@@ -48,15 +47,7 @@ pub type ChatEventReceiver = EventReceiver<ChatEvent>;
 pub struct ChatServer<R: Runtime> {
     runtime: Arc<R>,
     config: ChatServerConfig,
-    handle: Handle<Infallible>,
-    /// Holds commands sent before the loop starts; taken by the loop.
-    command_rx: Option<Commands<Infallible>>,
-    events: EventSink<ChatEvent>,
-    events_rx: Option<Receiver<ChatEvent>>,
-    stats: Arc<Mutex<ChatServerStats>>,
-    /// Ends when the loop stops (nothing is ever sent).
-    stopped: Option<Receiver<()>>,
-    local_addr: Option<SocketAddr>,
+    hosted: Hosted<Infallible, ChatEvent, ChatServerStats>,
 }
 
 impl<R: Runtime + Default> ChatServer<R> {
@@ -67,37 +58,27 @@ impl<R: Runtime + Default> ChatServer<R> {
 
 impl<R: Runtime> ChatServer<R> {
     pub fn with_runtime(runtime: R, config: ChatServerConfig) -> Self {
-        let (handle, command_rx) = Handle::new();
-        let (events, events_rx) = EventSink::new(config.event_queue);
         Self {
             runtime: Arc::new(runtime),
+            hosted: Hosted::new(config.event_queue),
             config,
-            handle,
-            command_rx: Some(command_rx),
-            events,
-            events_rx: Some(events_rx),
-            stats: Arc::default(),
-            stopped: None,
-            local_addr: None,
         }
     }
 
     /// Listens on the configured address and serves in the background; returns the bound address.
     pub async fn start(&mut self) -> Result<SocketAddr, ChatServerError> {
-        if self.local_addr.is_some() {
-            return Err(ChatServerError::AlreadyRunning);
-        }
         let config = &self.config;
         config.validate()?;
-        let seed = match config.rng_seed {
-            Some(seed) => seed,
-            None => {
-                let mut seed = [0u8; 32];
-                getrandom::fill(&mut seed).map_err(ChatServerError::Random)?;
-                seed
-            }
+        let commands = self
+            .hosted
+            .take_commands()
+            .ok_or(ChatServerError::AlreadyRunning)?;
+        let seed = ws::seed_or_random(config.rng_seed).map_err(ChatServerError::Random)?;
+        let chat = ChatLoop {
+            svc: ChatService::new(config.core.clone(), seed, Instant::now())?,
+            clock: config.wall_clock,
+            outbox: self.hosted.outbox(),
         };
-        let svc = ChatService::new(config.core.clone(), seed, Instant::now())?;
         let settings = WsSettings {
             bind_addr: config.bind_addr,
             connection: ConnectionSettings {
@@ -108,51 +89,35 @@ impl<R: Runtime> ChatServer<R> {
             max_pending_requests: config.max_pending_requests,
             max_pending_per_ip: config.core.ip_guard.connection_limit_per_ip,
         };
-        let command_rx = self
-            .command_rx
-            .take()
-            .ok_or(ChatServerError::AlreadyRunning)?;
-        let chat = ChatLoop {
-            svc,
-            clock: config.wall_clock,
-            events: self.events.clone(),
-            stats: self.stats.clone(),
-        };
         let addr = config.bind_addr;
         let running = ws::start(
             self.runtime.clone(),
             chat,
             router(),
             settings,
-            command_rx,
+            commands,
             None,
         )
         .map_err(|source| ChatServerError::Listen { addr, source })?;
-        self.stopped = Some(running.stopped);
-        self.local_addr = Some(running.local_addr);
-        Ok(running.local_addr)
+        Ok(self.hosted.started(running))
     }
 
     /// Starts and serves until [`ChatController::shutdown`] or the last handle is dropped.
     pub async fn run(mut self) -> Result<(), ChatServerError> {
         self.start().await?;
-        let stopped = self.stopped.take().ok_or(ChatServerError::NotRunning)?;
-        // Nothing is ever sent: this ends when the loop drops its sender.
-        let _ = stopped.recv().await;
+        self.hosted.stopped().await;
         Ok(())
     }
 
     /// The bound address, once started.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.local_addr
+        self.hosted.local_addr()
     }
 
     /// The event stream; `Some` once. Events are only queued after it has been taken; a consumer
     /// that falls behind loses the newest (counted in `events_dropped`).
     pub fn take_event_receiver(&mut self) -> Option<ChatEventReceiver> {
-        let rx = self.events_rx.take()?;
-        self.events.mark_taken();
-        Some(EventReceiver::new(rx))
+        self.hosted.take_event_receiver()
     }
 
     pub fn get_stats(&self) -> ChatServerStats {
@@ -161,10 +126,7 @@ impl<R: Runtime> ChatServer<R> {
 
     /// A cloneable, runtime-free handle to the loop.
     pub fn controller(&self) -> ChatController {
-        ChatController {
-            handle: self.handle.clone(),
-            stats: self.stats.clone(),
-        }
+        ChatController(self.hosted.controller())
     }
 
     /// Closes every connection (1001) and starts afresh, as a restart would; keeps serving.
@@ -175,7 +137,7 @@ impl<R: Runtime> ChatServer<R> {
     /// Sends every client a close frame (1001), gives the sockets up to half a second to take
     /// them, and stops.
     pub async fn shutdown(&self) -> Result<(), ChatServerError> {
-        if self.local_addr.is_none() {
+        if self.local_addr().is_none() {
             return Err(ChatServerError::NotRunning);
         }
         self.controller().shutdown().await
@@ -184,22 +146,19 @@ impl<R: Runtime> ChatServer<R> {
 
 /// A cloneable, runtime-free handle to a chat server's loop.
 #[derive(Debug, Clone)]
-pub struct ChatController {
-    handle: Handle<Infallible>,
-    stats: Arc<Mutex<ChatServerStats>>,
-}
+pub struct ChatController(Controller<Infallible, ChatServerStats>);
 
 impl ChatController {
     pub fn get_stats(&self) -> ChatServerStats {
-        self.stats.lock().map(|s| *s).unwrap_or_default()
+        self.0.get_stats()
     }
 
     /// Closes every connection (1001), forgets every room, IP record and counter.
     pub async fn reset(&self) -> Result<(), ChatServerError> {
-        Ok(self.handle.reset().await?)
+        Ok(self.0.reset().await?)
     }
 
     pub async fn shutdown(&self) -> Result<(), ChatServerError> {
-        Ok(self.handle.shutdown().await?)
+        Ok(self.0.shutdown().await?)
     }
 }

@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -13,8 +13,7 @@ use hark_core::chat::{ChatAction, ChatEvent, ChatService, ChatTransmit, HttpRout
 
 use super::stats::ChatServerStats;
 use crate::clock::WallClock;
-use crate::events::EventSink;
-use crate::ws::{self, Action, Close, Head, LoopCounters, Route, Router, WsService};
+use crate::ws::{self, Action, Close, Head, LoopCounters, Outbox, Route, Router, WsService};
 
 /// The one request the chat loop answers: `GET /` or `GET /health`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +23,7 @@ pub(crate) struct Health;
 pub(crate) struct ChatLoop {
     pub svc: ChatService,
     pub clock: WallClock,
-    pub events: EventSink<ChatEvent>,
-    pub stats: Arc<Mutex<ChatServerStats>>,
+    pub outbox: Outbox<ChatEvent, ChatServerStats>,
 }
 
 /// chat.md §1's routing, by the core ([`route`]).
@@ -120,7 +118,7 @@ impl WsService for ChatLoop {
 
     fn flush(&mut self) -> u64 {
         let events = std::iter::from_fn(|| self.svc.poll_event());
-        self.events.forward(events, super::log::event)
+        self.outbox.forward(events, super::log::event)
     }
 
     fn reset(&mut self, now: Instant) {
@@ -133,9 +131,7 @@ impl WsService for ChatLoop {
     }
 
     fn publish(&mut self, counters: LoopCounters) {
-        let stats = ChatServerStats::new(self.svc.stats(), counters);
-        if let Ok(mut shared) = self.stats.lock() {
-            *shared = stats;
-        }
+        self.outbox
+            .publish(ChatServerStats::new(self.svc.stats(), counters));
     }
 }

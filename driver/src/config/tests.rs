@@ -375,3 +375,150 @@ fn chat_can_be_disabled() {
             .is_none()
     );
 }
+
+/// The signal settings of `[signal]` in `text` (enabled), with `env`.
+fn signal_with(text: &str, env: &[(&str, &str)]) -> Result<SignalServerConfig, ConfigError> {
+    let file = TempConfig::with(&format!("[signal]\nenabled = true\n{text}\n"));
+    settings(&file.flags(), &env_of(env)).map(|s| s.signal.expect("signal is enabled"))
+}
+
+#[test]
+fn signal_is_off_unless_enabled() {
+    assert!(
+        settings(&Flags::default(), &env_of(&[]))
+            .unwrap()
+            .signal
+            .is_none()
+    );
+}
+
+#[test]
+fn signal_defaults_are_the_specs() {
+    let signal = signal_with("", &[]).unwrap();
+    assert_eq!(signal.bind_addr.to_string(), "0.0.0.0:5000");
+    assert_eq!(signal.core.server_name, "hark");
+    assert_eq!(signal.cors_origins, CorsOrigins::Any);
+    assert!(!signal.development);
+    assert!(signal.sfu_url.is_none());
+    assert_eq!(signal.core.rate_limits, RateLimits::default());
+}
+
+#[test]
+fn the_seeds_variables_set_the_signal_settings() {
+    let env = [
+        ("SIGNAL_PORT", "5100"),
+        ("SERVER_NAME", "techial.example.com"),
+        ("SERVER_ICON", "https://example.com/icon.png"),
+        ("STUN_SERVERS", "stun:a.example:3478, stun:b.example:3478"),
+        ("SERVER_INVITE_ONLY", "true"),
+        ("SERVER_INVITE_CODES", "welcome,friends"),
+        ("CORS_ORIGIN", "https://app.example"),
+        ("NODE_ENV", "development"),
+    ];
+    let signal = signal_with("", &env).unwrap();
+    assert_eq!(signal.bind_addr.to_string(), "0.0.0.0:5100");
+    assert_eq!(signal.core.server_name, "techial.example.com");
+    assert_eq!(
+        signal.core.server_icon.as_deref(),
+        Some("https://example.com/icon.png")
+    );
+    assert_eq!(
+        signal.core.stun_servers,
+        ["stun:a.example:3478", "stun:b.example:3478"]
+    );
+    assert!(signal.core.invite_only);
+    assert_eq!(signal.core.invite_codes, ["welcome", "friends"]);
+    assert_eq!(
+        signal.cors_origins,
+        CorsOrigins::List(vec!["https://app.example".into()])
+    );
+    assert!(signal.development);
+}
+
+#[test]
+fn another_node_env_leaves_development_mode_off() {
+    let signal = signal_with("", &[("NODE_ENV", "production")]).unwrap();
+    assert!(!signal.development);
+}
+
+#[test]
+fn a_bad_invite_only_value_names_the_variable() {
+    let err = signal_with("", &[("SERVER_INVITE_ONLY", "yes")]).unwrap_err();
+    assert_eq!(err.key, "SERVER_INVITE_ONLY");
+}
+
+#[test]
+fn invite_only_without_codes_names_the_key_and_variable() {
+    let err = signal_with("invite_only = true", &[]).unwrap_err();
+    assert_eq!(err.key, "signal.invite_codes (SERVER_INVITE_CODES)");
+}
+
+#[test]
+fn durations_are_written_as_for_chat() {
+    let signal = signal_with("ping_interval = \"10s\"\nconnect_timeout = \"500ms\"", &[]).unwrap();
+    assert_eq!(signal.core.ping_interval, Duration::from_secs(10));
+    assert_eq!(signal.core.connect_timeout, Duration::from_millis(500));
+    let err = signal_with("ping_timeout = \"20\"", &[]).unwrap_err();
+    assert_eq!(err.key, "signal.ping_timeout");
+}
+
+#[test]
+fn a_rate_limit_rule_in_the_environment_replaces_the_files() {
+    let text = "[signal.rate_limits]\nserver_join = \"3:60000\"\nsignal = \"10:1000\"";
+    let signal = signal_with(text, &[("RATE_LIMIT_SERVER_JOIN", "7:30000:0:1:10:1000")]).unwrap();
+    let limits = signal.core.rate_limits;
+    assert_eq!(limits.server_join.limit, 7);
+    assert_eq!(limits.server_join.window, Duration::from_secs(30));
+    assert_eq!(limits.signal.limit, 10);
+}
+
+#[test]
+fn a_bad_rate_limit_names_the_key_and_the_variable() {
+    let err = signal_with("", &[("RATE_LIMIT_SIGNAL", "5:60000:")]).unwrap_err();
+    assert_eq!(err.key, "signal.rate_limits.signal (RATE_LIMIT_SIGNAL)");
+    assert!(err.reason.contains("banMs"), "{}", err.reason);
+}
+
+#[test]
+fn a_cors_origin_naming_nothing_is_refused() {
+    let err = signal_with("", &[("CORS_ORIGIN", " , ")]).unwrap_err();
+    assert_eq!(err.key, "signal.cors_origin (CORS_ORIGIN)");
+}
+
+#[test]
+fn an_sfu_address_needs_a_server_token() {
+    let err = signal_with("", &[("SFU_WS_HOST", "ws://127.0.0.1:5005")]).unwrap_err();
+    assert_eq!(err.key, "signal.server_token (SERVER_TOKEN)");
+}
+
+#[test]
+fn an_sfu_address_with_a_token_configures_the_link() {
+    let env = [
+        ("SFU_WS_HOST", "ws://sfu.internal:5005/link"),
+        ("SERVER_TOKEN", "123"),
+    ];
+    let signal = signal_with("sfu_reconnect_max = \"5s\"", &env).unwrap();
+    let url = signal.sfu_url.expect("an SFU address");
+    assert_eq!((url.host(), url.port()), ("sfu.internal", 5005));
+    let sfu = signal.core.sfu.expect("the SFU settings");
+    assert_eq!(sfu.token, "123");
+    assert_eq!(sfu.reconnect_max, Duration::from_secs(5));
+}
+
+#[test]
+fn a_tls_sfu_address_is_refused_naming_the_variable() {
+    let env = [
+        ("SFU_WS_HOST", "wss://sfu.example"),
+        ("SERVER_TOKEN", "123"),
+    ];
+    let err = signal_with("", &env).unwrap_err();
+    assert_eq!(err.key, "signal.sfu_ws_host (SFU_WS_HOST)");
+    assert!(err.reason.contains("TLS"), "{}", err.reason);
+}
+
+#[test]
+fn the_signal_rng_seed_is_64_hex_digits() {
+    let file = TempConfig::with("[signal]\nenabled = true\n[testing]\nsignal_rng_seed = \"ab\"\n");
+    let err = settings(&file.flags(), &env_of(&[])).unwrap_err();
+    assert_eq!(err.key, "testing.signal_rng_seed");
+}

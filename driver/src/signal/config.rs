@@ -7,6 +7,7 @@ use hark_core::ConfigError;
 use hark_core::signal::SignalConfig;
 use hark_core::wire::signal::CorsOrigins;
 
+use super::sfu::SfuUrl;
 use crate::clock::WallClock;
 
 /// Settings of one signal server.
@@ -30,6 +31,9 @@ pub struct SignalServerConfig {
     pub wall_clock: WallClock,
     /// The session ids' seed. `None`: 32 bytes from the operating system. Fixed only to test hark.
     pub rng_seed: Option<[u8; 32]>,
+    /// `SFU_WS_HOST` (signal.md §8.1); `None`: no SFU link, voice is unavailable. The core's
+    /// `sfu` settings (`SERVER_TOKEN`, timers) go with it.
+    pub sfu_url: Option<SfuUrl>,
     pub core: SignalConfig,
 }
 
@@ -56,6 +60,7 @@ impl SignalServerConfig {
             development: false,
             wall_clock: WallClock::system(),
             rng_seed: None,
+            sfu_url: None,
             core: SignalConfig::new(secret, Self::DEFAULT_SERVER_NAME),
         }
     }
@@ -69,18 +74,17 @@ impl SignalServerConfig {
     /// Refuses settings that cannot work, naming the field: the driver's here, then the core's
     /// ([`SignalConfig::validate`]).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for (key, value) in [
+        crate::ws::nonzero(&[
             ("read_buffer", self.read_buffer),
             ("send_queue_bytes", self.send_queue_bytes),
             ("event_queue", self.event_queue),
             ("max_pending_requests", self.max_pending_requests),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    key,
-                    reason: "must be greater than zero".into(),
-                });
-            }
+        ])?;
+        if self.sfu_url.is_some() != self.core.sfu.is_some() {
+            return Err(ConfigError::Invalid {
+                key: "sfu_ws_host",
+                reason: "the SFU address and the core's SFU settings go together".into(),
+            });
         }
         self.core.validate()
     }

@@ -13,8 +13,10 @@ mod config;
 mod log;
 mod server;
 mod service;
+mod sfu;
 mod stats;
 
 pub use config::SignalServerConfig;
 pub use server::{SignalController, SignalEventReceiver, SignalServer, SignalServerError};
+pub use sfu::{SfuUrl, SfuUrlError};
 pub use stats::SignalServerStats;

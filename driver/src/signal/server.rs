@@ -3,9 +3,8 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_channel::Receiver;
 use hark_core::ConfigError;
 use hark_core::directory::{Directory, DirectoryChange};
 use hark_core::signal::{SignalEvent, SignalService};
@@ -13,9 +12,9 @@ use hark_core::signal::{SignalEvent, SignalService};
 use super::config::SignalServerConfig;
 use super::service::{DirectoryUpdate, SignalLoop, router};
 use super::stats::SignalServerStats;
-use crate::events::{EventReceiver, EventSink};
+use crate::events::EventReceiver;
 use crate::runtime::Runtime;
-use crate::ws::{self, Commands, ConnectionSettings, Handle, Stopped, WsSettings};
+use crate::ws::{self, ConnectionSettings, Controller, Hosted, Stopped, WsSettings};
 
 /// Why a signal server call failed.
 #[derive(Debug, thiserror::Error)]
@@ -50,13 +49,7 @@ pub struct SignalServer<R: Runtime> {
     runtime: Arc<R>,
     config: SignalServerConfig,
     directory: Directory,
-    handle: Handle<DirectoryUpdate>,
-    /// Taken by the loop when it starts.
-    commands: Option<Commands<DirectoryUpdate>>,
-    events: EventSink<SignalEvent>,
-    events_rx: Option<Receiver<SignalEvent>>,
-    stats: Arc<Mutex<SignalServerStats>>,
-    running: Option<ws::Running>,
+    hosted: Hosted<DirectoryUpdate, SignalEvent, SignalServerStats>,
 }
 
 impl<R: Runtime + Default> SignalServer<R> {
@@ -67,18 +60,11 @@ impl<R: Runtime + Default> SignalServer<R> {
 
 impl<R: Runtime> SignalServer<R> {
     pub fn with_runtime(runtime: R, config: SignalServerConfig, directory: Directory) -> Self {
-        let (handle, commands) = Handle::new();
-        let (events, events_rx) = EventSink::new(config.event_queue);
         Self {
             runtime: Arc::new(runtime),
+            hosted: Hosted::new(config.event_queue),
             config,
             directory,
-            handle,
-            commands: Some(commands),
-            events,
-            events_rx: Some(events_rx),
-            stats: Arc::default(),
-            running: None,
         }
     }
 
@@ -87,35 +73,27 @@ impl<R: Runtime> SignalServer<R> {
         let config = &self.config;
         config.validate()?;
         let commands = self
-            .commands
-            .take()
+            .hosted
+            .take_commands()
             .ok_or(SignalServerError::AlreadyRunning)?;
-        let seed = match config.rng_seed {
-            Some(seed) => seed,
-            None => {
-                let mut seed = [0u8; 32];
-                getrandom::fill(&mut seed).map_err(SignalServerError::Random)?;
-                seed
-            }
-        };
-        let svc = SignalService::new(config.core.clone(), self.directory.clone(), seed)?;
+        let seed = ws::seed_or_random(config.rng_seed).map_err(SignalServerError::Random)?;
         let signal = SignalLoop {
-            svc,
+            svc: SignalService::new(config.core.clone(), self.directory.clone(), seed)?,
             clock: config.wall_clock,
-            events: self.events.clone(),
-            stats: self.stats.clone(),
+            outbox: self.hosted.outbox(),
         };
+        let routes = router(config.cors_origins.clone(), config.development);
         let settings = WsSettings {
             bind_addr: config.bind_addr,
             connection: ConnectionSettings {
                 read_buffer: config.read_buffer,
+                // A frame beyond `maxPayload` is refused by signal.md §2 rule 1 whole.
                 max_ws_message: config.core.max_payload,
             },
             send_queue_bytes: config.send_queue_bytes,
             max_pending_requests: config.max_pending_requests,
             max_pending_per_ip: config.max_pending_per_ip(),
         };
-        let routes = router(config.cors_origins.clone(), config.development);
         let addr = config.bind_addr;
         let running = ws::start(
             self.runtime.clone(),
@@ -126,58 +104,40 @@ impl<R: Runtime> SignalServer<R> {
             None,
         )
         .map_err(|source| SignalServerError::Listen { addr, source })?;
-        let local_addr = running.local_addr;
-        self.running = Some(running);
-        Ok(local_addr)
+        Ok(self.hosted.started(running))
     }
 
     /// The bound address, once started.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.running.as_ref().map(|running| running.local_addr)
+        self.hosted.local_addr()
     }
 
     /// Starts and serves until [`SignalController::shutdown`] or the last handle is dropped.
     pub async fn run(mut self) -> Result<(), SignalServerError> {
         self.start().await?;
-        if let Some(running) = self.running.take() {
-            // Nothing is ever sent: this ends when the loop drops its sender.
-            let _ = running.stopped.recv().await;
-        }
+        self.hosted.stopped().await;
         Ok(())
     }
 
     /// The event stream; `Some` once. Events are only queued after it has been taken; a consumer
     /// that falls behind loses the newest (counted in `events_dropped`).
     pub fn take_event_receiver(&mut self) -> Option<SignalEventReceiver> {
-        let rx = self.events_rx.take()?;
-        self.events.mark_taken();
-        Some(EventReceiver::new(rx))
+        self.hosted.take_event_receiver()
     }
 
     /// A cloneable, runtime-free handle to the loop.
     pub fn controller(&self) -> SignalController {
-        SignalController {
-            handle: self.handle.clone(),
-            stats: self.stats.clone(),
-        }
+        SignalController(self.hosted.controller())
     }
 }
 
 /// A cloneable, runtime-free handle to a signal server's loop.
 #[derive(Debug, Clone)]
-pub struct SignalController {
-    handle: Handle<DirectoryUpdate>,
-    stats: Arc<Mutex<SignalServerStats>>,
-}
+pub struct SignalController(Controller<DirectoryUpdate, SignalServerStats>);
 
 impl SignalController {
     pub fn get_stats(&self) -> SignalServerStats {
-        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
-    }
-
-    /// Closes every session (Engine.IO `1`, then 1001) and forgets rooms and limiter keys.
-    pub async fn reset(&self) -> Result<(), SignalServerError> {
-        Ok(self.handle.reset().await?)
+        self.0.get_stats()
     }
 
     /// Applies an operator's directory change (signal.md §6): members it refuses leave their room
@@ -187,9 +147,7 @@ impl SignalController {
         change: DirectoryChange,
     ) -> Result<(), SignalServerError> {
         let (reply, answer) = async_channel::bounded(1);
-        self.handle
-            .service(DirectoryUpdate { change, reply })
-            .await?;
+        self.0.service(DirectoryUpdate { change, reply }).await?;
         let result = answer
             .recv()
             .await
@@ -197,9 +155,14 @@ impl SignalController {
         result.map_err(SignalServerError::Directory)
     }
 
+    /// Closes every session (Engine.IO `1`, then 1001) and forgets rooms and limiter keys.
+    pub async fn reset(&self) -> Result<(), SignalServerError> {
+        Ok(self.0.reset().await?)
+    }
+
     /// Closes every session (Engine.IO `1`, then 1001), gives the sockets up to half a second to
     /// take it, and stops.
     pub async fn shutdown(&self) -> Result<(), SignalServerError> {
-        Ok(self.handle.shutdown().await?)
+        Ok(self.0.shutdown().await?)
     }
 }

@@ -3,7 +3,7 @@
 //! events to the log and the library user. The routing is the core's ([`route`]).
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_channel::Sender;
@@ -18,8 +18,7 @@ use serde::Serialize;
 
 use super::stats::SignalServerStats;
 use crate::clock::WallClock;
-use crate::events::EventSink;
-use crate::ws::{self, Action, Close, Head, LoopCounters, Route, Router, WsService};
+use crate::ws::{self, Action, Close, Head, LoopCounters, Outbox, Route, Router, WsService};
 
 /// The pages the signal loop answers (signal.md §9.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +40,7 @@ pub(crate) struct DirectoryUpdate {
 pub(crate) struct SignalLoop {
     pub svc: SignalService,
     pub clock: WallClock,
-    pub events: EventSink<SignalEvent>,
-    pub stats: Arc<Mutex<SignalServerStats>>,
+    pub outbox: Outbox<SignalEvent, SignalServerStats>,
 }
 
 /// signal.md §9.1's routing, by the core ([`route`]), with the configured `CORS_ORIGIN` and
@@ -160,7 +158,7 @@ impl WsService for SignalLoop {
 
     fn flush(&mut self) -> u64 {
         let events = std::iter::from_fn(|| self.svc.poll_event());
-        self.events.forward(events, super::log::event)
+        self.outbox.forward(events, super::log::event)
     }
 
     fn reset(&mut self, now: Instant) {
@@ -173,9 +171,7 @@ impl WsService for SignalLoop {
     }
 
     fn publish(&mut self, counters: LoopCounters) {
-        let stats = SignalServerStats::new(self.svc.stats(), counters);
-        if let Ok(mut shared) = self.stats.lock() {
-            *shared = stats;
-        }
+        self.outbox
+            .publish(SignalServerStats::new(self.svc.stats(), counters));
     }
 }

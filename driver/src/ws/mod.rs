@@ -26,6 +26,7 @@
 
 mod connection;
 mod driver;
+mod hosted;
 mod http;
 mod link;
 mod pending;
@@ -36,7 +37,8 @@ mod service;
 mod text;
 
 pub(crate) use connection::{ConnectionSettings, Route, Router};
+pub(crate) use hosted::{Controller, Hosted, Outbox, seed_or_random};
 pub(crate) use http::{Head, response};
 pub(crate) use link::Close;
-pub(crate) use server::{Commands, Handle, Running, Stopped, WsSettings, start};
+pub(crate) use server::{Stopped, WsSettings, nonzero, start};
 pub(crate) use service::{Action, LoopCounters, WsService};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_channel::{Receiver, Sender};
+use hark_core::ConfigError;
 
 use super::connection::{ConnectionSettings, Router, Wiring};
 use super::driver::{Command, WsDriver};
@@ -31,6 +32,17 @@ pub(crate) struct WsSettings {
     /// Connections still sending their request head, in all and per IP.
     pub max_pending_requests: usize,
     pub max_pending_per_ip: u32,
+}
+
+/// Refuses the first of `sizes` (a server's buffer and queue bounds, by key) that is zero.
+pub(crate) fn nonzero(sizes: &[(&'static str, usize)]) -> Result<(), ConfigError> {
+    match sizes.iter().find(|(_, size)| *size == 0) {
+        Some(&(key, _)) => Err(ConfigError::Invalid {
+            key,
+            reason: "must be greater than zero".into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The loop's end of the commands, created with the handle so that commands sent before the
