@@ -18,6 +18,7 @@ pub mod format;
 pub mod live_mode;
 pub mod load;
 pub mod report;
+pub mod signal_compare;
 pub mod timing;
 
 use std::path::{Path, PathBuf};

@@ -4,9 +4,9 @@
 //! hark-conformance core [--service S] [--vectors DIR]
 //! hark-conformance live [--service S] --udp ADDR [--tcp ADDR] --admin SOCKET [--group G]
 //!                       [--scenario NAME]… [--vectors DIR]
-//! hark-conformance live --service chat --http ADDR --admin SOCKET [--group G]
-//!                       [--scenario NAME]… [--vectors DIR]
-//! hark-conformance live-plan [--service S] --out DIR --data-dir DIR [--vectors DIR]
+//! hark-conformance live --service chat|signal --http ADDR --admin SOCKET [--group G]
+//!                       [--sfu ADDR] [--scenario NAME]… [--vectors DIR]
+//! hark-conformance live-plan [--service S] --out DIR --data-dir DIR [--sfu ADDR] [--vectors DIR]
 //! ```
 //!
 //! Exit status: 0 when every vector passes, 1 when one fails, 2 when the vectors cannot be read,
@@ -23,6 +23,7 @@ use hark_conformance::format::chat;
 use hark_conformance::format::signal;
 use hark_conformance::format::voice::Voice;
 use hark_conformance::live_mode::chat::ChatLiveOptions;
+use hark_conformance::live_mode::signal::SignalLiveOptions;
 use hark_conformance::live_mode::{self, BASE_GROUP, LiveOptions, LiveService};
 use hark_conformance::{VectorSet, core_mode, default_vectors};
 
@@ -30,9 +31,10 @@ const USAGE: &str = "\
 usage: hark-conformance core [--service S] [--vectors DIR]
        hark-conformance live [--service S] --udp ADDR [--tcp ADDR] --admin SOCKET [--group G]
                              [--scenario NAME]... [--vectors DIR]
-       hark-conformance live --service chat --http ADDR --admin SOCKET [--group G]
-                             [--scenario NAME]... [--vectors DIR]
-       hark-conformance live-plan [--service S] --out DIR --data-dir DIR [--vectors DIR]
+       hark-conformance live --service chat|signal --http ADDR --admin SOCKET [--group G]
+                             [--sfu ADDR] [--scenario NAME]... [--vectors DIR]
+       hark-conformance live-plan [--service S] --out DIR --data-dir DIR [--sfu ADDR]
+                             [--vectors DIR]
 
   core        replay the vectors against hark-core in-process (every service's, unless
               --service or --vectors names one)
@@ -43,8 +45,9 @@ usage: hark-conformance core [--service S] [--vectors DIR]
   live-plan   write one server configuration per scenario group (DIR/<group>.toml, the
               server's data directory and admin socket under --data-dir) and print the groups
 
-  --service S     audio, voice, chat or signal (default: audio, except for a bare `core`);
-                  signal has codec vectors only, for `core`
+  --service S     audio, voice, chat or signal (default: audio, except for a bare `core`)
+  --sfu ADDR      signal: where the runner listens as the SFU, and the plan's SFU_WS_HOST
+                  (default 127.0.0.1:47311)
   --vectors DIR   the service's vector directory (default: this crate's vectors/<service>)
   --group G       the scenario group the server is configured for (default: base)
   --scenario NAME only this scenario of the group (repeatable)";
@@ -55,7 +58,6 @@ enum Service {
     Audio,
     Voice,
     Chat,
-    /// Codec vectors only so far: `core` runs them, `live` and `live-plan` refuse.
     Signal,
 }
 
@@ -100,11 +102,16 @@ enum Command {
         vectors: PathBuf,
         options: ChatLiveOptions,
     },
+    LiveSignal {
+        vectors: PathBuf,
+        options: SignalLiveOptions,
+    },
     Plan {
         service: Service,
         vectors: PathBuf,
         out: PathBuf,
         data_dir: PathBuf,
+        sfu: SocketAddr,
     },
     Help,
 }
@@ -120,7 +127,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
     let (mut service, mut vectors) = (None, None);
     let (mut udp, mut tcp, mut admin, mut group, mut out, mut data_dir) =
         (None, None, None, None, None, None);
-    let mut http = None;
+    let (mut http, mut sfu) = (None, None);
     let mut only = Vec::new();
     let address = |flag: &str, text: String| {
         text.parse::<SocketAddr>()
@@ -138,6 +145,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             ("live", "--udp") => udp = Some(address(arg, value("an address")?)?),
             ("live", "--tcp") => tcp = Some(address(arg, value("an address")?)?),
             ("live", "--http") => http = Some(address(arg, value("an address")?)?),
+            ("live" | "live-plan", "--sfu") => sfu = Some(address(arg, value("an address")?)?),
             ("live", "--admin") => admin = Some(PathBuf::from(value("a socket path")?)),
             ("live", "--group") => group = Some(value("a group name")?),
             ("live", "--scenario") => only.push(value("a scenario name")?),
@@ -155,11 +163,13 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         return Ok(Command::Core { runs });
     }
     let service = service.unwrap_or(Service::Audio);
-    if service == Service::Signal && mode != "core" {
-        return Err(format!(
-            "{mode} --service signal: signal has codec vectors only, run core"
-        ));
+    if sfu.is_some() && service != Service::Signal {
+        return Err("--sfu is for --service signal".to_owned());
     }
+    let sfu = match sfu {
+        Some(addr) => addr,
+        None => address("--sfu", live_mode::signal::DEFAULT_SFU_ADDR.to_owned())?,
+    };
     let vectors = vectors.unwrap_or_else(|| default_vectors(service.name()));
     Ok(match mode {
         "core" => Command::Core {
@@ -179,8 +189,25 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 },
             }
         }
+        "live" if service == Service::Signal => {
+            if udp.is_some() || tcp.is_some() {
+                return Err(
+                    "live --service signal takes --http ADDR, not --udp or --tcp".to_owned(),
+                );
+            }
+            Command::LiveSignal {
+                vectors,
+                options: SignalLiveOptions {
+                    http: http.ok_or("live --service signal needs --http ADDR")?,
+                    admin: admin.ok_or("live needs --admin SOCKET")?,
+                    group: group.unwrap_or_else(|| BASE_GROUP.to_owned()),
+                    only,
+                    sfu,
+                },
+            }
+        }
         "live" if http.is_some() => {
-            return Err("--http is for --service chat".to_owned());
+            return Err("--http is for --service chat or signal".to_owned());
         }
         "live" => Command::Live {
             service,
@@ -198,6 +225,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             vectors,
             out: out.ok_or("live-plan needs --out DIR")?,
             data_dir: data_dir.ok_or("live-plan needs --data-dir DIR")?,
+            sfu,
         },
     })
 }
@@ -232,19 +260,21 @@ fn main() -> ExitCode {
             Service::Audio => live::<Audio>(&vectors, &options),
             Service::Voice => live::<Voice>(&vectors, &options),
             Service::Chat => usage_error("live --service chat takes --http ADDR"),
-            Service::Signal => usage_error("signal has codec vectors only"),
+            Service::Signal => usage_error("live --service signal takes --http ADDR"),
         },
         Ok(Command::LiveChat { vectors, options }) => live_chat(&vectors, &options),
+        Ok(Command::LiveSignal { vectors, options }) => live_signal(&vectors, &options),
         Ok(Command::Plan {
             service,
             vectors,
             out,
             data_dir,
+            sfu,
         }) => match service {
             Service::Audio => plan::<Audio>(&vectors, &out, &data_dir),
             Service::Voice => plan::<Voice>(&vectors, &out, &data_dir),
             Service::Chat => plan_chat(&vectors, &out, &data_dir),
-            Service::Signal => usage_error("signal has codec vectors only"),
+            Service::Signal => plan_signal(&vectors, &out, &data_dir, sfu),
         },
         Err(problem) => usage_error(&problem),
     }
@@ -287,6 +317,65 @@ fn core_signal(vectors: &Path) -> ExitCode {
             for problem in &problems.0 {
                 eprintln!("hark-conformance: {problem}");
             }
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads the signal vectors, printing every problem (exit status 2) if they cannot be read.
+fn load_signal(vectors: &Path) -> Result<signal::SignalVectorSet, ExitCode> {
+    signal::load(vectors).map_err(|problems| {
+        for problem in &problems.0 {
+            eprintln!("hark-conformance: {problem}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+fn plan_signal(vectors: &Path, out: &Path, data_dir: &Path, sfu: SocketAddr) -> ExitCode {
+    let set = match load_signal(vectors) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    match live_mode::signal::write_plan(&set, out, data_dir, sfu) {
+        Ok(planned) => {
+            for group in planned {
+                println!("{}", group.group);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hark-conformance: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn live_signal(vectors: &Path, options: &SignalLiveOptions) -> ExitCode {
+    let set = match load_signal(vectors) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    println!(
+        "live: signal group {} against http://{} (admin {}, SFU on {})",
+        options.group,
+        options.http,
+        options.admin.display(),
+        options.sfu
+    );
+    let started = Instant::now();
+    match live_mode::signal::run(&set, options, &mut progress) {
+        Ok(report) => {
+            println!("{report}");
+            println!(
+                "group {}: {:.1} s",
+                report.group,
+                started.elapsed().as_secs_f64()
+            );
+            verdict(report.is_success())
+        }
+        Err(e) => {
+            eprintln!("hark-conformance: {e}");
             ExitCode::from(2)
         }
     }
@@ -451,25 +540,45 @@ mod tests {
     }
 
     #[test]
-    fn signal_runs_in_core_mode_only() {
-        assert_eq!(
-            parse_args(&args(&["core", "--service", "signal"])),
-            Ok(Command::Core {
-                runs: vec![(Service::Signal, default_vectors("signal"))]
-            })
-        );
-        let live = args(&["live", "--service", "signal", "--udp", "127.0.0.1:9"]);
-        assert!(parse_args(&live).is_err());
-        let plan = args(&[
-            "live-plan",
+    fn signal_runs_live_over_http_with_the_runner_as_its_sfu() {
+        let live = args(&[
+            "live",
             "--service",
             "signal",
+            "--http",
+            "127.0.0.1:5000",
+            "--admin",
+            "a",
+            "--sfu",
+            "127.0.0.1:6000",
+        ]);
+        assert_eq!(
+            parse_args(&live),
+            Ok(Command::LiveSignal {
+                vectors: default_vectors("signal"),
+                options: SignalLiveOptions {
+                    http: "127.0.0.1:5000".parse().unwrap(),
+                    admin: "a".into(),
+                    group: BASE_GROUP.to_owned(),
+                    only: Vec::new(),
+                    sfu: "127.0.0.1:6000".parse().unwrap(),
+                },
+            })
+        );
+        let udp = args(&["live", "--service", "signal", "--udp", "127.0.0.1:9"]);
+        assert!(parse_args(&udp).is_err());
+        let sfu_for_chat = args(&[
+            "live-plan",
+            "--service",
+            "chat",
             "--out",
             "o",
             "--data-dir",
             "d",
+            "--sfu",
+            "127.0.0.1:1",
         ]);
-        assert!(parse_args(&plan).is_err());
+        assert!(parse_args(&sfu_for_chat).is_err());
     }
 
     #[test]
@@ -612,6 +721,7 @@ mod tests {
                 vectors: default_vectors("audio"),
                 out: "o".into(),
                 data_dir: "d".into(),
+                sfu: live_mode::signal::DEFAULT_SFU_ADDR.parse().unwrap(),
             })
         );
         assert!(parse_args(&args(&["live-plan", "--out", "o"])).is_err());

@@ -550,7 +550,7 @@ def sfu_scenarios():
                   "§8.4 user-updated only on change", "§6 room cleanup"], SFU)
     s.at(0).admit("ada")
     s.join("ada", "voice", "ada joins before the link is up")
-    s.at(100).sfu_accept()
+    s.at(800).sfu_accept()
     s.sfu_send({"type": "welcome"}, "welcome: ada is announced")
     s.admit("bob")
     s.join("bob", "voice", "bob joins: announced at once")
@@ -581,7 +581,7 @@ def sfu_scenarios():
                  "each is told voice_unavailable once; offers are refused until the next "
                  "welcome, which announces the rooms again.",
                  ["§8.6 link loss", "§8.6 backoff and redial", "§8.6 voice_unavailable"], SFU)
-    s.at(0).sfu_accept()
+    s.at(800).sfu_accept()
     s.sfu_send({"type": "welcome"}, "the link is up")
     s.admit("ada")
     s.join("ada", "voice")
@@ -590,9 +590,9 @@ def sfu_scenarios():
     s.sfu_send({"type": "connected", "peerID": "<sid:ada.s1>"}, "ada is connected")
     s.sfu_send({"type": "track-added", "peerID": "<sid:ada.s1>", "streamID": "s-ada"},
                "ada's stream")
-    s.at(100).sfu_close("the SFU goes away")
+    s.at(900).sfu_close("the SFU goes away")
     s.send("ada", ev("offer", offer), "an offer while the link is down")
-    s.at(900).sfu_accept("hark dialled again after 500 ms")
+    s.at(1700).sfu_accept("hark dialled again after 500 ms")
     s.sfu_send({"type": "welcome"}, "welcome: both announced again")
     out.append(s)
     return out

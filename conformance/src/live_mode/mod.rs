@@ -14,6 +14,7 @@ mod groups;
 mod inbox;
 mod plan;
 mod scenario;
+pub mod signal;
 mod tcp;
 mod udp;
 mod voice;
@@ -79,6 +80,12 @@ pub enum LiveError {
         path: PathBuf,
         #[source]
         source: AdminError,
+    },
+    #[error("cannot listen as the SFU on {addr}: {source}")]
+    Sfu {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
     },
 }
 

@@ -21,11 +21,11 @@ use crate::compare;
 use crate::core_mode::chat::connections::Connections;
 use crate::core_mode::{directory, invalid};
 use crate::format::EffectiveFixture;
-use crate::format::chat::{Bindings, FrameJson, ResponseJson, fill, matches};
+use crate::format::chat::{Bindings, FrameJson, ResponseJson, fill};
 use crate::format::signal::{
-    EffectiveSignalFixture, EventJson, Input, Scenario, SfuFrameJson, SignalFixture, StatsJson,
-    Step,
+    EffectiveSignalFixture, EventJson, Input, Scenario, SignalFixture, StatsJson, Step,
 };
+use crate::signal_compare::sfu_frames;
 use crate::timing::{QUIET_TAIL_MS, TIMER_MARGIN_MS};
 
 /// More timer firings than any sane scenario needs between two steps.
@@ -425,38 +425,6 @@ impl Harness {
         }
         if lines.is_empty() { Ok(()) } else { Err(lines) }
     }
-}
-
-/// The SFU frames in order, as templates (`vectors.md` §8.3); bindings kept only on a match.
-pub fn sfu_frames(
-    expected: &[SfuFrameJson],
-    actual: &[String],
-    bindings: &mut Bindings,
-) -> Vec<String> {
-    let mut local = bindings.clone();
-    let same = expected.len() == actual.len()
-        && expected
-            .iter()
-            .zip(actual)
-            .all(|(want, got)| matches(&want.text, got, &mut local));
-    if same {
-        *bindings = local;
-        return Vec::new();
-    }
-    let mut lines = vec![
-        "frames to the SFU differ:".to_owned(),
-        "  expected:".to_owned(),
-    ];
-    if expected.is_empty() {
-        lines.push("    (none)".to_owned());
-    }
-    lines.extend(expected.iter().map(|f| format!("    {}", f.text)));
-    lines.push("  actual:".to_owned());
-    if actual.is_empty() {
-        lines.push("    (none)".to_owned());
-    }
-    lines.extend(actual.iter().map(|text| format!("    {text}")));
-    lines
 }
 
 /// Strings, numbers and lists of them: serde_json cannot fail on the views.

@@ -4,10 +4,10 @@
 //! are core-only.
 
 mod groups;
-mod http;
+pub(crate) mod http;
 mod plan;
-mod scenario;
-mod ws;
+pub(crate) mod scenario;
+pub(crate) mod ws;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

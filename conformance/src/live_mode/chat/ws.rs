@@ -64,11 +64,27 @@ impl WsClient {
         server: SocketAddr,
         tx: Sender<Arrival>,
     ) -> io::Result<Upgrade> {
+        Self::connect_to(client, ip, server, "/ws", None, tx)
+    }
+
+    /// As [`WsClient::connect`], for the request target `target` (path and query) with an
+    /// `Origin` header when `origin` is given (`signal`'s upgrades, `vectors.md` §8.3).
+    pub fn connect_to(
+        client: usize,
+        ip: IpAddr,
+        server: SocketAddr,
+        target: &str,
+        origin: Option<&str>,
+        tx: Sender<Arrival>,
+    ) -> io::Result<Upgrade> {
         let mut stream = connect_from(ip, server)?;
         let key = generate_key();
+        let origin = origin
+            .map(|o| format!("Origin: {o}\r\n"))
+            .unwrap_or_default();
         let request = format!(
-            "GET /ws HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            "GET {target} HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             {origin}Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
         );
         stream.write_all(request.as_bytes())?;
         let (head, rest) = read_head(&mut stream)?;
