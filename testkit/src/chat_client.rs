@@ -134,10 +134,6 @@ impl ChatClient {
         Self { ws }
     }
 
-    fn stream(&self) -> &TcpStream {
-        self.ws.get_ref()
-    }
-
     /// Sends one text frame.
     pub fn send_text(&mut self, text: &str) {
         self.ws.send(Message::text(text)).unwrap();

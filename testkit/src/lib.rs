@@ -32,7 +32,7 @@ pub use client::{
 };
 pub use process::{COMMAND_DEADLINE, Finished, Process, TempDir, run};
 pub use server::{START_DEADLINE, STOP_DEADLINE, Server};
-pub use signal_client::{Frame, SOCKET_IO_PATH, SignalClient};
+pub use signal_client::{SOCKET_IO_PATH, SignalClient};
 pub use voice_client::{Login, VoiceClient};
 
 /// Defines one `#[test]` per case of [`audio_cases`] against the server binary at `$bin` (a

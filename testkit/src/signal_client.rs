@@ -14,14 +14,6 @@ use crate::chat_client::next_text;
 /// The handshake path and query a websocket-only client uses (signal.md §1).
 pub const SOCKET_IO_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
 
-/// What arrived instead of a text frame.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Frame {
-    Text(String),
-    Closed(Option<u16>),
-    Nothing,
-}
-
 /// One Engine.IO session over WebSocket.
 #[derive(Debug)]
 pub struct SignalClient {
@@ -79,22 +71,19 @@ impl SignalClient {
         self.send_text(&format!("42{}", Value::Array(data)));
     }
 
-    /// The next text frame, a close, or nothing within `wait`; WebSocket pings are answered by
-    /// tungstenite and skipped.
-    pub fn recv_within(&mut self, wait: Duration) -> Frame {
-        match next_text(&mut self.ws, wait) {
-            Some(Ok(text)) => Frame::Text(text),
-            Some(Err(code)) => Frame::Closed(code),
-            None => Frame::Nothing,
-        }
+    /// The next text frame (`Ok`), the close code if the server closes instead (`Err`), or
+    /// `None` if nothing came within `wait`; WebSocket pings are answered by tungstenite.
+    pub fn recv_within(&mut self, wait: Duration) -> Option<Result<String, Option<u16>>> {
+        next_text(&mut self.ws, wait)
     }
 
     /// The next text frame, whatever it is.
     pub fn recv_frame(&mut self) -> String {
-        match self.recv_within(REPLY_DEADLINE) {
-            Frame::Text(text) => text,
-            other => panic!("expected a text frame, got {other:?}"),
-        }
+        let frame = self.recv_within(REPLY_DEADLINE);
+        frame
+            .clone()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| panic!("expected a text frame, got {frame:?}"))
     }
 
     /// The next Socket.IO packet (the text after Engine.IO's `4`), answering pings on the way.
@@ -142,9 +131,9 @@ impl SignalClient {
         loop {
             let left = end.saturating_duration_since(Instant::now());
             match self.recv_within(left) {
-                Frame::Text(_) => {}
-                Frame::Closed(code) => return code,
-                Frame::Nothing => panic!("no close frame within {deadline:?}"),
+                Some(Ok(_)) => {}
+                Some(Err(code)) => return code,
+                None => panic!("no close frame within {deadline:?}"),
             }
         }
     }
