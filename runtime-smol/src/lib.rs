@@ -20,6 +20,7 @@
 //! ```
 
 pub mod chat;
+pub mod signal;
 pub mod voice;
 
 use std::future::Future;

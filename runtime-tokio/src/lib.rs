@@ -16,6 +16,7 @@
 //! ```
 
 pub mod chat;
+pub mod signal;
 pub mod voice;
 
 use std::future::Future;
