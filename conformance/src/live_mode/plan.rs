@@ -147,7 +147,7 @@ fn list(items: &[String]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-fn channel_toml(channel: &ChannelConfig) -> String {
+pub fn channel_toml(channel: &ChannelConfig) -> String {
     let mut t = String::from("[[channels]]\n");
     let _ = writeln!(t, "id = {}", quote(&channel.id));
     if let Some(name) = &channel.name {

@@ -1,7 +1,7 @@
 //! `live-plan` for `signal`: one hark configuration per scenario group (`vectors.md` §8.4): the
 //! `[signal]` section from the fixture's config with its listener on `127.0.0.1:0`, the SFU link
 //! pointed at the runner (`--sfu`, default [`DEFAULT_SFU_ADDR`]) when the group has one, the
-//! other services off, and `[testing]`'s wall clock and session-id seed.
+//! other services off, `[testing]`'s wall clock and session-id seed, and the fixture's channels.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::groups::{SignalGroup, groups};
 use crate::format::signal::SignalVectorSet;
-use crate::live_mode::plan::{MAX_SOCKET_PATH, PlanError, Planned, quote};
+use crate::live_mode::plan::{MAX_SOCKET_PATH, PlanError, Planned, channel_toml, quote};
 
 /// Where the runner listens as the SFU unless told otherwise: a fixed loopback port, so that
 /// the plan written before the run and the run agree without passing it around.
@@ -79,6 +79,10 @@ pub fn config_toml(
     }
     let _ = writeln!(t, "data_dir = {}", path(data_dir)?);
     let _ = writeln!(t, "jwt_secret = {}", quote(&f.secret));
+    if f.channels.is_empty() {
+        // An empty list, not an absent one: without channels a server may serve a demo channel.
+        let _ = writeln!(t, "channels = []");
+    }
     let _ = writeln!(t, "\n[audio]\nenabled = false");
     let _ = writeln!(t, "\n[voice]\nenabled = false");
     let _ = writeln!(t, "\n[chat]\nenabled = false");
@@ -116,6 +120,9 @@ pub fn config_toml(
     let _ = writeln!(t, "\n[testing]");
     let _ = writeln!(t, "wall_clock_start = {}", f.wall_clock_start);
     let _ = writeln!(t, "signal_rng_seed = {}", quote(&hex::encode(f.rng_seed.0)));
+    for channel in &f.channels {
+        let _ = write!(t, "\n{}", channel_toml(channel));
+    }
     Ok(t)
 }
 
