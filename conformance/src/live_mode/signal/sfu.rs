@@ -201,3 +201,47 @@ fn read(ws: &Mutex<WebSocket<TcpStream>>, stop: &AtomicBool, tx: &Sender<SfuArri
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// hark's side of one link: dial, `hello`, then every text frame until the link ends.
+    fn hark(addr: SocketAddr) -> JoinHandle<Vec<String>> {
+        std::thread::spawn(move || {
+            let (mut ws, _) = tungstenite::connect(format!("ws://{addr}/")).unwrap();
+            ws.send(Message::text(
+                r#"{"type":"hello","token":"t","server":"s"}"#,
+            ))
+            .unwrap();
+            let mut got = Vec::new();
+            while let Ok(message) = ws.read() {
+                match message {
+                    Message::Text(text) => got.push(text.as_str().to_owned()),
+                    Message::Close(_) => break,
+                    _ => {}
+                }
+            }
+            got
+        })
+    }
+
+    #[test]
+    fn settling_welcomes_a_dial_and_closes_it_and_a_step_accepts_the_next() {
+        let addr = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let mut side = SfuSide::listen(addr).unwrap();
+        let first = hark(addr);
+        side.settle().unwrap();
+        assert_eq!(first.join().unwrap(), [r#"{"type":"welcome"}"#]);
+        let second = hark(addr);
+        side.accept(Duration::from_secs(2)).unwrap();
+        let hello = side.rx.recv_timeout(Duration::from_secs(2)).unwrap();
+        assert!(matches!(hello, SfuArrival::Text(ref t) if t.contains("hello")));
+        side.send(r#"{"type":"offer"}"#).unwrap();
+        side.close().unwrap();
+        assert_eq!(second.join().unwrap(), [r#"{"type":"offer"}"#]);
+    }
+}
