@@ -600,6 +600,38 @@ class Server:
 
     # Counters and the operator ----------------------------------------------------------------
 
+    def directory(self, change: dict):
+        """§6 "Capacity and the directory": apply an operator's change; every room member the new
+        directory refuses leaves as by `leave`, then is told why."""
+        [(kind, args)] = change.items()
+        if kind == "ban":
+            self.channels[args["channel"]].setdefault("banned", []).append(args["user"])
+        elif kind == "remove_member":
+            self.channels[args["channel"]]["members"].remove(args["user"])
+        elif kind == "unban":
+            self.channels[args["channel"]]["banned"].remove(args["user"])
+        elif kind == "remove_channel":
+            del self.channels[args["channel"]]
+        elif kind == "add_channel":
+            self.channels[args["id"]] = dict(args)
+        else:
+            raise Ambiguous(f"the scenarios do not use {kind}")
+        removed = []
+        for s in self.sessions.values():
+            u = s.user
+            if u is None or u.channel is None:
+                continue
+            found = self.channels.get(u.channel)
+            if found is None:
+                removed.append((s.client, "unknown_channel"))
+            elif not self.may_enter(found, u.id):
+                removed.append((s.client, "forbidden"))
+        for client, code in removed:
+            room = self.room_id(self.sessions[client].user.channel)
+            self.leave_room(client)
+            self.emit(client, {"event": "error", "error": code})
+            self.event("removed", conn=client, room=room, code=code)
+
     def stats(self) -> dict:
         admitted = [s for s in self.sessions.values() if s.user is not None]
         return {"connections": len(self.sessions), "admitted": len(admitted),

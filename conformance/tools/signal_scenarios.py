@@ -115,7 +115,7 @@ class Scenario:
         self.ms = 0
 
     def fresh(self, out, firings):
-        return m.Server(self.cfg, self.channels, IP, out, firings, {})
+        return m.Server(self.cfg, copy.deepcopy(self.channels), IP, out, firings, {})
 
     def at(self, ms: int) -> "Scenario":
         assert ms >= self.ms
@@ -176,8 +176,13 @@ class Scenario:
         def apply(now):
             self.server.reset()
             names = self.server.names
-            self.server = m.Server(self.cfg, self.channels, IP, self.out, self.firings, names)
+            self.server = m.Server(self.cfg, copy.deepcopy(self.channels), IP, self.out,
+                                   self.firings, names)
         return self._step("reset", apply, {"reset": True}, note)
+
+    def directory(self, change: dict, note):
+        return self._step("directory", lambda now: self.server.directory(change),
+                          {"directory": change}, note)
 
     def sfu_accept(self, note="the SFU accepts hark's connection"):
         return self._step("sfu", lambda now: self.server.sfu_accept(now), {"sfu_accept": True},
@@ -460,6 +465,30 @@ def event_scenarios():
     s.join("bob", "duo")
     s.admit("carol")
     s.join("carol", "duo", "duo holds two: full")
+    out.append(s)
+
+    s = Scenario("directory_changes",
+                 "A directory change while the server runs takes every member the new directory "
+                 "refuses out of its room (user-left to the rest) and tells it forbidden, or "
+                 "unknown_channel when the channel is gone; info is not sent again and the next "
+                 "join is checked against the new directory.",
+                 ["§6 capacity and the directory", "§5.2 forbidden after a ban",
+                  "§5.2 unknown_channel after remove_channel",
+                  "§6 the next join is checked against the new directory"])
+    s.at(0).admit("ada")
+    s.join("ada", "voice")
+    s.admit("bob")
+    s.join("bob", "voice")
+    s.admit("carol")
+    s.join("carol", "lounge")
+    s.at(200).directory({"ban": {"channel": "voice", "user": "bob"}}, "bob is banned from voice")
+    s.at(400).directory({"remove_channel": {"channel": "lounge"}}, "lounge is removed")
+    s.at(600).join("bob", "voice", "bob tries to come back")
+    s.join("carol", "lounge", "carol tries lounge again")
+    s.at(800).directory({"unban": {"channel": "voice", "user": "bob"}}, "bob is unbanned")
+    s.at(1000).directory({"add_channel": {"id": "lounge"}}, "lounge is back")
+    s.at(1200).join("bob", "voice", "bob may join again")
+    s.join("carol", "lounge", "so may carol")
     out.append(s)
     return out
 

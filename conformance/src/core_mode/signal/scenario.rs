@@ -269,6 +269,10 @@ impl Harness {
                 );
                 self.outputs.response = Some(self.respond(routed));
             }
+            Input::Directory(change) => self
+                .service
+                .apply_directory_change(now, change.clone())
+                .map_err(|e| invalid(&format!("the directory change fails: {e}")))?,
             Input::Reset => self.service.reset(now),
             Input::Tick => {}
             Input::SfuAccept => {

@@ -5,8 +5,8 @@
 use serde::Deserialize;
 
 use super::{EventJson, Overrides, StatsJson};
-use crate::format::Hex;
 use crate::format::chat::{HttpRequest, ResponseJson, TransmitJson};
+use crate::format::{DirectoryChange, Hex};
 
 /// The query of a `connect` step that names none: a stock `socket.io-client` v4 with
 /// `transports: ['websocket']`.
@@ -60,6 +60,8 @@ pub enum Input {
     Close(String),
     /// A plain HTTP/1.1 request without upgrade, on a connection of its own from `127.0.0.1`.
     Http(HttpRequest),
+    /// An operator's change to the directory (`signal.md` §6), as the admin socket takes it.
+    Directory(DirectoryChange),
     /// The operator's reset.
     Reset,
     /// No input: time passes and due timers fire.
@@ -103,6 +105,8 @@ struct StepJson {
     #[serde(default)]
     http: Option<HttpRequest>,
     #[serde(default)]
+    directory: Option<DirectoryChange>,
+    #[serde(default)]
     reset: Option<bool>,
     #[serde(default)]
     tick: Option<bool>,
@@ -140,6 +144,9 @@ impl StepJson {
         if let Some(request) = self.http.take() {
             inputs.push(Input::Http(request));
         }
+        if let Some(change) = self.directory.take() {
+            inputs.push(Input::Directory(change));
+        }
         if let Some(text) = self.sfu_send.take() {
             inputs.push(Input::SfuSend(text));
         }
@@ -168,7 +175,7 @@ impl TryFrom<StepJson> for Step {
     fn try_from(mut json: StepJson) -> Result<Self, String> {
         let input = json.input().ok_or(
             "a step needs exactly one input: \"connect\" (with \"query\", \"origin\"), \"from\" + \
-             \"text\", \"from\" + \"binary\", \"close\", \"http\", \"reset\", \"tick\", \
+             \"text\", \"from\" + \"binary\", \"close\", \"http\", \"directory\", \"reset\", \"tick\", \
              \"sfu_accept\", \"sfu_send\" or \"sfu_close\"",
         )?;
         if input.has_response() != json.expect.response.is_some() {

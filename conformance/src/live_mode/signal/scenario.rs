@@ -12,7 +12,7 @@ use super::sfu::{SfuArrival, SfuSide};
 use crate::chat_compare::{self, Received};
 use crate::format::chat::{Bindings, FrameJson, ResponseJson, fill};
 use crate::format::signal::{EffectiveSignalFixture, Input, Scenario, Step};
-use crate::live_mode::admin::{Admin, reset_request};
+use crate::live_mode::admin::{Admin, directory_request, reset_request};
 use crate::live_mode::chat::http;
 use crate::live_mode::chat::ws::{Arrival, Upgrade, WsClient};
 use crate::live_mode::{GRACE, SETTLE};
@@ -257,6 +257,11 @@ fn perform(
                 body: Some(body),
             }))
         }
+        Input::Directory(change) => target
+            .admin
+            .request(&directory_request(change))
+            .map(|()| None)
+            .map_err(|e| format!("the directory change failed: {e}")),
         Input::Reset => target
             .admin
             .request(&reset_request())
