@@ -86,6 +86,14 @@ impl WsService for SignalLoop {
     type Command = DirectoryUpdate;
     type Report = std::convert::Infallible;
 
+    fn timeout(&mut self, now: Instant) {
+        self.svc.handle_timeout(now);
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.svc.poll_timeout()
+    }
+
     fn answer(&mut self, _now: Instant, request: Page) -> Bytes {
         match request {
             Page::Health => page(&self.svc.health()),
@@ -123,6 +131,15 @@ impl WsService for SignalLoop {
         self.svc.handle_closed(now, conn);
     }
 
+    fn reset(&mut self, now: Instant) {
+        self.svc.reset(now);
+        self.clock.rewind();
+    }
+
+    fn close_all(&mut self, now: Instant) {
+        self.svc.close_all(now);
+    }
+
     fn command(&mut self, now: Instant, update: DirectoryUpdate) {
         let result = self
             .svc
@@ -134,14 +151,6 @@ impl WsService for SignalLoop {
 
     fn report(&mut self, _now: Instant, report: std::convert::Infallible) {
         match report {}
-    }
-
-    fn timeout(&mut self, now: Instant) {
-        self.svc.handle_timeout(now);
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.svc.poll_timeout()
     }
 
     fn poll_transmit(&mut self) -> Option<(ConnectionId, Action)> {
@@ -159,15 +168,6 @@ impl WsService for SignalLoop {
     fn flush(&mut self) -> u64 {
         let events = std::iter::from_fn(|| self.svc.poll_event());
         self.outbox.forward(events, super::log::event)
-    }
-
-    fn reset(&mut self, now: Instant) {
-        self.svc.reset(now);
-        self.clock.rewind();
-    }
-
-    fn close_all(&mut self, now: Instant) {
-        self.svc.close_all(now);
     }
 
     fn publish(&mut self, counters: LoopCounters) {
