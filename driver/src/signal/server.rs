@@ -31,6 +31,11 @@ pub enum SignalServerError {
     Random(getrandom::Error),
     #[error("directory change refused: {0}")]
     Directory(String),
+    /// The SFU link's dialer (signal.md §8.1) is not part of this build yet: a server that
+    /// accepted `SFU_WS_HOST` would never dial it, and its clients would be told voice is
+    /// unavailable for no visible reason.
+    #[error("SFU_WS_HOST is set, but this build does not dial the SFU link yet")]
+    SfuLinkNotBuilt,
 }
 
 impl From<Stopped> for SignalServerError {
@@ -72,6 +77,9 @@ impl<R: Runtime> SignalServer<R> {
     pub async fn start(&mut self) -> Result<SocketAddr, SignalServerError> {
         let config = &self.config;
         config.validate()?;
+        if config.sfu_url.is_some() {
+            return Err(SignalServerError::SfuLinkNotBuilt);
+        }
         let commands = self
             .hosted
             .take_commands()
