@@ -23,8 +23,7 @@
 use crate::TokioRuntime;
 
 pub use hark_driver::signal::{
-    SignalController, SignalEventReceiver, SignalServerConfig, SignalServerError,
-    SignalServerStats,
+    SignalController, SignalEventReceiver, SignalServerConfig, SignalServerError, SignalServerStats,
 };
 
 /// The signal server (TCP, seed port 5000).
