@@ -18,5 +18,5 @@ mod stats;
 
 pub use config::SignalServerConfig;
 pub use server::{SignalController, SignalEventReceiver, SignalServer, SignalServerError};
-pub use sfu::{SfuUrl, SfuUrlError};
+pub use sfu::{SfuDialer, SfuInbound, SfuUrl, SfuUrlError};
 pub use stats::SignalServerStats;

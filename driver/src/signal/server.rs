@@ -11,6 +11,7 @@ use hark_core::signal::{SignalEvent, SignalService};
 
 use super::config::SignalServerConfig;
 use super::service::{DirectoryUpdate, SignalLoop, router};
+use super::sfu::SfuDialer;
 use super::stats::SignalServerStats;
 use crate::events::EventReceiver;
 use crate::runtime::Runtime;
@@ -31,11 +32,6 @@ pub enum SignalServerError {
     Random(getrandom::Error),
     #[error("directory change refused: {0}")]
     Directory(String),
-    /// The SFU link's dialer (signal.md §8.1) is not part of this build yet: a server that
-    /// accepted `SFU_WS_HOST` would never dial it, and its clients would be told voice is
-    /// unavailable for no visible reason.
-    #[error("SFU_WS_HOST is set, but this build does not dial the SFU link yet")]
-    SfuLinkNotBuilt,
 }
 
 impl From<Stopped> for SignalServerError {
@@ -43,6 +39,13 @@ impl From<Stopped> for SignalServerError {
         Self::NotRunning
     }
 }
+
+/// Reports from the SFU link waiting for the loop (signal.md §8.7): a link's task stops reading
+/// while the queue is full, so a fast SFU waits for the loop instead of growing memory.
+const SFU_REPORT_QUEUE: usize = 64;
+/// Unwritten bytes the SFU link may hold; a message beyond it ends the link (§8.6, the driver's
+/// send queue overflowing). The SFU carries every room's negotiation, hence more than a client's.
+const SFU_SEND_QUEUE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The signal server's events, as the core reports them.
 pub type SignalEventReceiver = EventReceiver<SignalEvent>;
@@ -77,18 +80,28 @@ impl<R: Runtime> SignalServer<R> {
     pub async fn start(&mut self) -> Result<SocketAddr, SignalServerError> {
         let config = &self.config;
         config.validate()?;
-        if config.sfu_url.is_some() {
-            return Err(SignalServerError::SfuLinkNotBuilt);
-        }
         let commands = self
             .hosted
             .take_commands()
             .ok_or(SignalServerError::AlreadyRunning)?;
         let seed = ws::seed_or_random(config.rng_seed).map_err(SignalServerError::Random)?;
+        // The link's reports wait here for the loop; a dial's task waits while it is full.
+        let (reports, report_receiver) = async_channel::bounded(SFU_REPORT_QUEUE);
+        let runtime: Arc<dyn Runtime> = self.runtime.clone();
+        let sfu = config.sfu_url.clone().map(|url| {
+            SfuDialer::new(
+                Arc::clone(&runtime),
+                url,
+                reports,
+                config.core.max_payload,
+                SFU_SEND_QUEUE_BYTES,
+            )
+        });
         let signal = SignalLoop {
             svc: SignalService::new(config.core.clone(), self.directory.clone(), seed)?,
             clock: config.wall_clock,
             outbox: self.hosted.outbox(),
+            sfu,
         };
         let routes = router(config.cors_origins.clone(), config.development);
         let settings = WsSettings {
@@ -104,12 +117,12 @@ impl<R: Runtime> SignalServer<R> {
         };
         let addr = config.bind_addr;
         let running = ws::start(
-            self.runtime.clone(),
+            runtime,
             signal,
             routes,
             settings,
             commands,
-            None,
+            Some(report_receiver),
         )
         .map_err(|source| SignalServerError::Listen { addr, source })?;
         Ok(self.hosted.started(running))

@@ -16,6 +16,7 @@ use hark_core::signal::{
 use hark_core::wire::signal::CorsOrigins;
 use serde::Serialize;
 
+use super::sfu::{SfuDialer, SfuInbound};
 use super::stats::SignalServerStats;
 use crate::clock::WallClock;
 use crate::ws::{self, Action, Close, Head, LoopCounters, Outbox, Route, Router, WsService};
@@ -41,6 +42,8 @@ pub(crate) struct SignalLoop {
     pub svc: SignalService,
     pub clock: WallClock,
     pub outbox: Outbox<SignalEvent, SignalServerStats>,
+    /// The SFU link's dialer (signal.md §8); `None` without `SFU_WS_HOST`.
+    pub sfu: Option<SfuDialer>,
 }
 
 /// signal.md §9.1's routing, by the core ([`route`]), with the configured `CORS_ORIGIN` and
@@ -84,7 +87,7 @@ impl WsService for SignalLoop {
     const NAME: &'static str = "signal";
     type Request = Page;
     type Command = DirectoryUpdate;
-    type Report = std::convert::Infallible;
+    type Report = SfuInbound;
 
     fn timeout(&mut self, now: Instant) {
         self.svc.handle_timeout(now);
@@ -149,8 +152,14 @@ impl WsService for SignalLoop {
         let _ = update.reply.try_send(result);
     }
 
-    fn report(&mut self, _now: Instant, report: std::convert::Infallible) {
-        match report {}
+    /// What happened on the SFU link, for the core (signal.md §8.7).
+    fn report(&mut self, now: Instant, report: SfuInbound) {
+        match report {
+            SfuInbound::Open(link) => self.svc.handle_sfu_open(now, link),
+            SfuInbound::Text(link, text) => self.svc.handle_sfu_text(now, link, &text),
+            SfuInbound::Frame(link) => self.svc.handle_sfu_frame(now, link),
+            SfuInbound::Closed(link) => self.svc.handle_sfu_closed(now, link),
+        }
     }
 
     fn poll_transmit(&mut self) -> Option<(ConnectionId, Action)> {
@@ -165,7 +174,13 @@ impl WsService for SignalLoop {
         Some((conn, action))
     }
 
+    /// Also hands the SFU link's actions to the dialer, after every turn of the core.
     fn flush(&mut self) -> u64 {
+        while let Some(action) = self.svc.poll_sfu() {
+            if let Some(dialer) = &mut self.sfu {
+                dialer.apply(action);
+            }
+        }
         let events = std::iter::from_fn(|| self.svc.poll_event());
         self.outbox.forward(events, super::log::event)
     }

@@ -39,6 +39,7 @@ mod text;
 pub(crate) use connection::{ConnectionSettings, Route, Router};
 pub(crate) use hosted::{Controller, Hosted, Outbox, seed_or_random};
 pub(crate) use http::{Head, response};
-pub(crate) use link::Close;
+pub(crate) use link::{Close, Link, Next, Outgoing};
+pub(crate) use pipe::Pipe;
 pub(crate) use server::{Stopped, WsSettings, nonzero, start};
 pub(crate) use service::{Action, LoopCounters, WsService};
