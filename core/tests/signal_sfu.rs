@@ -722,6 +722,18 @@ fn a_change_the_directory_refuses_is_an_error_and_changes_nothing() {
     assert_eq!(h.svc.stats().room_members, 1);
 }
 
+#[test]
+fn a_reset_restores_the_configured_directory() {
+    let mut h = Harness::with(config(None), None);
+    let remove = DirectoryChange::RemoveChannel {
+        channel: "voice".into(),
+    };
+    h.svc.apply_directory_change(h.now, remove).unwrap();
+    assert!(h.svc.directory().channel("voice").is_none());
+    h.svc.reset(h.now);
+    assert!(h.svc.directory().channel("voice").is_some());
+}
+
 // §9.1 views
 
 #[test]

@@ -89,6 +89,8 @@ pub struct SignalService {
     config: SignalConfig,
     jwt: JwtValidator,
     directory: Directory,
+    /// The directory as configured, which an operator's reset restores.
+    configured_directory: Directory,
     engine_sids: SidGenerator,
     socket_sids: SidGenerator,
     limiter: ScoreLimiter<LimitKey>,
@@ -135,6 +137,7 @@ impl SignalService {
             sfu_relayed_to: 0,
             sfu_relayed_from: 0,
             jwt: JwtValidator::new(&config.jwt),
+            configured_directory: directory.clone(),
             directory,
             engine_sids: SidGenerator::new(rng_seed, ENGINE_SID_DOMAIN),
             socket_sids: SidGenerator::new(rng_seed, SOCKET_SID_DOMAIN),
@@ -345,10 +348,12 @@ impl SignalService {
         }
     }
 
-    /// An operator's reset: [`SignalService::close_all`], then the limiter and counters start
-    /// afresh. Session ids go on from the same streams.
+    /// An operator's reset: [`SignalService::close_all`], then the directory is the configured
+    /// one again (run-time changes are undone, as a restart would) and the limiter and counters
+    /// start afresh. Session ids go on from the same streams, so no id is ever handed out twice.
     pub fn reset(&mut self, now: Instant) {
         self.close_all(now);
+        self.directory = self.configured_directory.clone();
         self.limiter = ScoreLimiter::new(self.config.limiter_max_keys);
         self.rate_limited = 0;
     }
