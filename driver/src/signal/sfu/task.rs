@@ -60,11 +60,12 @@ impl LinkTask {
     pub async fn run(self) {
         let link = self.link;
         let mut early = VecDeque::new();
+        let mut lingering = None;
         match self.dial(&mut early).await {
             Dialled::Open(opened) => {
                 if self.reports.send(SfuInbound::Open(link)).await.is_ok() {
                     let Opened { stream, ws } = *opened;
-                    Serving::new(&self, stream, ws, early).run().await;
+                    lingering = Serving::new(&self, stream, ws, early).run().await;
                 }
             }
             Dialled::Abandoned => tracing::debug!(?link, "SFU dial abandoned"),
@@ -74,6 +75,10 @@ impl LinkTask {
         self.queue.finish();
         // If the loop is gone there is nobody to tell.
         let _ = self.reports.send(SfuInbound::Closed(link)).await;
+        // The service may dial again at once; the old socket's polite close goes on meanwhile.
+        if let Some(stream) = lingering {
+            tcp::linger(&*stream, &*self.runtime).await;
+        }
     }
 
     /// Opens the link, unless the service closes it first or [`DIAL_TIMEOUT`] passes. Anything
@@ -150,13 +155,17 @@ impl<'a> Serving<'a> {
         }
     }
 
-    async fn run(mut self) {
+    /// Serves until the link ends; the socket, half-closed, if it is to linger.
+    async fn run(mut self) -> Option<Box<dyn AsyncTcpStream>> {
         let end = poll_fn(|cx| self.poll_open(cx)).await;
-        if matches!(end, End::Close) {
-            if let Err(e) = tcp::shutdown_write(&*self.stream) {
-                tracing::debug!(link = ?self.task.link, error = %e, "shutdown failed");
+        match end {
+            End::Close => {
+                if let Err(e) = tcp::shutdown_write(&*self.stream) {
+                    tracing::debug!(link = ?self.task.link, error = %e, "shutdown failed");
+                }
+                Some(self.stream)
             }
-            tcp::linger(&*self.stream, &*self.task.runtime).await;
+            End::Abort => None,
         }
     }
 
