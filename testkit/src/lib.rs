@@ -140,6 +140,7 @@ macro_rules! signal_integration_tests {
             a_bad_token_is_refused_with_connect_error,
             joiners_see_each_other_and_mute_reaches_the_room,
             a_join_without_an_sfu_is_told_voice_is_unavailable,
+            the_sfu_link_relays_a_joiners_negotiation,
             polling_is_refused_400_code_0,
             an_origin_outside_cors_origin_is_refused_code_3,
             health_answers_the_counters,

@@ -6,12 +6,13 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::audio_cases::refused_config;
 use crate::chat_client::{http_exchange, http_request};
+use crate::sfu_standin::{FAKE_CANDIDATE, FAKE_OFFER_SDP, SfuStandIn, stream_id_for};
 use crate::signal_client::{SOCKET_IO_PATH, SignalClient};
 use crate::{STOP_DEADLINE, Server, token};
 
@@ -21,6 +22,8 @@ const SECRET: &str = "signal-test-secret";
 const CHANNEL: &str = "demo";
 /// How long a close frame may take to arrive.
 const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
+/// The `SERVER_TOKEN` of cases with an SFU.
+const SFU_TOKEN: &str = "sfu-token";
 
 /// Only signal, on an ephemeral port; `extra` appended to `[signal]`.
 fn config_with(extra: &str) -> String {
@@ -132,6 +135,47 @@ pub fn a_join_without_an_sfu_is_told_voice_is_unavailable(bin: &Path) {
         ada.expect_event("error"),
         json!({"error": "voice_unavailable", "message": "Voice is unavailable"})
     );
+}
+
+/// §8: with an SFU, hark says `hello` and, after `welcome`, announces a joiner; the SFU's `offer`
+/// reaches the joiner, whose `answer` reaches the SFU, and the SFU's `ice-candidate`,
+/// `connected` and `track-added` reach the joiner (the last two as `user-updated`).
+pub fn the_sfu_link_relays_a_joiners_negotiation(bin: &Path) {
+    let sfu = SfuStandIn::start(([127, 0, 0, 1], 0).into(), SFU_TOKEN).unwrap();
+    let link = format!(
+        "sfu_ws_host = \"{}\"\nserver_token = \"{SFU_TOKEN}\"",
+        sfu.url()
+    );
+    let server = Server::start(bin, &config_with(&link));
+    let addr = server.signal_addr();
+    wait_until_the_sfu_link_is_up(addr);
+    let (mut ada, _) = SignalClient::admitted(addr, &auth("ada"));
+    ada.emit("join", &[json!({"channelID": CHANNEL})]);
+    assert_eq!(ada.expect_event("users")[0]["id"], "ada");
+    assert_eq!(
+        ada.expect_event("offer"),
+        json!({"type": "offer", "sdp": FAKE_OFFER_SDP})
+    );
+    ada.emit("answer", &[json!({"type": "answer", "sdp": "v=0\r\n"})]);
+    assert_eq!(
+        ada.expect_event("ice-candidate")["candidate"],
+        FAKE_CANDIDATE
+    );
+    assert_eq!(ada.expect_event("user-updated")["isConnectedToVoice"], true);
+    let streamed = ada.expect_event("user-updated");
+    let types: Vec<Value> = sfu.received().iter().map(|m| m["type"].clone()).collect();
+    assert_eq!(types, [json!("hello"), json!("join"), json!("answer")]);
+    let peer = sfu.received()[1]["peerID"].as_str().unwrap().to_owned();
+    assert_eq!(streamed["streamID"], stream_id_for(&peer));
+}
+
+/// Polls `/health` until it names the SFU link up (§9.1).
+fn wait_until_the_sfu_link_is_up(addr: SocketAddr) {
+    let deadline = Instant::now() + CLOSE_DEADLINE;
+    while http_request(addr, "GET", "/health").json()["sfu"] != "up" {
+        assert!(Instant::now() < deadline, "the SFU link did not come up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// §1: polling is refused with engine.io's code 0 as JSON.
