@@ -80,26 +80,12 @@ pub fn load<S: ServiceFormat>(dir: &Path) -> Result<VectorSet<S>, LoadErrors> {
         });
     }
 
-    let mut codec = Vec::new();
-    for (file, path) in json_files(dir, "codec", &mut errors) {
-        match read_json::<CodecFile<S::Codec>>(&path) {
-            Ok(parsed) => codec.extend(parsed.vectors.into_iter().map(|vector| Located {
-                file: file.clone(),
-                vector,
-            })),
-            Err(e) => errors.push(e),
-        }
-    }
-    let mut scenarios = Vec::new();
-    for (file, path) in json_files(dir, "scenarios", &mut errors) {
-        match read_json::<ScenarioFile<S>>(&path) {
-            Ok(parsed) => scenarios.extend(parsed.scenarios.into_iter().map(|vector| Located {
-                file: file.clone(),
-                vector,
-            })),
-            Err(e) => errors.push(e),
-        }
-    }
+    let codec = read_vectors(dir, "codec", &mut errors, |file: CodecFile<S::Codec>| {
+        file.vectors
+    });
+    let scenarios = read_vectors(dir, "scenarios", &mut errors, |file: ScenarioFile<S>| {
+        file.scenarios
+    });
     check_unique_names(dir, &codec, S::codec_name, &mut errors);
     check_unique_names(dir, &scenarios, |v| &v.name, &mut errors);
 
@@ -112,6 +98,27 @@ pub fn load<S: ServiceFormat>(dir: &Path) -> Result<VectorSet<S>, LoadErrors> {
         }),
         _ => Err(LoadErrors(errors)),
     }
+}
+
+/// Every vector of the `*.json` files of `dir/sub`, in file name order, each with its file:
+/// `vectors` takes a parsed file's list out. A file that cannot be read adds to `errors`.
+pub(crate) fn read_vectors<F: DeserializeOwned, V>(
+    dir: &Path,
+    sub: &str,
+    errors: &mut Vec<LoadError>,
+    vectors: impl Fn(F) -> Vec<V>,
+) -> Vec<Located<V>> {
+    let mut located = Vec::new();
+    for (file, path) in json_files(dir, sub, errors) {
+        match read_json::<F>(&path) {
+            Ok(parsed) => located.extend(vectors(parsed).into_iter().map(|vector| Located {
+                file: file.clone(),
+                vector,
+            })),
+            Err(e) => errors.push(e),
+        }
+    }
+    located
 }
 
 pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, LoadError> {

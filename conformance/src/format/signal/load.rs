@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{CodecVector, Scenario, ScenarioFile, SignalFixture};
 use crate::format::CodecFile;
-use crate::load::{LoadErrors, Located, check_unique_names, json_files, read_json};
+use crate::load::{LoadErrors, Located, check_unique_names, read_json, read_vectors};
 
 /// Everything in the signal vector directory.
 #[derive(Debug, Clone)]
@@ -20,26 +20,12 @@ pub struct SignalVectorSet {
 pub fn load(dir: &Path) -> Result<SignalVectorSet, LoadErrors> {
     let mut errors = Vec::new();
     let fixture = read_json::<SignalFixture>(&dir.join("fixture.json")).map_err(|e| errors.push(e));
-    let mut codec = Vec::new();
-    for (file, path) in json_files(dir, "codec", &mut errors) {
-        match read_json::<CodecFile<CodecVector>>(&path) {
-            Ok(parsed) => codec.extend(parsed.vectors.into_iter().map(|vector| Located {
-                file: file.clone(),
-                vector,
-            })),
-            Err(e) => errors.push(e),
-        }
-    }
-    let mut scenarios = Vec::new();
-    for (file, path) in json_files(dir, "scenarios", &mut errors) {
-        match read_json::<ScenarioFile>(&path) {
-            Ok(parsed) => scenarios.extend(parsed.scenarios.into_iter().map(|vector| Located {
-                file: file.clone(),
-                vector,
-            })),
-            Err(e) => errors.push(e),
-        }
-    }
+    let codec = read_vectors(dir, "codec", &mut errors, |file: CodecFile<CodecVector>| {
+        file.vectors
+    });
+    let scenarios = read_vectors(dir, "scenarios", &mut errors, |file: ScenarioFile| {
+        file.scenarios
+    });
     check_unique_names(dir, &codec, CodecVector::name, &mut errors);
     check_unique_names(dir, &scenarios, |v| &v.name, &mut errors);
     match fixture {
