@@ -29,7 +29,7 @@ import socket
 import struct
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, cast
 
 HEADER_LEN = 21
 """type 1 + sequence 4 + user id 8 + channel id 4 + timestamp 4 (§2; the seed's "16" is wrong)."""
@@ -648,9 +648,7 @@ class AudioClient:
             )
 
         what = f"Ack({acked_type.__name__}, {acked_sequence})"
-        ack = self.wait(match, timeout, what)
-        assert isinstance(ack, Ack)
-        return ack
+        return cast(Ack, self.wait(match, timeout, what))
 
     def take(self, cls: type[Packet] | None = None) -> list[Packet]:
         """Removes and returns the kept packets (only those of class `cls`, if given)."""
@@ -667,9 +665,7 @@ class AudioClient:
             )
 
         described = ", ".join(f"{k}={v!r}" for k, v in fields.items())
-        audio = self.wait(match, timeout, f"Audio({described})")
-        assert isinstance(audio, Audio)
-        return audio
+        return cast(Audio, self.wait(match, timeout, f"Audio({described})"))
 
     def _read(self, deadline: Deadline) -> Packet:
         readable, _, _ = select.select([self.socket], [], [], deadline.remaining())

@@ -654,16 +654,31 @@ class Live(unittest.TestCase):
         alice.send_audio(b"early")
         self.assert_nothing_relayed(alice, bob)
 
-    def test_mute_is_relayed_and_stops_audio_until_unmuted(self) -> None:
+    def test_mute_is_relayed_unchanged_and_stops_audio_until_unmuted(self) -> None:
         alice, bob = self.member(), self.member()
-        alice.set_mute(True)
+        sent = alice.send_set_mute(True)
+        alice.wait_ack(ha.SetMute, alice.control_sequence)
         relayed = bob.wait(lambda p: isinstance(p, ha.SetMute), what="SetMute")
+        self.assertEqual(ha.encode(relayed), sent, "§7.3: the SetMute datagram, unchanged")
         self.assertEqual((relayed.user_id, relayed.muted), (alice.user_id, True))
         alice.send_audio(b"muted")
         self.assert_nothing_relayed(alice, bob)
         alice.set_mute(False)
         alice.send_audio(b"unmuted")
         self.assertEqual(bob.recv_audio(user_id=alice.user_id).data, b"unmuted")
+
+    def test_a_replayed_audio_datagram_is_relayed_once(self) -> None:
+        alice, bob = self.member(), self.member()
+        sent = alice.send_audio(b"once")
+        alice.send_bytes(sent)
+        self.assertEqual(bob.recv_audio(user_id=alice.user_id).data, b"once")
+        self.assert_nothing_relayed(alice, bob)
+
+    def test_a_second_handshake_renews_the_session_and_keeps_membership(self) -> None:
+        alice, bob = self.member(), self.member()
+        self.assertEqual(alice.handshake(legacy=True).acked_type, ha.Handshake.TYPE)
+        alice.send_audio(b"after renewal")
+        self.assertEqual(bob.recv_audio(user_id=alice.user_id).data, b"after renewal")
 
     def test_a_muted_listener_still_hears(self) -> None:
         alice, bob = self.member(), self.member()

@@ -199,16 +199,33 @@ describe('against a live server', { skip: !ADDR && 'HARK_AUDIO_ADDR is not set: 
     await assertNothingRelayed(alice, bob);
   });
 
-  test('mute is relayed and stops audio until unmuted', async () => {
+  test('mute is relayed unchanged and stops audio until unmuted', async () => {
     const [alice, bob] = [await member(), await member()];
-    await alice.setMute(true);
+    const sent = await alice.sendSetMute(true);
+    await alice.waitAck('set_mute', alice.controlSequence);
     const relayed = await bob.wait((p) => p.type === 'set_mute', { what: 'SetMute' });
+    assert.deepEqual(ha.encode(relayed), sent, '§7.3: the SetMute datagram, unchanged');
     assert.deepEqual([relayed.userId, relayed.muted], [alice.userId, true]);
     await alice.sendAudio(Buffer.from('muted'));
     await assertNothingRelayed(alice, bob);
     await alice.setMute(false);
     await alice.sendAudio(Buffer.from('unmuted'));
     assert.equal((await bob.recvAudio({ userId: alice.userId })).data.toString(), 'unmuted');
+  });
+
+  test('a replayed audio datagram is relayed once', async () => {
+    const [alice, bob] = [await member(), await member()];
+    const sent = await alice.sendAudio(Buffer.from('once'));
+    await alice.sendBytes(sent);
+    assert.equal((await bob.recvAudio({ userId: alice.userId })).data.toString(), 'once');
+    await assertNothingRelayed(alice, bob);
+  });
+
+  test('a second handshake renews the session and keeps membership', async () => {
+    const [alice, bob] = [await member(), await member()];
+    assert.equal((await alice.handshake({ legacy: true })).ackedType, 'handshake');
+    await alice.sendAudio(Buffer.from('after renewal'));
+    assert.equal((await bob.recvAudio({ userId: alice.userId })).data.toString(), 'after renewal');
   });
 
   test('a muted listener still hears', async () => {
