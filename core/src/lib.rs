@@ -16,6 +16,7 @@ pub mod directory;
 pub mod limits;
 mod seeded;
 pub mod signal;
+pub mod stream;
 mod transmit;
 pub mod voice;
 pub mod wire;
