@@ -616,6 +616,32 @@ class Live(unittest.TestCase):
         self.assertLessEqual(len(ha.encode(error)), len(sent), "§7.5: no amplification")
         self.assertTrue("not authenticated: send a handshake".startswith(error.message))
 
+    def test_a_malformed_datagram_from_a_session_is_malformed_packet_with_its_ids(self) -> None:
+        client = self.client()
+        client.handshake()
+        heartbeat = ha.Heartbeat(user_id=client.user_id, channel_id=self.channel,
+                                 timestamp=int(time.time()))
+        error = self.refusal(client, lambda: client.send_bytes(ha.encode(heartbeat) + b"x"))
+        self.assertEqual((error.name, error.action_name, error.message),
+                         ("malformed_packet", "fix_client", "malformed packet"))
+        self.assertEqual((error.user_id, error.channel_id), (client.user_id, self.channel),
+                         "§7.5: a packet that did not parse is answered with the session's ids")
+
+    def test_a_datagram_over_max_packet_size_from_a_session_is_packet_too_large(self) -> None:
+        client = self.client()
+        client.handshake()
+        error = self.refusal(client, lambda: client.send_bytes(bytes([2]) * 1025))
+        self.assertEqual((error.name, error.action_name), ("packet_too_large", "fix_client"))
+
+    def test_a_session_packet_for_another_channel_is_channel_mismatch(self) -> None:
+        client = self.client()
+        client.handshake()
+        packet = ha.Heartbeat(sequence=77, user_id=client.user_id, channel_id="zz~9",
+                              timestamp=int(time.time()))
+        error = self.refusal(client, lambda: client.send_packet(packet))
+        self.assertEqual((error.name, error.sequence, error.channel_id),
+                         ("channel_mismatch", 77, "zz~9"))
+
     # -- channel membership and relaying ---------------------------------------------------------
 
     def test_join_is_acknowledged_and_again_when_repeated(self) -> None:

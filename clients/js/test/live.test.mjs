@@ -151,6 +151,30 @@ describe('against a live server', { skip: !ADDR && 'HARK_AUDIO_ADDR is not set: 
     assert.ok('not authenticated: send a handshake'.startsWith(error.message), error.message);
   });
 
+  test('a malformed datagram from a session is malformed_packet, with the session ids', async () => {
+    const c = client();
+    await c.handshake();
+    const heartbeat = ha.encode({ type: 'heartbeat', userId: c.userId, channelId: CHANNEL, timestamp: nowSecs() });
+    const error = await refusal(c, () => c.sendBytes(Buffer.concat([heartbeat, Buffer.from('x')])));
+    assert.deepEqual([ha.errorName(error.code), ha.actionName(error.action), error.message], ['malformed_packet', 'fix_client', 'malformed packet']);
+    assert.deepEqual([error.userId, error.channelId], [c.userId, CHANNEL], "§7.5: a packet that did not parse is answered with the session's ids");
+  });
+
+  test('a datagram over max_packet_size from a session is packet_too_large', async () => {
+    const c = client();
+    await c.handshake();
+    const error = await refusal(c, () => c.sendBytes(Buffer.alloc(1025, 2)));
+    assert.deepEqual([ha.errorName(error.code), ha.actionName(error.action)], ['packet_too_large', 'fix_client']);
+  });
+
+  test('a session packet for another channel is channel_mismatch', async () => {
+    const c = client();
+    await c.handshake();
+    const packet = { type: 'heartbeat', sequence: 77, userId: c.userId, channelId: UNKNOWN_CHANNEL, timestamp: nowSecs() };
+    const error = await refusal(c, () => c.sendPacket(packet));
+    assert.deepEqual([ha.errorName(error.code), error.sequence, error.channelId], ['channel_mismatch', 77, UNKNOWN_CHANNEL]);
+  });
+
   // -- channel membership and relaying --------------------------------------------------------
 
   test('join is acknowledged, and again when repeated', async () => {
