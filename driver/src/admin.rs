@@ -4,7 +4,7 @@
 //! `hark admin …` is its client; the live conformance runner uses it for the vectors' directory
 //! steps. Directory changes go to every directory service (`audio`, `voice`, then `signal`): they
 //! serve the same directory, so a change applies to all and their answers agree. `reset` and
-//! `stats` also reach `chat`, which has no directory.
+//! `stats` also reach `chat` and `stream`, which have no directory.
 //!
 //! It runs on a plain thread: admin traffic is rare, and a thread keeps it independent of the
 //! runtime.
@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::audio::{AudioController, ServerStats};
 use crate::chat::{ChatController, ChatServerStats};
 use crate::signal::{SignalController, SignalServerStats};
+use crate::stream::{StreamController, StreamServerStats};
 use crate::voice::{VoiceController, VoiceServerStats};
 
 /// Longest request line accepted.
@@ -37,7 +38,8 @@ const IDLE: Duration = Duration::from_secs(30);
 #[serde(rename_all = "snake_case")]
 pub enum AdminRequest {
     /// Ends every session and undoes run-time directory changes, as a restart would (for `chat`:
-    /// closes every connection with 1001 and forgets rooms, IP records and counters).
+    /// closes every connection with 1001 and forgets rooms, IP records and counters; for
+    /// `stream`: zeroes the counters and rewinds a shifted clock).
     Reset,
     Stats,
     #[serde(untagged)]
@@ -65,6 +67,8 @@ pub struct Stats {
     pub chat: Option<ChatServerStats>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal: Option<SignalServerStats>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamServerStats>,
 }
 
 /// The running services the socket talks to.
@@ -74,6 +78,7 @@ pub struct Services {
     pub voice: Option<VoiceController>,
     pub chat: Option<ChatController>,
     pub signal: Option<SignalController>,
+    pub stream: Option<StreamController>,
 }
 
 impl AdminResponse {
@@ -198,13 +203,14 @@ fn handle(stream: UnixStream, services: &Services) -> io::Result<()> {
 
 fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
     tracing::info!(?request, "admin request");
-    let (audio, voice, chat, signal) = match request {
+    let (audio, voice, chat, signal, stream) = match request {
         AdminRequest::Stats => {
             let stats = Stats {
                 audio: services.audio.as_ref().map(AudioController::get_stats),
                 voice: services.voice.as_ref().map(VoiceController::get_stats),
                 chat: services.chat.as_ref().map(ChatController::get_stats),
                 signal: services.signal.as_ref().map(SignalController::get_stats),
+                stream: services.stream.as_ref().map(StreamController::get_stats),
             };
             return AdminResponse {
                 stats: Some(stats),
@@ -228,6 +234,10 @@ fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
                 .signal
                 .as_ref()
                 .map(|signal| block_on(signal.reset()).map_err(|e| e.to_string())),
+            services
+                .stream
+                .as_ref()
+                .map(|stream| block_on(stream.reset()).map_err(|e| e.to_string())),
         ),
         AdminRequest::Change(change) => {
             let change_for_signal = change.clone();
@@ -244,6 +254,7 @@ fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
                     block_on(signal.apply_directory_change(change_for_signal))
                         .map_err(|e| e.to_string())
                 }),
+                None,
             )
         }
     };
@@ -254,6 +265,7 @@ fn answer(request: AdminRequest, services: &Services) -> AdminResponse {
         .chain(voice)
         .chain(chat)
         .chain(signal)
+        .chain(stream)
         .find_map(Result::err)
     {
         None => AdminResponse::ok(),

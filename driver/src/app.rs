@@ -1,4 +1,4 @@
-//! The server program: `serve`, `token` and `admin`, for any runtime. `hark` (tokio) and
+//! The server program: `serve`, `token`, `sign-url` and `admin`, for any runtime. `hark` (tokio) and
 //! `hark-smol` are this function plus their runtime.
 
 use std::path::{Path, PathBuf};
@@ -12,12 +12,13 @@ use hark_core::wire::audio::UserId;
 use crate::admin::{self, AdminRequest, Services};
 use crate::audio::AudioServer;
 use crate::chat::ChatServer;
-use crate::cli::{self, AdminArgs, Command, TokenArgs};
+use crate::cli::{self, AdminArgs, Command, SignUrlArgs, TokenArgs};
 use crate::config::{self, ConfigError, DEMO_CHANNEL, Flags, Loaded};
 use crate::logging;
 use crate::runtime::Runtime;
 use crate::secret::{self, SecretSource};
 use crate::signal::SignalServer;
+use crate::stream::{self, StreamServer};
 use crate::voice::{VoiceRelayServer, VoiceServerBuilder};
 
 /// Lifetime of the demo token printed at start-up.
@@ -55,6 +56,7 @@ pub async fn main<R: Runtime + Clone>(program: &str, runtime: R) -> ExitCode {
         }
         Command::Serve(flags) => serve(program, runtime, &flags).await,
         Command::Token(args) => token(&args),
+        Command::SignUrl(args) => sign_url(&args),
         Command::Admin(args) => admin(&args),
     };
     match result {
@@ -93,9 +95,15 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
         && settings.voice.is_none()
         && settings.chat.is_none()
         && settings.signal.is_none()
+        && settings.stream.is_none()
     {
-        return Err("no service is enabled (audio.enabled, voice.enabled and chat.enabled are false, signal.enabled is not true)".into());
+        return Err("no service is enabled (audio.enabled, voice.enabled and chat.enabled are false, signal.enabled and stream.enabled are not true)".into());
     }
+    // Settled before anything starts: in production mode a missing key stops the server here.
+    let stream_secret = match &settings.stream {
+        Some(_) => Some(stream_secret(&loaded, &data_dir)?),
+        None => None,
+    };
     // Registered before anything starts, so a signal during start-up is not lost.
     let stop = runtime
         .shutdown_signal()
@@ -132,6 +140,15 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
         println!("{program}: signal listening on http://{addr}");
         services.signal = Some(server.controller());
         signal = Some(server);
+    }
+    let mut stream = None;
+    if let (Some(config), Some(secret)) = (settings.stream, stream_secret) {
+        let mut server = StreamServer::with_runtime(runtime.clone(), config, secret);
+        let addr = server.start().await.map_err(|e| e.to_string())?;
+        // Signed files are at `/stream/{id}` on this address, `/health` beside them.
+        println!("{program}: stream listening on http://{addr}");
+        services.stream = Some(server.controller());
+        stream = Some(server);
     }
     let mut chat = None;
     if let Some(config) = settings.chat {
@@ -193,10 +210,57 @@ async fn serve<R: Runtime + Clone>(program: &str, runtime: R, flags: &Flags) -> 
             futures_lite::future::zip(chat_stopped, signal_stopped),
         )
         .await;
+    let stream_stopped = match &stream {
+        Some(server) => server.shutdown().await.map_err(|e| e.to_string()),
+        None => Ok(()),
+    };
     audio_stopped
         .and(voice_stopped)
         .and(chat_stopped)
         .and(signal_stopped)
+        .and(stream_stopped)
+}
+
+/// The stream service's URL-signing key (stream.md §11), saying where it came from.
+fn stream_secret(loaded: &Loaded, data_dir: &Path) -> Result<String, String> {
+    let (secret, source) = secret::resolve_stream(
+        loaded.stream_secret(),
+        loaded.stream_development(),
+        data_dir,
+    )
+    .map_err(|e| e.to_string())?;
+    match &source {
+        SecretSource::Configured => {}
+        SecretSource::Stored(path) => println!("using the stream secret in {}", path.display()),
+        SecretSource::Generated(path) => println!(
+            "generated a stream secret in {} (mode 0600, development mode); it is reused on every start",
+            path.display()
+        ),
+    }
+    Ok(secret)
+}
+
+/// Prints one signed URL (stream.md §4), with the key `serve` would use.
+fn sign_url(args: &SignUrlArgs) -> Result<(), String> {
+    let loaded = config::load(&args.flags, &env).map_err(invalid)?;
+    let data_dir = loaded.data_dir(&env);
+    let config = loaded.stream().map_err(invalid)?;
+    let (secret, _) = secret::resolve_stream(
+        loaded.stream_secret(),
+        loaded.stream_development(),
+        &data_dir,
+    )
+    .map_err(|e| e.to_string())?;
+    let url = stream::signed_url(
+        &config,
+        secret.as_bytes(),
+        &args.id,
+        args.ttl_secs,
+        args.base.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
+    println!("{url}");
+    Ok(())
 }
 
 fn print_demo(program: &str, secret: &[u8], flags: &Flags) {

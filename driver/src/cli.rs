@@ -12,6 +12,7 @@ use crate::config::Flags;
 pub enum Command {
     Serve(Flags),
     Token(TokenArgs),
+    SignUrl(SignUrlArgs),
     Admin(AdminArgs),
     Help,
     Version,
@@ -25,6 +26,16 @@ pub struct TokenArgs {
     pub ttl_secs: u64,
 }
 
+/// `sign-url ID [--ttl SECS] [--base URL]` (stream.md §4).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SignUrlArgs {
+    pub flags: Flags,
+    pub id: String,
+    pub ttl_secs: u64,
+    /// `scheme://host[:port]` the path is appended to; `None`: `http://localhost:{stream port}`.
+    pub base: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AdminArgs {
     pub flags: Flags,
@@ -33,7 +44,7 @@ pub struct AdminArgs {
     pub words: Vec<String>,
 }
 
-/// Default token lifetime: one hour.
+/// Default token and signed URL lifetime: one hour.
 pub const DEFAULT_TTL_SECS: u64 = 3600;
 
 pub fn usage(program: &str) -> String {
@@ -44,6 +55,7 @@ pub fn usage(program: &str) -> String {
 usage:
   {program} serve [--config FILE] [--bind ADDR] [--data-dir DIR] [--log-format text|json]
   {program} token --user USER [--channel CHANNEL] [--ttl SECS] [--config FILE] [--data-dir DIR]
+  {program} sign-url ID [--ttl SECS] [--base URL] [--config FILE] [--data-dir DIR]
   {program} admin [--socket PATH | --config FILE | --data-dir DIR] REQUEST...
   {program} --help | --version
 
@@ -53,8 +65,9 @@ admin requests:
 
 environment: AUDIO_BIND_ADDR, AUDIO_MAX_PACKET_SIZE, AUDIO_BUFFER_SIZE, MANAGEMENT_PORT,
 VOICE_RELAY_PORT, PORT (chat), RATE_LIMIT_MESSAGE_LIMIT, RATE_LIMIT_JOIN_LIMIT,
-RATE_LIMIT_CONNECTION_LIMIT_PER_IP, RATE_LIMIT_MAX_MESSAGE_SIZE, JWT_SECRET, HARK_DATA_DIR,
-RUST_LOG, LOG_FORMAT (override the config file; flags override both)"
+RATE_LIMIT_CONNECTION_LIMIT_PER_IP, RATE_LIMIT_MAX_MESSAGE_SIZE, JWT_SECRET, STREAM_SERVER_PORT,
+STREAM_MEDIA_DIR, SECRET_KEY, ALLOWED_ORIGINS, NODE_ENV, HARK_DATA_DIR, RUST_LOG, LOG_FORMAT
+(override the config file; flags override both)"
     )
 }
 
@@ -70,6 +83,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
         Value(word) => match word.string()?.as_str() {
             "serve" => serve(&mut parser),
             "token" => token(&mut parser),
+            "sign-url" => sign_url(&mut parser),
             "admin" => admin(&mut parser),
             "help" => Ok(Command::Help),
             other => Err(format!("unknown command {other:?}").into()),
@@ -142,6 +156,29 @@ fn token(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
     Ok(Command::Token(args))
 }
 
+fn sign_url(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut args = SignUrlArgs {
+        ttl_secs: DEFAULT_TTL_SECS,
+        ..SignUrlArgs::default()
+    };
+    let mut id = None;
+    while let Some(arg) = parser.next()? {
+        if let Some(flag) = CommonFlag::of(&arg) {
+            flag.set(&mut args.flags, parser.value()?);
+            continue;
+        }
+        match arg {
+            Long("ttl") => args.ttl_secs = parser.value()?.parse()?,
+            Long("base") => args.base = Some(parser.value()?.string()?),
+            Long("help") | Short('h') => return Ok(Command::Help),
+            Value(word) if id.is_none() => id = Some(word.string()?),
+            other => return Err(other.unexpected()),
+        }
+    }
+    args.id = id.ok_or("sign-url needs an ID, e.g. `sign-url track1`")?;
+    Ok(Command::SignUrl(args))
+}
+
 fn admin(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
     let mut args = AdminArgs::default();
     while let Some(arg) = parser.next()? {
@@ -193,6 +230,42 @@ mod tests {
             panic!("not token")
         };
         assert_eq!((args.user.as_str(), args.ttl_secs), ("alice", 3600));
+    }
+
+    #[test]
+    fn sign_url_takes_an_id_a_ttl_and_a_base() {
+        let Command::SignUrl(args) = parse_words(&["sign-url", "track1"]).unwrap() else {
+            panic!("not sign-url")
+        };
+        assert_eq!(
+            (args.id.as_str(), args.ttl_secs, args.base),
+            ("track1", 3600, None)
+        );
+        let Command::SignUrl(args) = parse_words(&[
+            "sign-url",
+            "--ttl",
+            "60",
+            "track2",
+            "--base",
+            "https://cdn.example",
+        ])
+        .unwrap() else {
+            panic!("not sign-url")
+        };
+        assert_eq!(args.id, "track2");
+        assert_eq!(args.ttl_secs, 60);
+        assert_eq!(args.base.as_deref(), Some("https://cdn.example"));
+    }
+
+    #[test]
+    fn sign_url_needs_exactly_one_id() {
+        assert!(
+            parse_words(&["sign-url"])
+                .unwrap_err()
+                .to_string()
+                .contains("ID")
+        );
+        assert!(parse_words(&["sign-url", "a", "b"]).is_err());
     }
 
     #[test]

@@ -20,8 +20,13 @@ use crate::clock::WallClock;
 use crate::duration;
 use crate::logging::{LogFormat, LogSettings};
 use crate::signal::{SfuUrl, SignalServerConfig};
+use crate::stream::StreamServerConfig;
 use crate::voice::VoiceServerConfig;
 use hark_core::signal::SfuSettings;
+
+mod stream;
+
+pub use stream::StreamSection;
 
 /// A configuration problem: where, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +61,8 @@ pub struct FileConfig {
     pub chat: ChatSection,
     #[serde(default)]
     pub signal: SignalSection,
+    #[serde(default)]
+    pub stream: StreamSection,
     pub channels: Option<Vec<ChannelConfig>>,
     #[serde(default)]
     pub admin: AdminSection,
@@ -336,6 +343,7 @@ fn apply_env(
         file.chat.max_message_size = Some(v);
     }
     apply_signal_env(&mut file.signal, env)?;
+    stream::apply_env(&mut file.stream, env)?;
     if let Some(v) = env("JWT_SECRET") {
         file.jwt_secret = Some(v);
     }
@@ -436,6 +444,9 @@ pub struct Settings {
     pub chat: Option<ChatServerConfig>,
     /// `None` unless `signal.enabled = true`.
     pub signal: Option<SignalServerConfig>,
+    /// `None` unless `stream.enabled = true`. Its secret is resolved on its own
+    /// ([`Loaded::stream_secret`]).
+    pub stream: Option<StreamServerConfig>,
     pub channels: Vec<ChannelConfig>,
     /// No channel was configured: the demo channel is served.
     pub demo: bool,
@@ -506,6 +517,11 @@ impl Loaded {
         } else {
             None
         };
+        let stream = if self.stream_enabled() {
+            Some(self.stream()?)
+        } else {
+            None
+        };
         let admin_socket = self.file.admin.enabled.unwrap_or(true).then(|| {
             self.file
                 .admin
@@ -519,6 +535,7 @@ impl Loaded {
             voice,
             chat,
             signal,
+            stream,
             channels,
             demo,
             admin_socket,

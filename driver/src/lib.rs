@@ -18,6 +18,7 @@ pub mod logging;
 pub mod runtime;
 pub mod secret;
 pub mod signal;
+pub mod stream;
 pub mod tcp;
 pub mod udp;
 mod udp_port;

@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -109,4 +109,14 @@ pub trait AsyncTcpStream: Send + Sync + fmt::Debug + AsFd {
 
     /// Writes from `buf`, waiting until the kernel takes at least one byte.
     fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+
+    /// Runs `op`, a non-blocking write of the caller's own on the socket's descriptor
+    /// (`sendfile(2)`, `send(2)` with `MSG_MORE`), waiting until the socket is writable each time
+    /// it fails with `WouldBlock`; `op`'s other results are returned as they are. `op` must not
+    /// block: the descriptor is non-blocking, so any write to it returns at once.
+    fn poll_write_with(
+        &self,
+        cx: &mut Context<'_>,
+        op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>>;
 }

@@ -1,18 +1,44 @@
-//! The JWT secret when none is configured: generated once, kept in the data directory with mode
-//! 0600, reused on every later start.
+//! Secrets when none is configured: generated once, kept in the data directory with mode 0600,
+//! reused on every later start. The JWT secret ([`JWT`]) is always kept this way; the stream
+//! service's URL-signing key ([`STREAM`], stream.md §11) only in development mode.
 
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// The file name of the generated secret inside the data directory.
+/// The file name of the generated JWT secret inside the data directory.
 pub const SECRET_FILE: &str = "jwt_secret";
+
+/// One kind of secret: where it is kept and how the error messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretKind {
+    /// The file name inside the data directory.
+    pub file: &'static str,
+    /// What it is, for messages: "JWT secret".
+    pub name: &'static str,
+    /// Where an operator sets it: "JWT_SECRET or jwt_secret in the config file".
+    pub configured_by: &'static str,
+}
+
+/// The suite's JWT secret (`audio`, `voice`, `signal`).
+pub const JWT: SecretKind = SecretKind {
+    file: SECRET_FILE,
+    name: "JWT secret",
+    configured_by: "JWT_SECRET or jwt_secret in the config file",
+};
+
+/// The key that signs stream URLs (stream.md §4, §11).
+pub const STREAM: SecretKind = SecretKind {
+    file: "stream_secret",
+    name: "stream secret",
+    configured_by: "SECRET_KEY or stream.secret in the config file",
+};
 
 /// Where the secret came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
-    /// `jwt_secret` in the file or `JWT_SECRET`.
+    /// In the config file or the environment.
     Configured,
     /// Read from the data directory.
     Stored(PathBuf),
@@ -32,6 +58,13 @@ pub enum SecretError {
         "no JWT secret: set JWT_SECRET or jwt_secret in the config file, or run `hark serve` once to generate {0}"
     )]
     Missing(PathBuf),
+    /// A secret that is only generated in development mode is missing in production mode.
+    #[error(
+        "no {}: set {} (or development mode, which generates one in the data directory)",
+        .0.name,
+        .0.configured_by
+    )]
+    Required(SecretKind),
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> SecretError + '_ {
@@ -41,9 +74,35 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> SecretError + '_ {
     }
 }
 
-/// Reads the stored secret, if there is one.
+/// Reads the stored JWT secret, if there is one.
 pub fn read(data_dir: &Path) -> Result<Option<(String, PathBuf)>, SecretError> {
-    let path = data_dir.join(SECRET_FILE);
+    read_kind(JWT, data_dir)
+}
+
+/// The configured JWT secret, else the stored one, else a new one (stored).
+pub fn resolve(
+    configured: Option<&str>,
+    data_dir: &Path,
+) -> Result<(String, SecretSource), SecretError> {
+    resolve_kind(JWT, configured, data_dir)
+}
+
+/// The stream service's key (stream.md §11): the configured one; else, in development mode only,
+/// the stored one or a new one (stored); in production mode a missing key is an error.
+pub fn resolve_stream(
+    configured: Option<&str>,
+    development: bool,
+    data_dir: &Path,
+) -> Result<(String, SecretSource), SecretError> {
+    if configured.is_none() && !development {
+        return Err(SecretError::Required(STREAM));
+    }
+    resolve_kind(STREAM, configured, data_dir)
+}
+
+/// Reads the stored secret of `kind`, if there is one.
+fn read_kind(kind: SecretKind, data_dir: &Path) -> Result<Option<(String, PathBuf)>, SecretError> {
+    let path = data_dir.join(kind.file);
     match fs::read_to_string(&path) {
         Ok(text) => {
             let secret = text.trim().to_owned();
@@ -57,19 +116,20 @@ pub fn read(data_dir: &Path) -> Result<Option<(String, PathBuf)>, SecretError> {
     }
 }
 
-/// The configured secret, else the stored one, else a new one (stored).
-pub fn resolve(
+/// The configured secret of `kind`, else the stored one, else a new one (stored).
+fn resolve_kind(
+    kind: SecretKind,
     configured: Option<&str>,
     data_dir: &Path,
 ) -> Result<(String, SecretSource), SecretError> {
     if let Some(secret) = configured {
         return Ok((secret.to_owned(), SecretSource::Configured));
     }
-    if let Some((secret, path)) = read(data_dir)? {
+    if let Some((secret, path)) = read_kind(kind, data_dir)? {
         return Ok((secret, SecretSource::Stored(path)));
     }
     let secret = generate()?;
-    let path = store(data_dir, &secret)?;
+    let path = store(data_dir, kind.file, &secret)?;
     Ok((secret, SecretSource::Generated(path)))
 }
 
@@ -80,13 +140,13 @@ fn generate() -> Result<String, SecretError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn store(data_dir: &Path, secret: &str) -> Result<PathBuf, SecretError> {
+fn store(data_dir: &Path, file: &str, secret: &str) -> Result<PathBuf, SecretError> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(data_dir)
         .map_err(io_error(data_dir))?;
-    let path = data_dir.join(SECRET_FILE);
+    let path = data_dir.join(file);
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -135,5 +195,27 @@ mod tests {
             ("s3cret", SecretSource::Configured)
         );
         assert!(!dir.exists());
+    }
+
+    #[test]
+    fn the_stream_secret_is_generated_in_its_own_file_in_development_mode() {
+        let dir = temp_dir("stream-dev");
+        let (jwt, _) = resolve(None, &dir).unwrap();
+        let (stream, source) = resolve_stream(None, true, &dir).unwrap();
+        assert_eq!(source, SecretSource::Generated(dir.join("stream_secret")));
+        assert_ne!(stream, jwt);
+        let (again, _) = resolve_stream(None, true, &dir).unwrap();
+        assert_eq!(again, stream);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_stream_secret_is_an_error_in_production_mode() {
+        let dir = temp_dir("stream-prod");
+        let error = resolve_stream(None, false, &dir).unwrap_err();
+        assert!(error.to_string().contains("SECRET_KEY"), "{error}");
+        assert!(!dir.exists());
+        let (secret, source) = resolve_stream(Some("k"), false, &dir).unwrap();
+        assert_eq!((secret.as_str(), source), ("k", SecretSource::Configured));
     }
 }

@@ -209,6 +209,18 @@ impl AsyncTcpStream for TcpStream {
             || self.0.get_ref().write(buf),
         )
     }
+
+    fn poll_write_with(
+        &self,
+        cx: &mut Context<'_>,
+        op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        poll_io(
+            cx,
+            |cx| self.0.poll_writable(cx),
+            || op(self.0.get_ref().as_fd()),
+        )
+    }
 }
 
 impl AsFd for TcpStream {

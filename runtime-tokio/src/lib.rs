@@ -202,6 +202,21 @@ impl AsyncTcpStream for TcpStream {
             }
         }
     }
+
+    fn poll_write_with(
+        &self,
+        cx: &mut Context<'_>,
+        op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            ready!(self.0.poll_write_ready(cx))?;
+            // `try_io` clears the readiness on `WouldBlock`, so the next poll waits for the reactor.
+            match self.0.try_io(Interest::WRITABLE, || op(self.0.as_fd())) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                result => return Poll::Ready(result),
+            }
+        }
+    }
 }
 
 impl AsFd for TcpStream {

@@ -21,6 +21,9 @@ mod server;
 pub mod sfu_standin;
 pub mod signal_cases;
 mod signal_client;
+pub mod stream_cases;
+mod stream_client;
+pub mod stream_fixture;
 pub mod voice_cases;
 mod voice_client;
 
@@ -33,6 +36,7 @@ pub use client::{
 pub use process::{COMMAND_DEADLINE, Finished, Process, TempDir, run};
 pub use server::{START_DEADLINE, STOP_DEADLINE, Server};
 pub use signal_client::{SOCKET_IO_PATH, SignalClient};
+pub use stream_client::{Closed, StreamConnection, StreamResponse};
 pub use voice_client::{Login, VoiceClient};
 
 /// Defines one `#[test]` per case of [`audio_cases`] against the server binary at `$bin` (a
