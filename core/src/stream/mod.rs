@@ -24,6 +24,7 @@ mod cors;
 mod etag;
 mod failure;
 mod health;
+mod hex;
 mod http_date;
 mod media;
 mod multipart;

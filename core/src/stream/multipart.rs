@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
+use super::hex::hex_digit;
 use super::media::Media;
 use super::plan::BodyPart;
 use super::range::ByteRange;
-use super::sign::hex_digit;
 
 /// The boundary and the body of a multipart answer for two or more coalesced ranges.
 #[derive(Debug, Clone, PartialEq, Eq)]

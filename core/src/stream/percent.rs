@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::sign::hex_value;
+use super::hex::hex_value;
 
 /// A `%` not followed by two hex digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

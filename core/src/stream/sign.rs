@@ -5,6 +5,8 @@ use hmac::digest::{Key, KeyInit};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+use super::hex::{hex_digit, hex_value};
+
 /// Hex digits in a signature: 32 bytes of HMAC-SHA256.
 pub const SIGNATURE_HEX_LEN: usize = 64;
 
@@ -84,15 +86,6 @@ fn encode_hex(bytes: &[u8]) -> String {
     out
 }
 
-/// The lowercase hex digit of a nibble.
-pub(super) fn hex_digit(nibble: u8) -> char {
-    char::from(if nibble < 10 {
-        b'0' + nibble
-    } else {
-        b'a' + (nibble & 0x0f) - 10
-    })
-}
-
 fn decode_hex_32(hex: &[u8]) -> Option<[u8; 32]> {
     if hex.len() != SIGNATURE_HEX_LEN {
         return None;
@@ -105,15 +98,6 @@ fn decode_hex_32(hex: &[u8]) -> Option<[u8; 32]> {
         *byte = (hex_value(*high)? << 4) | hex_value(*low)?;
     }
     Some(out)
-}
-
-pub(super) fn hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
