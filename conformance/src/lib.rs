@@ -9,7 +9,9 @@
 //! [`format::audio::Audio`] or [`format::voice::Voice`]; `chat`, whose vectors are WebSocket
 //! and HTTP steps, has modules of its own ([`format::chat`], [`core_mode::chat`],
 //! [`live_mode::chat`]); so has `signal`, whose scenarios add the SFU link's side
-//! ([`format::signal`], [`core_mode::signal`]).
+//! ([`format::signal`], [`core_mode::signal`]); and `stream`, whose scenarios are raw HTTP
+//! requests and exact responses ([`format::stream`], [`core_mode::stream`],
+//! [`live_mode::stream`]).
 
 pub mod chat_compare;
 pub mod compare;
@@ -19,6 +21,8 @@ pub mod live_mode;
 pub mod load;
 pub mod report;
 pub mod signal_compare;
+pub mod stream_compare;
+pub mod stream_head;
 pub mod timing;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +45,11 @@ pub fn run_core_chat(dir: &Path) -> Result<Report, LoadErrors> {
 /// Loads `dir` as the `signal` vectors and runs them in core mode.
 pub fn run_core_signal(dir: &Path) -> Result<Report, LoadErrors> {
     format::signal::load(dir).map(|set| core_mode::signal::run(&set))
+}
+
+/// Loads `dir` as the `stream` vectors and runs them in core mode.
+pub fn run_core_stream(dir: &Path) -> Result<Report, LoadErrors> {
+    format::stream::load(dir).map(|set| core_mode::stream::run(&set))
 }
 
 /// Loads `dir` as service `S`'s vectors and runs them in core mode.

@@ -4,7 +4,7 @@
 //! hark-conformance core [--service S] [--vectors DIR]
 //! hark-conformance live [--service S] --udp ADDR [--tcp ADDR] --admin SOCKET [--group G]
 //!                       [--scenario NAME]… [--vectors DIR]
-//! hark-conformance live --service chat|signal --http ADDR --admin SOCKET [--group G]
+//! hark-conformance live --service chat|signal|stream --http ADDR --admin SOCKET [--group G]
 //!                       [--sfu ADDR] [--scenario NAME]… [--vectors DIR]
 //! hark-conformance live-plan [--service S] --out DIR --data-dir DIR [--sfu ADDR] [--vectors DIR]
 //! ```
@@ -21,9 +21,11 @@ use hark_conformance::format::ServiceFormat;
 use hark_conformance::format::audio::Audio;
 use hark_conformance::format::chat;
 use hark_conformance::format::signal;
+use hark_conformance::format::stream;
 use hark_conformance::format::voice::Voice;
 use hark_conformance::live_mode::chat::ChatLiveOptions;
 use hark_conformance::live_mode::signal::SignalLiveOptions;
+use hark_conformance::live_mode::stream::StreamLiveOptions;
 use hark_conformance::live_mode::{self, BASE_GROUP, LiveOptions, LiveService};
 use hark_conformance::{VectorSet, core_mode, default_vectors};
 
@@ -31,7 +33,7 @@ const USAGE: &str = "\
 usage: hark-conformance core [--service S] [--vectors DIR]
        hark-conformance live [--service S] --udp ADDR [--tcp ADDR] --admin SOCKET [--group G]
                              [--scenario NAME]... [--vectors DIR]
-       hark-conformance live --service chat|signal --http ADDR --admin SOCKET [--group G]
+       hark-conformance live --service chat|signal|stream --http ADDR --admin SOCKET [--group G]
                              [--sfu ADDR] [--scenario NAME]... [--vectors DIR]
        hark-conformance live-plan [--service S] --out DIR --data-dir DIR [--sfu ADDR]
                              [--vectors DIR]
@@ -40,12 +42,13 @@ usage: hark-conformance core [--service S] [--vectors DIR]
               --service or --vectors names one)
   live        replay the scenarios of one group against a running server: datagrams over UDP
               to ADDR, management connections (voice) over TCP to the --tcp ADDR, chat's
-              WebSocket and HTTP steps to the --http ADDR, operator steps and a reset before
-              each scenario through its admin SOCKET
+              WebSocket and HTTP steps and stream's requests to the --http ADDR, operator
+              steps and a reset before each scenario through its admin SOCKET
   live-plan   write one server configuration per scenario group (DIR/<group>.toml, the
               server's data directory and admin socket under --data-dir) and print the groups
 
-  --service S     audio, voice, chat or signal (default: audio, except for a bare `core`)
+  --service S     audio, voice, chat, signal or stream (default: audio, except for a bare
+                  `core`)
   --sfu ADDR      signal: where the runner listens as the SFU, and the plan's SFU_WS_HOST
                   (default 127.0.0.1:47311)
   --vectors DIR   the service's vector directory (default: this crate's vectors/<service>)
@@ -59,14 +62,16 @@ enum Service {
     Voice,
     Chat,
     Signal,
+    Stream,
 }
 
 impl Service {
-    const ALL: [Service; 4] = [
+    const ALL: [Service; 5] = [
         Service::Audio,
         Service::Voice,
         Service::Chat,
         Service::Signal,
+        Service::Stream,
     ];
 
     fn name(self) -> &'static str {
@@ -75,6 +80,7 @@ impl Service {
             Service::Voice => Voice::NAME,
             Service::Chat => chat::NAME,
             Service::Signal => signal::NAME,
+            Service::Stream => stream::NAME,
         }
     }
 
@@ -82,7 +88,9 @@ impl Service {
         Self::ALL
             .into_iter()
             .find(|s| s.name() == text)
-            .ok_or_else(|| format!("unknown service {text:?} (audio, voice, chat or signal)"))
+            .ok_or_else(|| {
+                format!("unknown service {text:?} (audio, voice, chat, signal or stream)")
+            })
     }
 }
 
@@ -105,6 +113,10 @@ enum Command {
     LiveSignal {
         vectors: PathBuf,
         options: SignalLiveOptions,
+    },
+    LiveStream {
+        vectors: PathBuf,
+        options: StreamLiveOptions,
     },
     Plan {
         service: Service,
@@ -206,8 +218,24 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 },
             }
         }
+        "live" if service == Service::Stream => {
+            if udp.is_some() || tcp.is_some() {
+                return Err(
+                    "live --service stream takes --http ADDR, not --udp or --tcp".to_owned(),
+                );
+            }
+            Command::LiveStream {
+                vectors,
+                options: StreamLiveOptions {
+                    http: http.ok_or("live --service stream needs --http ADDR")?,
+                    admin: admin.ok_or("live needs --admin SOCKET")?,
+                    group: group.unwrap_or_else(|| BASE_GROUP.to_owned()),
+                    only,
+                },
+            }
+        }
         "live" if http.is_some() => {
-            return Err("--http is for --service chat or signal".to_owned());
+            return Err("--http is for --service chat, signal or stream".to_owned());
         }
         "live" => Command::Live {
             service,
@@ -245,6 +273,7 @@ fn main() -> ExitCode {
                     Service::Voice => core::<Voice>(&vectors),
                     Service::Chat => core_chat(&vectors),
                     Service::Signal => core_signal(&vectors),
+                    Service::Stream => core_stream(&vectors),
                 };
                 if code != ExitCode::SUCCESS {
                     worst = code;
@@ -261,9 +290,11 @@ fn main() -> ExitCode {
             Service::Voice => live::<Voice>(&vectors, &options),
             Service::Chat => usage_error("live --service chat takes --http ADDR"),
             Service::Signal => usage_error("live --service signal takes --http ADDR"),
+            Service::Stream => usage_error("live --service stream takes --http ADDR"),
         },
         Ok(Command::LiveChat { vectors, options }) => live_chat(&vectors, &options),
         Ok(Command::LiveSignal { vectors, options }) => live_signal(&vectors, &options),
+        Ok(Command::LiveStream { vectors, options }) => live_stream(&vectors, &options),
         Ok(Command::Plan {
             service,
             vectors,
@@ -275,6 +306,7 @@ fn main() -> ExitCode {
             Service::Voice => plan::<Voice>(&vectors, &out, &data_dir),
             Service::Chat => plan_chat(&vectors, &out, &data_dir),
             Service::Signal => plan_signal(&vectors, &out, &data_dir, sfu),
+            Service::Stream => plan_stream(&vectors, &out, &data_dir),
         },
         Err(problem) => usage_error(&problem),
     }
@@ -304,6 +336,75 @@ fn core_chat(vectors: &Path) -> ExitCode {
             verdict(report.is_success())
         }
         Err(code) => code,
+    }
+}
+
+fn core_stream(vectors: &Path) -> ExitCode {
+    match load_stream(vectors) {
+        Ok(set) => {
+            let report = core_mode::stream::run(&set);
+            println!("{report}");
+            verdict(report.is_success())
+        }
+        Err(code) => code,
+    }
+}
+
+/// Loads the stream vectors, printing every problem (exit status 2) if they cannot be read.
+fn load_stream(vectors: &Path) -> Result<stream::StreamVectorSet, ExitCode> {
+    stream::load(vectors).map_err(|problems| {
+        for problem in &problems.0 {
+            eprintln!("hark-conformance: {problem}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+fn plan_stream(vectors: &Path, out: &Path, data_dir: &Path) -> ExitCode {
+    let set = match load_stream(vectors) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    match live_mode::stream::write_plan(&set, out, data_dir) {
+        Ok(planned) => {
+            for group in planned {
+                println!("{}", group.group);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hark-conformance: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn live_stream(vectors: &Path, options: &StreamLiveOptions) -> ExitCode {
+    let set = match load_stream(vectors) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    println!(
+        "live: stream group {} against http://{} (admin {})",
+        options.group,
+        options.http,
+        options.admin.display()
+    );
+    let started = Instant::now();
+    match live_mode::stream::run(&set, options, &mut progress) {
+        Ok(report) => {
+            println!("{report}");
+            println!(
+                "group {}: {:.1} s",
+                report.group,
+                started.elapsed().as_secs_f64()
+            );
+            verdict(report.is_success())
+        }
+        Err(e) => {
+            eprintln!("hark-conformance: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -534,6 +635,7 @@ mod tests {
                     (Service::Voice, default_vectors("voice")),
                     (Service::Chat, default_vectors("chat")),
                     (Service::Signal, default_vectors("signal")),
+                    (Service::Stream, default_vectors("stream")),
                 ]
             })
         );
@@ -579,6 +681,35 @@ mod tests {
             "127.0.0.1:1",
         ]);
         assert!(parse_args(&sfu_for_chat).is_err());
+    }
+
+    #[test]
+    fn stream_runs_live_over_http() {
+        let live = args(&[
+            "live",
+            "--service",
+            "stream",
+            "--http",
+            "127.0.0.1:8082",
+            "--admin",
+            "a",
+            "--group",
+            "strict",
+        ]);
+        assert_eq!(
+            parse_args(&live),
+            Ok(Command::LiveStream {
+                vectors: default_vectors("stream"),
+                options: StreamLiveOptions {
+                    http: "127.0.0.1:8082".parse().unwrap(),
+                    admin: "a".into(),
+                    group: "strict".to_owned(),
+                    only: Vec::new(),
+                },
+            })
+        );
+        let udp = args(&["live", "--service", "stream", "--udp", "127.0.0.1:9"]);
+        assert!(parse_args(&udp).is_err());
     }
 
     #[test]

@@ -586,3 +586,49 @@ fn every_signal_event_code_and_sfu_message_has_a_scenario() {
         ],
     );
 }
+
+#[test]
+fn every_stream_vector_passes_against_hark_core() {
+    let report = hark_conformance::run_core_stream(&default_vectors("stream"))
+        .unwrap_or_else(|problems| panic!("cannot load the stream vectors:\n{problems}"));
+    let _ = writeln!(std::io::stderr().lock(), "{}", report.summary());
+    assert!(report.is_success(), "\n{report}");
+}
+
+/// `vectors.md` §9.3: every reason `stream.md` §4 and §6 give a 4xx its own text for has a
+/// scenario that shows it.
+#[test]
+fn every_stream_error_text_has_a_scenario() {
+    use hark_conformance::format::stream::BodyJson;
+    let set = hark_conformance::format::stream::load(&default_vectors("stream")).unwrap();
+    let texts: BTreeSet<String> = set
+        .groups
+        .iter()
+        .flat_map(|g| &g.group.scenarios)
+        .flat_map(|s| &s.responses)
+        .flat_map(|r| &r.body)
+        .filter_map(|part| match part {
+            BodyJson::Text { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    for text in [
+        "bad request",
+        "invalid id",
+        "missing signature",
+        "invalid expiry",
+        "link expired",
+        "invalid signature",
+        "origin not allowed",
+        "not found",
+        "method not allowed",
+        "precondition failed",
+        "range not satisfiable",
+        "request header fields too large",
+    ] {
+        assert!(
+            texts.contains(&format!("{text}\n")),
+            "no scenario answers {text:?}"
+        );
+    }
+}

@@ -461,8 +461,10 @@ class Server:
             if t is not None and t >= mtime:
                 not_modified = True
         if not_modified:
-            headers = [("ETag", etag), ("Last-Modified", last_modified),
-                       ("Cache-Control", self.c["cache_control"]), ("Accept-Ranges", "bytes")]
+            # §6.1 lists what a 304 carries; they keep the order of §6's 200 (a reading:
+            # §6.1 does not say "in this order").
+            headers = [("Accept-Ranges", "bytes"), ("ETag", etag),
+                       ("Last-Modified", last_modified), ("Cache-Control", self.c["cache_control"])]
             headers += self.cors(req) + [("Date", imf(self.c["now"]))]
             keep, conn = self.persistence(req, 304)
             return Plan(304, headers + conn, [], keep)

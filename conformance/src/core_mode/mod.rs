@@ -11,6 +11,7 @@ mod clients;
 mod codec;
 mod scenario;
 pub mod signal;
+pub mod stream;
 mod voice;
 
 use std::collections::BTreeMap;

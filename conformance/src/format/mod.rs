@@ -10,6 +10,7 @@ mod hex;
 mod scenario;
 mod service;
 pub mod signal;
+pub mod stream;
 pub mod voice;
 
 use serde::Deserialize;

@@ -15,6 +15,7 @@ mod inbox;
 mod plan;
 mod scenario;
 pub mod signal;
+pub mod stream;
 mod tcp;
 mod udp;
 mod voice;

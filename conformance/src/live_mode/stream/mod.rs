@@ -1,0 +1,130 @@
+//! Live mode for `stream` (`vectors.md` §9.6): each scenario of a group replayed against a
+//! running server configured by `live-plan` — the server reset through its admin socket (its
+//! testing clock back at the group's `now`), the request bytes sent on a fresh connection, every
+//! response compared with the vector (a `Date` one second late allowed), then the connection's
+//! close or silence.
+
+mod exchange;
+mod plan;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub use exchange::{After, Exchange, IO_TIMEOUT, QUIET, exchange};
+pub use plan::{MEDIA_DIR, config_toml, write_media, write_plan};
+
+use super::admin::{Admin, reset_request, stats_request};
+use super::{LiveError, LiveReport};
+use crate::format::stream::{GroupConfig, NAME, Scenario, StreamFixture, StreamVectorSet};
+use crate::report::Tally;
+use crate::stream_compare::{Dates, compare};
+
+/// What `hark-conformance live --service stream` was asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamLiveOptions {
+    /// The stream listener.
+    pub http: SocketAddr,
+    pub admin: PathBuf,
+    /// The group (scenario file) the server is configured for.
+    pub group: String,
+    /// Only the scenarios of the group with these names (all when empty).
+    pub only: Vec<String>,
+}
+
+/// Runs the live scenarios of `options.group`; `progress` hears of each as it finishes.
+pub fn run(
+    set: &StreamVectorSet,
+    options: &StreamLiveOptions,
+    progress: &mut dyn FnMut(&str, bool, Duration),
+) -> Result<LiveReport, LiveError> {
+    let Some(group) = set.groups.iter().find(|g| g.name == options.group) else {
+        let known: Vec<&str> = set.groups.iter().map(|g| g.name.as_str()).collect();
+        return Err(LiveError::UnknownGroup {
+            group: options.group.clone(),
+            known: known.join(", "),
+        });
+    };
+    let scenarios = &group.group.scenarios;
+    if let Some(missing) = options
+        .only
+        .iter()
+        .find(|name| !scenarios.iter().any(|s| &&s.name == name))
+    {
+        return Err(LiveError::UnknownScenario {
+            scenario: missing.clone(),
+            group: group.name.clone(),
+        });
+    }
+    let admin = Admin::new(&options.admin);
+    let admin_error = |source| LiveError::Admin {
+        path: options.admin.clone(),
+        source,
+    };
+    admin.request(&stats_request()).map_err(admin_error)?;
+    let mut report = LiveReport {
+        service: NAME,
+        group: group.name.clone(),
+        scenarios: Tally::default(),
+    };
+    let chosen = scenarios
+        .iter()
+        .filter(|s| s.live && (options.only.is_empty() || options.only.contains(&s.name)));
+    for scenario in chosen {
+        let name = format!("{}: {}", group.file, scenario.name);
+        let started = Instant::now();
+        let outcome = match admin.request(&reset_request()) {
+            Ok(()) => check(&set.fixture, &group.group.config, scenario, options.http),
+            Err(e) => Err(vec![format!("the admin reset failed: {e}")]),
+        };
+        progress(&name, outcome.is_ok(), started.elapsed());
+        report.scenarios.record(name, outcome);
+    }
+    Ok(report)
+}
+
+/// One scenario against the server at `http`.
+pub fn check(
+    fixture: &StreamFixture,
+    config: &GroupConfig,
+    scenario: &Scenario,
+    http: SocketAddr,
+) -> Result<(), Vec<String>> {
+    let seen = exchange(http, scenario.request.as_bytes(), scenario.responses.len());
+    let dates = Dates {
+        now: config.now,
+        next_second_ok: true,
+    };
+    let mut problems = Vec::new();
+    for (i, expected) in scenario.responses.iter().enumerate() {
+        match seen.responses.get(i) {
+            Some(actual) => {
+                let differences = compare(expected, actual, fixture, dates);
+                if !differences.is_empty() {
+                    problems.push(format!("response {}:", i + 1));
+                    problems.extend(differences.into_iter().map(|d| format!("  {d}")));
+                }
+            }
+            None => problems.push(format!(
+                "response {}: not received (status {} expected)",
+                i + 1,
+                expected.status
+            )),
+        }
+    }
+    let fate = match (&seen.outcome, scenario.closed) {
+        (Err(why), _) => Some(why.clone()),
+        (Ok(After::Extra(n)), _) => Some(format!("{n} bytes more than the responses expected")),
+        (Ok(After::Open), true) => Some("the connection is still open (expected closed)".into()),
+        (Ok(After::Closed), false) if seen.responses.len() == scenario.responses.len() => {
+            Some("the server closed the connection (expected it kept)".into())
+        }
+        _ => None,
+    };
+    problems.extend(fate);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
