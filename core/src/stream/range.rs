@@ -53,29 +53,42 @@ pub enum RangeOutcome {
 
 type Parsed<'a, T> = IResult<&'a [u8], T>;
 
-/// Decimal digits; saturates at `u64::MAX`.
-fn number(input: &[u8]) -> Parsed<'_, u64> {
+/// A number too large for 64 bits: larger than any `u64`, as if infinite (stream.md §7.1).
+const BEYOND_64_BITS: u128 = 1 << 64;
+
+/// Decimal digits, saturating at [`BEYOND_64_BITS`].
+fn number(input: &[u8]) -> Parsed<'_, u128> {
     map(digit1, |digits: &[u8]| {
-        digits.iter().fold(0u64, |acc, &digit| {
-            acc.saturating_mul(10)
-                .saturating_add(u64::from(digit - b'0'))
+        digits.iter().fold(0u128, |acc, &digit| {
+            (acc * 10 + u128::from(digit - b'0')).min(BEYOND_64_BITS)
         })
     })
     .parse(input)
 }
 
+/// A parsed number as a position: beyond 64 bits is `u64::MAX`, which no file reaches.
+fn position(number: u128) -> u64 {
+    u64::try_from(number).unwrap_or(u64::MAX)
+}
+
+/// `last < first` is compared before saturation, so `{2^64}-{2^64 - 1}` stays invalid.
 fn spec(input: &[u8]) -> Parsed<'_, RangeSpec> {
     alt((
         map_opt(
             (number, char('-'), opt(number)),
             |(first, _, last)| match last {
                 Some(last) if last < first => None,
-                Some(last) => Some(RangeSpec::Bounded { first, last }),
-                None => Some(RangeSpec::From { first }),
+                Some(last) => Some(RangeSpec::Bounded {
+                    first: position(first),
+                    last: position(last),
+                }),
+                None => Some(RangeSpec::From {
+                    first: position(first),
+                }),
             },
         ),
         map(preceded(char('-'), number), |suffix| RangeSpec::Suffix {
-            suffix,
+            suffix: position(suffix),
         }),
     ))
     .parse(input)
@@ -236,6 +249,21 @@ mod tests {
             specs("bytes=0-99999999999999999999"),
             Some(vec![RangeSpec::Bounded {
                 first: 0,
+                last: u64::MAX
+            }])
+        );
+    }
+
+    #[test]
+    fn a_first_beyond_64_bits_is_larger_than_any_last() {
+        assert_eq!(
+            specs("bytes=18446744073709551616-18446744073709551615"),
+            None
+        );
+        assert_eq!(
+            specs("bytes=18446744073709551616-99999999999999999999"),
+            Some(vec![RangeSpec::Bounded {
+                first: u64::MAX,
                 last: u64::MAX
             }])
         );
