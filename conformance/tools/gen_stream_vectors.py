@@ -561,8 +561,7 @@ class Group:
         self.scenarios: list[dict] = []
         self.names: set[str] = set()
 
-    def add(self, name: str, description: str, covers: list[str], requests: list[Request],
-            live: bool = True):
+    def add(self, name: str, description: str, covers: list[str], requests: list[Request]):
         """A scenario whose responses the model computes: the requests go out in one write."""
         responses, closed = [], False
         for req in requests:
@@ -572,16 +571,14 @@ class Group:
                 closed = True
                 break
         raw = "".join(r.raw() for r in requests)
-        self.raw(name, description, covers, raw, responses, closed, live)
+        self.raw(name, description, covers, raw, responses, closed)
 
     def raw(self, name: str, description: str, covers: list[str], request: str,
-            responses: list[dict], closed: bool, live: bool = True):
+            responses: list[dict], closed: bool):
         assert name not in self.names, name
         self.names.add(name)
         doc = {"name": name, "description": description, "covers": covers,
                "request": request, "responses": responses, "closed": closed}
-        if not live:
-            doc["live"] = False
         self.scenarios.append(doc)
 
     def document(self) -> dict:

@@ -95,9 +95,6 @@ pub struct Scenario {
     pub responses: Vec<ResponseJson>,
     /// Whether the server closes the connection after the last response.
     pub closed: bool,
-    /// False: core mode only.
-    #[serde(default = "crate::format::default_true")]
-    pub live: bool,
 }
 
 /// One response: the status, every header in order, the body.
