@@ -27,6 +27,7 @@ pub mod audio;
 mod config_error;
 pub mod jitter;
 mod retry;
+pub mod voice;
 
 pub use config_error::ConfigError;
 pub use retry::RetryPolicy;
