@@ -31,43 +31,41 @@ pub fn format_http_date(unix: i64) -> String {
     out
 }
 
-/// Appends the IMF-fixdate of `unix` to `out` (29 bytes).
+/// Appends the IMF-fixdate of `unix` to `out` (29 bytes), without allocating: a response
+/// writes two (`Date`, `Last-Modified`).
 pub(super) fn write_http_date(out: &mut String, unix: i64) {
     let unix = unix.clamp(FIRST_WRITABLE, LAST_WRITABLE);
     let days = unix.div_euclid(SECONDS_PER_DAY);
     let secs = unix.rem_euclid(SECONDS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
     let weekday = usize::try_from(days.rem_euclid(7)).unwrap_or(0);
+    let month_name = usize::try_from(month - 1)
+        .ok()
+        .and_then(|m| MONTHS.get(m))
+        .copied()
+        .unwrap_or("Jan");
     out.push_str(WEEKDAYS.get(weekday).copied().unwrap_or("Thu"));
     out.push_str(", ");
-    push_digits(out, day, 2);
+    push_two_digits(out, day);
     out.push(' ');
-    out.push_str(
-        usize::try_from(month - 1)
-            .ok()
-            .and_then(|m| MONTHS.get(m))
-            .copied()
-            .unwrap_or("Jan"),
-    );
+    out.push_str(month_name);
     out.push(' ');
-    push_digits(out, year, 4);
+    push_two_digits(out, year / 100);
+    push_two_digits(out, year % 100);
     out.push(' ');
-    push_digits(out, secs / 3600, 2);
+    push_two_digits(out, secs / 3600);
     out.push(':');
-    push_digits(out, secs / 60 % 60, 2);
+    push_two_digits(out, secs / 60 % 60);
     out.push(':');
-    push_digits(out, secs % 60, 2);
+    push_two_digits(out, secs % 60);
     out.push_str(" GMT");
 }
 
-/// The last `width` decimal digits of a non-negative `value`, zero-padded.
-fn push_digits(out: &mut String, value: i64, width: u32) {
-    let mut divisor = 10i64.pow(width.saturating_sub(1));
-    while divisor > 0 {
-        let digit = u8::try_from(value / divisor % 10).unwrap_or(0);
-        out.push(char::from(b'0' + digit));
-        divisor /= 10;
-    }
+/// The two decimal digits of `value % 100`.
+fn push_two_digits(out: &mut String, value: i64) {
+    let value = u8::try_from(value.rem_euclid(100)).unwrap_or(0);
+    out.push(char::from(b'0' + value / 10));
+    out.push(char::from(b'0' + value % 10));
 }
 
 /// (year, month 1–12, day 1–31) of a day count since 1970-01-01.
