@@ -370,11 +370,34 @@ fn reconnect_restores_the_mute() {
 fn not_authenticated_during_the_handshake_is_an_old_reply() {
     let mut s = Scenario::alice();
     s.connect(0, ALICE_TOKEN);
-    let mut not_authenticated = hex(ALICE_SESSION_EXPIRED).to_vec();
+    let handshake = s.sent().remove(0);
+    // Answering audio numbered 1 sent before the handshake: the same sequence as the handshake.
+    let mut not_authenticated = renumbered(ALICE_SESSION_EXPIRED, 1).to_vec();
     not_authenticated[22] = 8;
     s.receive(10, Bytes::from(not_authenticated));
     assert_eq!(s.events(), []);
     assert_eq!(s.client.state(), AudioState::Handshaking);
+    s.tick(1000);
+    assert_eq!(
+        s.sent(),
+        [stamped(&handshake, WALL + 1)],
+        "still retransmitted"
+    );
+}
+
+#[test]
+fn a_token_too_long_for_a_packet_is_refused_before_sending() {
+    let mut s = Scenario::alice();
+    let token = "a".repeat(1100);
+    let json_len = r#"{"token":"","channel_id":"main"}"#.len() + 1100;
+    assert_eq!(
+        s.client.connect(s.at(0), WALL, &token),
+        Err(AudioClientError::HandshakeTooLarge {
+            len: 21 + 2 + json_len,
+            max: 1024
+        })
+    );
+    assert_eq!(s.client.state(), AudioState::Disconnected);
 }
 
 #[test]

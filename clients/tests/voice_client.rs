@@ -206,6 +206,14 @@ fn voice_auth_retransmits_then_gives_up() {
 }
 
 #[test]
+fn an_ok_for_another_user_is_not_our_binding() {
+    let mut s = Scenario::alice().logged_in();
+    s.udp(100, "020000000002");
+    assert_eq!(s.events(), []);
+    assert!(!s.client.is_bound());
+}
+
+#[test]
 fn not_authenticated_while_authenticating_answers_an_earlier_datagram() {
     let mut s = Scenario::alice().logged_in();
     s.udp(50, NOT_AUTHENTICATED);
@@ -348,6 +356,21 @@ fn chat_is_sent_and_received() {
             text: "hello".to_owned()
         }]
     );
+}
+
+#[test]
+fn chat_longer_than_the_server_s_frame_limit_is_refused() {
+    let mut s = Scenario::alice().in_main();
+    assert_eq!(
+        s.client.send_chat(&"y".repeat(4094)),
+        Err(VoiceClientError::FrameTooLarge {
+            len: 4097,
+            max: 4096
+        })
+    );
+    assert_eq!(s.written(), Vec::<Bytes>::new());
+    s.client.send_chat(&"y".repeat(4093)).unwrap();
+    assert_eq!(s.written().len(), 1);
 }
 
 #[test]

@@ -96,6 +96,8 @@ pub enum AudioClientError {
     NotJoined,
     #[error("token cannot be sent: {0}")]
     InvalidToken(WireError),
+    #[error("handshake of {len} bytes exceeds the {max}-byte packet limit: the token is too long")]
+    HandshakeTooLarge { len: usize, max: usize },
     #[error("audio payload of {len} bytes does not fit a {max}-byte packet")]
     PayloadTooLarge { len: usize, max: usize },
 }

@@ -163,8 +163,16 @@ impl AudioClient {
         wall_unix: u64,
         token: &str,
     ) -> Result<(), AudioClientError> {
-        self.handshake_body(token)
+        let handshake = self
+            .handshake_body(token)
             .map_err(AudioClientError::InvalidToken)?;
+        let len = self
+            .packet(wall_unix, 0, Body::Handshake(handshake))
+            .encoded_len();
+        let max = self.config.max_packet_size;
+        if len > max {
+            return Err(AudioClientError::HandshakeTooLarge { len, max });
+        }
         self.token = Some(token.to_owned());
         self.end_session();
         self.state = AudioState::Handshaking;
@@ -372,14 +380,18 @@ impl AudioClient {
     }
 
     fn send(&mut self, wall_unix: u64, sequence: u32, body: Body) {
+        let packet = self.packet(wall_unix, sequence, body);
+        self.transmits.push_back(packet.encode());
+    }
+
+    fn packet(&self, wall_unix: u64, sequence: u32, body: Body) -> AudioPacket {
         let header = Header {
             sequence,
             user_id: self.config.user_id,
             channel_id: self.config.channel_id,
             timestamp: timestamp(wall_unix),
         };
-        self.transmits
-            .push_back(AudioPacket::new(header, body).encode());
+        AudioPacket::new(header, body)
     }
 
     fn fire_retries(&mut self, now: Instant, wall_unix: u64) {
@@ -469,14 +481,16 @@ impl AudioClient {
     fn on_error(&mut self, sequence: u32, error: ErrorBody) {
         let code = error.code();
         let action = error.action();
-        let request = self.take_pending(sequence, |_| true);
         if action == SuggestedAction::Reconnect {
-            // A reply to a packet sent before the handshake went out says nothing about it.
+            // These answer no request (§5: timers, or `not_authenticated` for audio sent without
+            // a session, whose sequence is audio's, not a request's). While handshaking they
+            // answer packets sent before the handshake and say nothing about it.
             if self.state == AudioState::Connected {
                 self.expire(ExpiryCause::Server(code));
             }
             return;
         }
+        let request = self.take_pending(sequence, |_| true);
         if request == Some(Request::Handshake) && action == SuggestedAction::RenewToken {
             self.end_session();
             self.state = AudioState::AwaitingToken;

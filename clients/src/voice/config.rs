@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use hark_core::wire::voice::{DEFAULT_MAX_DATAGRAM_SIZE, VoiceToken};
+use hark_core::wire::voice::{DEFAULT_MAX_DATAGRAM_SIZE, DEFAULT_MAX_FRAME_LEN, VoiceToken};
 
 use crate::config_error::nonzero;
 use crate::jitter::JitterConfig;
@@ -21,6 +21,8 @@ pub struct VoiceClientConfig {
     /// Retransmission of the VoiceAuthRequest until its VoiceAuthResponse (§6.1: asking again
     /// is harmless).
     pub auth_retry: RetryPolicy,
+    /// The largest frame body sent (the server's `max_frame_len`, §3).
+    pub max_frame_len: usize,
     /// The largest datagram sent or accepted (the server's `max_datagram_size`, §4).
     pub max_datagram_size: usize,
     /// Other logged-in users remembered (the server admits at most 1024 connections, §9).
@@ -36,6 +38,7 @@ impl VoiceClientConfig {
             ping_interval: Duration::from_secs(10),
             keepalive_interval: Duration::from_secs(10),
             auth_retry: RetryPolicy::default(),
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
             max_datagram_size: DEFAULT_MAX_DATAGRAM_SIZE,
             max_participants: 1024,
             jitter: JitterConfig::default(),
@@ -46,6 +49,7 @@ impl VoiceClientConfig {
         nonzero("ping_interval", self.ping_interval)?;
         nonzero("keepalive_interval", self.keepalive_interval)?;
         nonzero("max_participants", self.max_participants)?;
+        nonzero("max_frame_len", self.max_frame_len)?;
         self.auth_retry.validate()?;
         self.jitter.validate()?;
         // The largest datagram a client sends without voice in it: a VoiceAuthRequest.

@@ -102,6 +102,8 @@ pub enum VoiceClientError {
     Closed,
     #[error("voice payload of {len} bytes does not fit a {max}-byte datagram")]
     PayloadTooLarge { len: usize, max: usize },
+    #[error("frame body of {len} bytes exceeds the server's limit of {max}")]
+    FrameTooLarge { len: usize, max: usize },
     #[error("frame cannot be encoded: {0}")]
     Encode(#[from] EncodeError),
 }

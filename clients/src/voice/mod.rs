@@ -27,8 +27,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use hark_core::wire::voice::{
-    AuthStatus, ErrorCode, Frame, FrameDecoder, PROTOCOL_VERSION, Participant, VoicePacket,
-    VoiceToken, parse_datagram,
+    AuthStatus, ErrorCode, FRAME_HEADER_LEN, Frame, FrameDecoder, PROTOCOL_VERSION, Participant,
+    VoicePacket, VoiceToken, parse_datagram,
 };
 
 pub use config::VoiceClientConfig;
@@ -422,8 +422,16 @@ impl VoiceClient {
         }
     }
 
+    /// Queues a frame, refusing one whose body exceeds the server's `max_frame_len` (§3): the
+    /// server would close the connection over it (`frame_too_large`).
     fn send_frame(&mut self, frame: &Frame) -> Result<(), VoiceClientError> {
-        self.stream.push_back(StreamOutput::Send(frame.encode()?));
+        let bytes = frame.encode()?;
+        let len = bytes.len().saturating_sub(FRAME_HEADER_LEN);
+        let max = self.config.max_frame_len;
+        if len > max {
+            return Err(VoiceClientError::FrameTooLarge { len, max });
+        }
+        self.stream.push_back(StreamOutput::Send(bytes));
         Ok(())
     }
 
@@ -452,7 +460,13 @@ impl VoiceClient {
 
     fn on_auth_response(&mut self, now: Instant, login: Login, status: AuthStatus, user_id: u32) {
         match (self.udp, status) {
-            (Udp::Authenticating(_), AuthStatus::OK) if user_id == login.user_id => {
+            (Udp::Authenticating(_), AuthStatus::OK) => {
+                // The relay binds the token's user (§6.1), which is ours: anything else is not
+                // an answer to our request.
+                if user_id != login.user_id {
+                    self.stats.ignored += 1;
+                    return;
+                }
                 self.udp = Udp::Bound;
                 self.next_keepalive = Some(now + self.config.keepalive_interval);
                 self.events.push_back(VoiceEvent::VoiceBound);
