@@ -22,6 +22,7 @@ mod conditional;
 mod config;
 mod cors;
 mod etag;
+mod exchange;
 mod failure;
 mod health;
 mod hex;
