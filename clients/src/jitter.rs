@@ -26,6 +26,9 @@ pub struct JitterConfig {
     pub max_senders: usize,
     /// Frames held per sender.
     pub max_frames: usize,
+    /// The sender's frame duration (20 ms for the CLI's frames): the spacing against which
+    /// interarrival jitter is measured.
+    pub frame_interval: Duration,
 }
 
 impl Default for JitterConfig {
@@ -35,6 +38,7 @@ impl Default for JitterConfig {
             target_delay: Duration::from_millis(60),
             max_senders: 64,
             max_frames: 50,
+            frame_interval: Duration::from_millis(20),
         }
     }
 }
@@ -110,6 +114,10 @@ struct Stream<T> {
     next: Option<i64>,
     frames: BTreeMap<i64, Held<T>>,
     last_heard: Instant,
+    /// The last held frame's position and arrival, for the jitter estimate.
+    last_arrival: Option<(i64, Instant)>,
+    /// Interarrival jitter in nanoseconds, smoothed as RFC 3550 §6.4.1 does.
+    jitter_nanos: i128,
 }
 
 impl<T> Stream<T> {
@@ -119,7 +127,21 @@ impl<T> Stream<T> {
             next: None,
             frames: BTreeMap::new(),
             last_heard: now,
+            last_arrival: None,
+            jitter_nanos: 0,
         }
+    }
+
+    /// Folds one arrival into the jitter estimate: how far the arrival spacing strays from the
+    /// sending spacing (`frame_interval` per sequence step), smoothed over 16 frames.
+    fn observe_arrival(&mut self, position: i64, now: Instant, frame_interval: Duration) {
+        if let Some((last_position, last_arrived)) = self.last_arrival {
+            let arrival_gap = signed_nanos(now, last_arrived);
+            let sending_gap = i128::from(position - last_position) * nanos(frame_interval);
+            let deviation = (arrival_gap - sending_gap).abs();
+            self.jitter_nanos += (deviation - self.jitter_nanos) / 16;
+        }
+        self.last_arrival = Some((position, now));
     }
 
     fn position(&self, sequence: u32) -> i64 {
@@ -159,6 +181,15 @@ impl<K: Ord + Clone, T> JitterBuffer<K, T> {
         self.streams.len()
     }
 
+    /// `sender`'s interarrival jitter (RFC 3550 §6.4.1, with sequence numbers times
+    /// `frame_interval` as the sending clock, since the headers carry none finer than seconds).
+    pub fn interarrival_jitter(&self, sender: &K) -> Option<Duration> {
+        let nanos = self.streams.get(sender)?.jitter_nanos;
+        Some(Duration::from_nanos(
+            u64::try_from(nanos).unwrap_or(u64::MAX),
+        ))
+    }
+
     /// Takes in one received frame.
     pub fn push(&mut self, now: Instant, sender: K, sequence: u32, frame: T) -> Admission {
         self.stats.received += 1;
@@ -188,6 +219,7 @@ impl<K: Ord + Clone, T> JitterBuffer<K, T> {
             return Admission::Duplicate;
         }
         stream.anchor = (sequence, position);
+        stream.observe_arrival(position, now, self.config.frame_interval);
         stream.frames.insert(
             position,
             Held {
@@ -251,6 +283,18 @@ impl<K: Ord + Clone, T> JitterBuffer<K, T> {
             self.streams.remove(&sender);
             self.stats.evicted_senders += 1;
         }
+    }
+}
+
+fn nanos(duration: Duration) -> i128 {
+    i128::try_from(duration.as_nanos()).unwrap_or(i128::MAX)
+}
+
+/// `later - earlier` in nanoseconds, negative when `later` is earlier.
+fn signed_nanos(later: Instant, earlier: Instant) -> i128 {
+    match later.checked_duration_since(earlier) {
+        Some(elapsed) => nanos(elapsed),
+        None => -nanos(earlier.duration_since(later)),
     }
 }
 

@@ -18,8 +18,8 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// One send a second, five in all: the audio server's `handshake_timeout` (5 s) is the
-    /// horizon after which an unanswered handshake is not worth repeating.
+    /// One send a second, five in all: a server silent for five seconds is down or out of
+    /// reach, and the caller hears of it rather than a client that retries forever.
     fn default() -> Self {
         Self {
             interval: Duration::from_secs(1),

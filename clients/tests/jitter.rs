@@ -20,6 +20,7 @@ impl Buffer {
             target_delay: Duration::from_millis(60),
             max_senders: 2,
             max_frames: 4,
+            frame_interval: Duration::from_millis(20),
         };
         Self {
             start: Instant::now(),
@@ -169,6 +170,34 @@ fn a_sender_numbering_again_from_far_behind_is_a_new_stream() {
     assert_eq!(b.push(100, "bob", 1), Admission::Held);
     assert_eq!(b.play(160), ["bob:1"]);
     assert_eq!(b.jitter.stats().restarts, 1);
+}
+
+#[test]
+fn frames_arriving_at_their_sending_pace_have_no_jitter() {
+    let mut b = Buffer::new();
+    for sequence in 1..=4u32 {
+        b.push(u64::from(sequence) * 20, "bob", sequence);
+    }
+    assert_eq!(b.jitter.interarrival_jitter(&"bob"), Some(Duration::ZERO));
+}
+
+#[test]
+fn interarrival_jitter_is_smoothed_over_sixteen_frames() {
+    let mut b = Buffer::new();
+    b.push(0, "bob", 1);
+    b.push(30, "bob", 2);
+    assert_eq!(
+        b.jitter.interarrival_jitter(&"bob"),
+        Some(Duration::from_micros(625)),
+        "10 ms off the 20 ms pace, over 16"
+    );
+    b.push(40, "bob", 4);
+    assert_eq!(
+        b.jitter.interarrival_jitter(&"bob"),
+        Some(Duration::from_nanos(625_000 + (30_000_000 - 625_000) / 16)),
+        "a lost frame in between counts as two steps: 10 ms for 40 ms of sending"
+    );
+    assert_eq!(b.jitter.interarrival_jitter(&"carol"), None);
 }
 
 #[test]

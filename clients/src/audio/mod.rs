@@ -22,7 +22,7 @@ mod config;
 mod event;
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hark_core::wire::audio::{
@@ -146,6 +146,11 @@ impl AudioClient {
     /// The mute state the server last acknowledged.
     pub fn is_muted(&self) -> bool {
         self.muted
+    }
+
+    /// `sender`'s interarrival jitter, while the jitter buffer tracks it.
+    pub fn interarrival_jitter(&self, sender: &UserId) -> Option<Duration> {
+        self.jitter.interarrival_jitter(sender)
     }
 
     pub fn stats(&self) -> AudioClientStats {

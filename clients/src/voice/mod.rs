@@ -23,7 +23,7 @@ mod config;
 mod event;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hark_core::wire::voice::{
@@ -172,6 +172,11 @@ impl VoiceClient {
     /// The other logged-in users, by user id.
     pub fn participants(&self) -> impl Iterator<Item = &Participant> {
         self.participants.values()
+    }
+
+    /// `sender`'s interarrival jitter, while the jitter buffer tracks it.
+    pub fn interarrival_jitter(&self, sender: u32) -> Option<Duration> {
+        self.jitter.interarrival_jitter(&sender)
     }
 
     pub fn stats(&self) -> VoiceClientStats {
