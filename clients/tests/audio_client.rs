@@ -351,6 +351,20 @@ fn reconnect_after_expiry_rejoins() {
 }
 
 #[test]
+fn connect_on_a_live_session_renews_it_and_rejoins() {
+    let mut s = Scenario::alice().joined();
+    s.connect(1000, ALICE_TOKEN);
+    assert_eq!(
+        s.sent(),
+        [stamped(&renumbered(ALICE_HANDSHAKE, 4), WALL + 1)]
+    );
+    s.receive(1100, renumbered(ALICE_HANDSHAKE_ACK, 4));
+    assert_eq!(s.sent(), [stamped(&renumbered(ALICE_JOIN, 5), WALL + 1)]);
+    s.receive(1200, renumbered(ALICE_JOIN_ACK, 5));
+    assert_eq!(s.events(), [AudioEvent::Connected, AudioEvent::Joined]);
+}
+
+#[test]
 fn reconnect_restores_the_mute() {
     let mut s = Scenario::alice().connected();
     s.client.set_mute(s.at(0), WALL, true).unwrap();

@@ -160,8 +160,10 @@ impl AudioClient {
         }
     }
 
-    /// Sends a handshake with `token` (the client does not mint tokens), starting a session or,
-    /// after [`AudioEvent::SessionExpired`] or a refused token, replacing the old one.
+    /// Sends a handshake with `token` (the client does not mint tokens): starts a session; after
+    /// [`AudioEvent::SessionExpired`] or a refused token, starts a new one; on a live session,
+    /// renews it before its token expires (§7.1: membership and mute are kept). Either way the
+    /// join and mute asked for are sent again once it is acknowledged.
     pub fn connect(
         &mut self,
         now: Instant,
