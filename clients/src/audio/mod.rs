@@ -20,6 +20,7 @@
 
 mod config;
 mod event;
+mod requests;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -35,7 +36,9 @@ pub use event::{AudioClientError, AudioEvent, ExpiryCause, Request};
 
 use crate::ConfigError;
 use crate::jitter::{JitterBuffer, JitterStats, Playout};
-use crate::retry::{Retry, RetryStep};
+use crate::retry::RetryStep;
+
+use self::requests::Requests;
 
 /// The largest datagram a server can send: a header and a full u16 length of audio.
 const MAX_RECEIVED_PACKET: usize = HEADER_LEN + 2 + u16::MAX as usize;
@@ -75,21 +78,12 @@ struct AudioFrame {
     payload: Bytes,
 }
 
-/// A request sent and not yet answered.
-#[derive(Debug, Clone, Copy)]
-struct Pending {
-    request: Request,
-    sequence: u32,
-    retry: Retry,
-}
-
 /// The `audio` client. See the module docs for the calling pattern.
 #[derive(Debug)]
 pub struct AudioClient {
     config: AudioClientConfig,
     state: AudioState,
     token: Option<String>,
-    control_sequence: u32,
     audio_sequence: u32,
     /// What the caller asked for; restored after a reconnect.
     want_joined: bool,
@@ -97,8 +91,7 @@ pub struct AudioClient {
     /// What the server acknowledged.
     joined: bool,
     muted: bool,
-    /// At most one request per [`Request::slot`].
-    pending: Vec<Pending>,
+    requests: Requests,
     next_heartbeat: Option<Instant>,
     unanswered_heartbeats: u32,
     jitter: JitterBuffer<UserId, AudioFrame>,
@@ -112,16 +105,15 @@ impl AudioClient {
         config.validate()?;
         Ok(Self {
             jitter: JitterBuffer::new(config.jitter)?,
+            requests: Requests::new(config.retry),
             config,
             state: AudioState::Disconnected,
             token: None,
-            control_sequence: 0,
             audio_sequence: 0,
             want_joined: false,
             want_muted: false,
             joined: false,
             muted: false,
-            pending: Vec::new(),
             next_heartbeat: None,
             unanswered_heartbeats: 0,
             transmits: VecDeque::new(),
@@ -304,13 +296,13 @@ impl AudioClient {
 
     /// When [`AudioClient::handle_timeout`] must next be called; `None` when nothing is timed.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let retries = self.pending.iter().map(|p| p.retry.due());
+        let retries = self.requests.poll_timeout();
         let heartbeat = self
             .next_heartbeat
             .filter(|_| self.state == AudioState::Connected);
-        retries
-            .chain(heartbeat)
-            .chain(self.jitter.poll_timeout())
+        [retries, heartbeat, self.jitter.poll_timeout()]
+            .into_iter()
+            .flatten()
             .min()
     }
 
@@ -347,17 +339,7 @@ impl AudioClient {
 
     /// Sends `request` under a new control sequence, replacing an unanswered one of its slot.
     fn request(&mut self, now: Instant, wall_unix: u64, request: Request) {
-        self.control_sequence = match self.control_sequence.wrapping_add(1) {
-            0 => 1,
-            next => next,
-        };
-        let sequence = self.control_sequence;
-        self.pending.retain(|p| p.request.slot() != request.slot());
-        self.pending.push(Pending {
-            request,
-            sequence,
-            retry: Retry::start(now, &self.config.retry),
-        });
+        let sequence = self.requests.start(now, request);
         self.send_request(wall_unix, request, sequence);
     }
 
@@ -378,12 +360,9 @@ impl AudioClient {
     }
 
     fn send_heartbeat(&mut self, now: Instant, wall_unix: u64) {
-        self.control_sequence = match self.control_sequence.wrapping_add(1) {
-            0 => 1,
-            next => next,
-        };
+        let sequence = self.requests.next_sequence();
         self.next_heartbeat = Some(now + self.config.heartbeat_interval);
-        self.send(wall_unix, self.control_sequence, Body::Heartbeat);
+        self.send(wall_unix, sequence, Body::Heartbeat);
     }
 
     fn send(&mut self, wall_unix: u64, sequence: u32, body: Body) {
@@ -402,45 +381,26 @@ impl AudioClient {
     }
 
     fn fire_retries(&mut self, now: Instant, wall_unix: u64) {
-        let mut index = 0;
-        while let Some(pending) = self.pending.get_mut(index) {
-            if pending.retry.due() > now {
-                index += 1;
-                continue;
-            }
-            let (request, sequence) = (pending.request, pending.sequence);
-            match pending.retry.fire(now, &self.config.retry) {
-                RetryStep::Resend => {
-                    self.send_request(wall_unix, request, sequence);
-                    index += 1;
-                }
+        for due in self.requests.fire(now) {
+            match due.step {
+                RetryStep::Resend => self.send_request(wall_unix, due.request, due.sequence),
                 RetryStep::GiveUp => {
-                    self.pending.remove(index);
-                    if request == Request::Handshake {
+                    if due.request == Request::Handshake {
                         self.disconnect();
                     }
-                    self.events.push_back(AudioEvent::NoAnswer { request });
+                    self.events.push_back(AudioEvent::NoAnswer {
+                        request: due.request,
+                    });
                 }
             }
         }
     }
 
-    /// Removes and returns the pending request a reply with this header sequence answers.
-    fn take_pending(
-        &mut self,
-        sequence: u32,
-        request_matches: impl Fn(Request) -> bool,
-    ) -> Option<Request> {
-        let index = self
-            .pending
-            .iter()
-            .position(|p| p.sequence == sequence && request_matches(p.request))?;
-        Some(self.pending.remove(index).request)
-    }
-
     fn on_ack(&mut self, now: Instant, wall_unix: u64, ack: Ack) {
         let acked = ack.acked_type;
-        let Some(request) = self.take_pending(ack.acked_sequence, |r| r.packet_type() == acked)
+        let Some(request) = self
+            .requests
+            .take(ack.acked_sequence, |r| r.packet_type() == acked)
         else {
             return;
         };
@@ -497,7 +457,7 @@ impl AudioClient {
             }
             return;
         }
-        let request = self.take_pending(sequence, |_| true);
+        let request = self.requests.take(sequence, |_| true);
         if request == Some(Request::Handshake) && action == SuggestedAction::RenewToken {
             self.end_session();
             self.state = AudioState::AwaitingToken;
@@ -533,7 +493,7 @@ impl AudioClient {
 
     /// Forgets everything that belonged to the session.
     fn end_session(&mut self) {
-        self.pending.clear();
+        self.requests.clear();
         self.joined = false;
         self.next_heartbeat = None;
         self.unanswered_heartbeats = 0;
