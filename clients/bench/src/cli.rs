@@ -9,6 +9,8 @@ use std::time::Duration;
 use lexopt::prelude::*;
 
 use super::generator::UdpParams;
+use super::http::load::HttpParams;
+use super::http::target::HttpTarget;
 use super::null_relay::NullRelayConfig;
 use super::server::{BenchSetup, ServerKind, ServerSpec};
 use super::sweep::SweepParams;
@@ -19,7 +21,7 @@ use super::ws::null_chat::NullChatConfig;
 use super::ws::sweep::WsSweepParams;
 
 pub const USAGE: &str = "\
-hark-bench: load generator for hark's UDP audio relay and its WebSocket chat
+hark-bench: load generator for hark's UDP audio relay, its WebSocket chat and its stream service
 
 usage:
   hark-bench udp --target ADDR --secret SECRET [--channel ID] [--clients N] [--speakers K]
@@ -66,7 +68,17 @@ usage:
       For each server of LIST (default null-chat,hark,hark-smol), each a fresh process under
       `taskset -c CPU` (default 0): every throughput scenario of LIST (default
       10x10@60,100x10@60,100x10@300,100x10@600: ROOMSxCLIENTS@RATE per minute), then the idle
-      run with N connections (default 10000; 0 skips it). Run it under `taskset -c 1`.";
+      run with N connections (default 10000; 0 skips it). Run it under `taskset -c 1`.
+  hark-bench http --url http://IP:PORT --secret SECRET [--id ID] [--connections N] [--secs D]
+                  [--range BYTES] [--ttl SECS] [--label NAME] [--server-pid PID]
+                  [--quiet-wait SECS]
+      Signs /stream/ID (default id bench) with SECRET as `hark sign-url` does, learns the file's
+      length with a HEAD, then N keep-alive connections (default 64) each GET random BYTES-long
+      Ranges of it (default 65536) back to back for D seconds (default 10). Anything but a 206
+      with the whole range is an error. Reports requests/s, MiB/s, latency (request to last body
+      byte) and errors: one line on stderr, JSON on stdout. With --quiet-wait, first waits up to
+      SECS for every core to be idle. clients/bench/run_http.sh compares hark, hark-smol and
+      nginx with it.";
 
 /// What to do.
 #[derive(Debug, Clone)]
@@ -78,6 +90,7 @@ pub enum Command {
     WsIdle(IdleParams),
     NullChat(NullChatConfig),
     WsSweep(Box<WsSweepParams>),
+    Http(HttpParams),
     Help,
 }
 
@@ -97,6 +110,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt
             "ws-idle" => ws_idle(&mut parser),
             "null-chat" => null_chat(&mut parser),
             "ws-sweep" => ws_sweep(&mut parser),
+            "http" => http(&mut parser),
             "help" => Ok(Command::Help),
             other => Err(format!("unknown command {other:?}").into()),
         },
@@ -367,6 +381,33 @@ fn ws_sweep(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
     Ok(Command::WsSweep(Box::new(params)))
 }
 
+fn http(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    let mut params = HttpParams::new(HttpTarget {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+    });
+    let mut url = None;
+    let mut secret = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("url") => url = Some(value(parser)?),
+            Long("secret") => secret = Some(parser.value()?.string()?),
+            Long("id") => params.id = parser.value()?.string()?,
+            Long("connections") => params.connections = value(parser)?,
+            Long("secs") => params.secs = value(parser)?,
+            Long("range") => params.range = value(parser)?,
+            Long("ttl") => params.ttl = value(parser)?,
+            Long("label") => params.label = parser.value()?.string()?,
+            Long("server-pid") => params.server_pid = Some(value(parser)?),
+            Long("quiet-wait") => params.quiet_wait = seconds(parser)?,
+            Long("help") | Short('h') => return Ok(Command::Help),
+            other => return Err(other.unexpected()),
+        }
+    }
+    params.target = url.ok_or("--url http://IP:PORT is required")?;
+    params.secret = secret.ok_or("--secret SECRET is required (the server's SECRET_KEY)")?;
+    Ok(Command::Http(params))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,6 +483,30 @@ mod tests {
             panic!("not ws-idle");
         };
         assert_eq!((params.connections, params.room_size), (10_000, 100));
+    }
+
+    #[test]
+    fn http_needs_a_url_and_a_secret_and_defaults_to_64_connections_of_64_kib() {
+        assert!(parse_words(&["http", "--secret", "s"]).is_err());
+        assert!(parse_words(&["http", "--url", "http://127.0.0.1:1"]).is_err());
+        let Command::Http(params) = parse_words(&[
+            "http",
+            "--url",
+            "http://127.0.0.1:8082",
+            "--secret",
+            "s",
+            "--id",
+            "track1",
+        ])
+        .unwrap() else {
+            panic!("not http");
+        };
+        assert_eq!(params.target.addr, SocketAddr::from(([127, 0, 0, 1], 8082)));
+        assert_eq!((params.connections, params.range), (64, 65_536));
+        assert_eq!(
+            (params.secret.as_str(), params.id.as_str()),
+            ("s", "track1")
+        );
     }
 
     #[test]

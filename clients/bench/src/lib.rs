@@ -7,6 +7,9 @@
 //! - [`sweep`] starts each server pinned to one core, runs the generator on the other, and raises
 //!   the load until loss passes 1%.
 //!
+//! The chat benchmark lives in [`ws`], the stream service's (HTTP Range requests, compared with
+//! nginx) in [`http`].
+//!
 //! Everything is loopback-only and bounded in time.
 
 pub mod cli;
@@ -15,6 +18,7 @@ pub mod cpu;
 pub mod error;
 pub mod generator;
 pub mod group;
+pub mod http;
 pub mod json;
 pub mod listen;
 pub mod null_relay;

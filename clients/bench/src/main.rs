@@ -1,12 +1,13 @@
-//! `hark-bench`: the audio relay's and the chat service's load generators, their null-server
-//! yardsticks, and the sweeps that compare them. See `hark-bench --help` and `docs/benchmark.md`.
+//! `hark-bench`: the audio relay's, the chat service's and the stream service's load generators,
+//! their yardsticks (null servers, nginx), and the sweeps that compare them. See
+//! `hark-bench --help` and `docs/benchmark.md`.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use hark_bench::cli::{self, Command, USAGE};
 use hark_bench::ws::{idle, load, null_chat};
-use hark_bench::{BenchError, generator, null_relay, sweep};
+use hark_bench::{BenchError, generator, http, null_relay, sweep};
 use hark_driver::runtime::Runtime as _;
 use hark_tokio::TokioRuntime;
 use tokio::task::LocalSet;
@@ -99,5 +100,11 @@ fn run(runtime: &tokio::runtime::Runtime, command: Command) -> Result<(), BenchE
             Ok(())
         }
         Command::WsSweep(params) => hark_bench::ws::sweep::run(runtime, &params).map(|_| ()),
+        Command::Http(params) => {
+            let report = LocalSet::new().block_on(runtime, http::load::run(&params))?;
+            eprintln!("{}", report.summary());
+            println!("{}", report.json());
+            Ok(())
+        }
     }
 }

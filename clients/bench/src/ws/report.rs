@@ -35,7 +35,7 @@ impl Measured {
         })
     }
 
-    fn json(&self) -> String {
+    pub(crate) fn json(&self) -> String {
         let use_json = |c: &CpuUse| {
             JsonObject::new()
                 .float("cpu_secs", c.cpu_secs)
@@ -56,7 +56,7 @@ impl Measured {
             .finish()
     }
 
-    fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let mut line = format!(
             "generator CPU {:.0}%",
             self.generator_cpu.utilisation() * 100.0
@@ -346,7 +346,7 @@ fn per_connection(before_kib: u64, after_kib: u64, connections: usize) -> Option
     (connections > 0).then(|| (after_kib as f64 - before_kib as f64) * 1024.0 / connections as f64)
 }
 
-fn errors_json(errors: &ErrorCounts) -> String {
+pub(crate) fn errors_json(errors: &ErrorCounts) -> String {
     errors
         .0
         .iter()
