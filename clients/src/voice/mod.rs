@@ -21,8 +21,9 @@
 
 mod config;
 mod event;
+mod presence;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -37,6 +38,8 @@ pub use event::{VoiceClientError, VoiceEvent};
 use crate::ConfigError;
 use crate::jitter::{JitterBuffer, JitterStats, Playout};
 use crate::retry::{Retry, RetryStep};
+
+use self::presence::Presence;
 
 /// The largest frame body a server may send (its u16 length field, §3).
 const MAX_SERVER_FRAME_LEN: usize = u16::MAX as usize;
@@ -102,8 +105,8 @@ pub struct VoiceClient {
     udp: Udp,
     channel: Option<String>,
     muted: bool,
-    /// Every other logged-in user, by user id.
-    participants: BTreeMap<u32, Participant>,
+    /// Every other logged-in user.
+    presence: Presence,
     voice_sequence: u32,
     ping_nonce: u64,
     next_ping: Option<Instant>,
@@ -121,6 +124,7 @@ impl VoiceClient {
         config.validate()?;
         Ok(Self {
             jitter: JitterBuffer::new(config.jitter)?,
+            presence: Presence::new(config.max_participants),
             config,
             state: VoiceState::Idle,
             decoder: FrameDecoder::new(MAX_SERVER_FRAME_LEN),
@@ -128,7 +132,6 @@ impl VoiceClient {
             udp: Udp::Unbound,
             channel: None,
             muted: false,
-            participants: BTreeMap::new(),
             voice_sequence: 0,
             ping_nonce: 0,
             next_ping: None,
@@ -171,7 +174,7 @@ impl VoiceClient {
 
     /// The other logged-in users, by user id.
     pub fn participants(&self) -> impl Iterator<Item = &Participant> {
-        self.participants.values()
+        self.presence.iter()
     }
 
     /// `sender`'s interarrival jitter, while the jitter buffer tracks it.
@@ -445,6 +448,7 @@ impl VoiceClient {
         self.state = VoiceState::Closed;
         self.udp = Udp::Unbound;
         self.channel = None;
+        self.presence.clear();
         self.next_ping = None;
         self.next_keepalive = None;
         self.jitter.clear();
@@ -505,7 +509,7 @@ impl VoiceClient {
                     token: voice_token,
                 });
                 for participant in &participants {
-                    self.remember(participant.clone());
+                    self.presence.remember(participant.clone());
                 }
                 self.events.push_back(VoiceEvent::LoggedIn {
                     user_id,
@@ -514,24 +518,19 @@ impl VoiceClient {
                 self.start_auth(now);
             }
             Frame::UserJoined { user_id, username } => {
-                self.remember(Participant {
-                    user_id,
-                    username: username.clone(),
-                    muted: false,
-                    channel: String::new(),
-                });
+                self.presence.joined(user_id, &username);
                 self.events
                     .push_back(VoiceEvent::UserJoined { user_id, username });
             }
             Frame::UserLeft { user_id } => {
-                self.participants.remove(&user_id);
+                self.presence.left(user_id);
                 self.events.push_back(VoiceEvent::UserLeft { user_id });
             }
             Frame::UserMuted { user_id, muted } => {
                 if self.user_id() == Some(user_id) {
                     self.muted = muted;
-                } else if let Some(participant) = self.participants.get_mut(&user_id) {
-                    participant.muted = muted;
+                } else {
+                    self.presence.muted(user_id, muted);
                 }
                 self.events
                     .push_back(VoiceEvent::UserMuted { user_id, muted });
@@ -545,9 +544,7 @@ impl VoiceClient {
                     .push_back(VoiceEvent::JoinedVoice { channel, members });
             }
             Frame::UserJoinedVoice { user_id, channel } => {
-                if let Some(participant) = self.participants.get_mut(&user_id) {
-                    participant.channel.clone_from(&channel);
-                }
+                self.presence.joined_voice(user_id, &channel);
                 self.events
                     .push_back(VoiceEvent::UserJoinedVoice { user_id, channel });
             }
@@ -586,23 +583,9 @@ impl VoiceClient {
             self.events.push_back(VoiceEvent::LeftVoice { channel });
             return;
         }
-        if let Some(participant) = self
-            .participants
-            .get_mut(&user_id)
-            .filter(|p| p.channel == channel)
-        {
-            participant.channel.clear();
-        }
+        self.presence.left_voice(user_id, &channel);
         self.events
             .push_back(VoiceEvent::UserLeftVoice { user_id, channel });
-    }
-
-    /// Adds or updates a participant, within `max_participants`.
-    fn remember(&mut self, participant: Participant) {
-        let known = self.participants.contains_key(&participant.user_id);
-        if known || self.participants.len() < self.config.max_participants {
-            self.participants.insert(participant.user_id, participant);
-        }
     }
 
     fn drain_jitter(&mut self) {
