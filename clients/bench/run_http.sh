@@ -2,15 +2,17 @@
 # The stream benchmark: hark, hark-smol and nginx serving the same 64 MiB file to the same load,
 # back to back, each server pinned to CPU 0 and the load (`hark-bench http`) to CPU 1.
 #
-#   run_http.sh [--secs D] [--connections N] [--range BYTES] [--servers LIST]
+#   run_http.sh [--secs D] [--connections N] [--range BYTES] [--rounds R] [--servers LIST]
 #
-# Defaults: 10 s per server, 64 keep-alive connections, 64 KiB random Ranges, servers
+# Defaults: 10 s per run, 64 keep-alive connections, 64 KiB random Ranges, 3 rounds, servers
 # nginx,hark,hark-smol (nginx is skipped, with a note, where it is not installed). Builds the
 # release binaries, writes the file (random bytes) and every configuration into a temporary
-# directory, starts each server in turn, runs the load against it, stops it, and prints a table
-# with each server's figures and its ratio to nginx. Loopback only; every step is bounded (a
-# server gets 30 s to start and 5 s to stop) and the temporary directory and every server are
-# gone when the script ends, however it ends.
+# directory; then, R times, starts each server in turn, runs the load against it and stops it
+# (rounds interleave the servers, so a slow spell of the machine does not fall on one server
+# only). Prints a table with each server's median run (by requests/s) and its ratios to nginx's.
+# Loopback only; every step is bounded (a server gets 30 s to start and 5 s to stop, a run waits
+# at most 20 s for the machine to be idle) and the temporary directory and every server are gone
+# when the script ends, however it ends.
 #
 # nginx is set up as a static file server tuned for the job: one worker, sendfile, tcp_nopush,
 # no access log, 100 000 requests per connection, `/stream/{id}` mapped to `{dir}/{id}.mp3`
@@ -21,15 +23,18 @@ set -euo pipefail
 secs=10
 connections=64
 range=65536
+rounds=3
 servers=nginx,hark,hark-smol
 while [ $# -gt 0 ]; do
   case "$1" in
     --secs) secs=$2 ;;
     --connections) connections=$2 ;;
     --range) range=$2 ;;
+    --rounds) rounds=$2 ;;
     --servers) servers=$2 ;;
     *)
-      echo "usage: $0 [--secs D] [--connections N] [--range BYTES] [--servers nginx,hark,hark-smol]" >&2
+      echo "usage: $0 [--secs D] [--connections N] [--range BYTES] [--rounds R]" \
+        "[--servers nginx,hark,hark-smol]" >&2
       exit 2
       ;;
   esac
@@ -42,7 +47,7 @@ FILE_MIB=64
 ID=bench
 KEEPALIVE_REQUESTS=100000
 # Seconds each run may wait for the machine to be idle before it starts anyway (and says so).
-QUIET_WAIT=60
+QUIET_WAIT=20
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -202,38 +207,45 @@ echo "machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
 echo "load: $connections connections x ${range} B random Ranges of a $FILE_MIB MiB file, $secs s per server;" \
   "servers on CPU 0, load on CPU 1"
 
-ran=()
-for server in ${servers//,/ }; do
-  case "$server" in
-    nginx)
-      if ! command -v nginx >/dev/null 2>&1; then
-        echo "nginx: not installed, skipped (apt-get install nginx)"
-        continue
-      fi
-      echo "nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //')"
-      start_nginx || exit 1
-      ;;
-    hark | hark-smol)
-      start_hark "$server" || exit 1
-      ;;
-    *)
-      echo "unknown server $server (expected nginx, hark, hark-smol)" >&2
-      exit 2
-      ;;
-  esac
-  # Let the server settle (nginx's worker, hark's first accept) before the window opens.
-  sleep 0.5
-  status=0
-  taskset -c 1 "$bench" http --url "http://$server_addr" --secret "$secret" --id "$ID" \
-    --connections "$connections" --secs "$secs" --range "$range" --label "$server" \
-    --server-pid "$measured_pid" --quiet-wait "$QUIET_WAIT" >"$work/results/$server.json" ||
-    status=$?
-  stop_server
-  if [ "$status" -ne 0 ]; then
-    echo "$server: the load failed (status $status)" >&2
-    exit 1
+if [[ ",$servers," == *,nginx,* ]]; then
+  if command -v nginx >/dev/null 2>&1; then
+    echo "nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //')"
+  else
+    echo "nginx: not installed, skipped (apt-get install nginx)"
   fi
-  ran+=("$work/results/$server.json")
+fi
+
+ran=()
+for round in $(seq "$rounds"); do
+  for server in ${servers//,/ }; do
+    case "$server" in
+      nginx)
+        command -v nginx >/dev/null 2>&1 || continue
+        start_nginx || exit 1
+        ;;
+      hark | hark-smol)
+        start_hark "$server" || exit 1
+        ;;
+      *)
+        echo "unknown server $server (expected nginx, hark, hark-smol)" >&2
+        exit 2
+        ;;
+    esac
+    # Let the server settle (nginx's worker, hark's first accept) before the window opens.
+    sleep 0.5
+    result=$work/results/$server.$round.json
+    status=0
+    taskset -c 1 "$bench" http --url "http://$server_addr" --secret "$secret" --id "$ID" \
+      --connections "$connections" --secs "$secs" --range "$range" \
+      --label "$server" --server-pid "$measured_pid" --quiet-wait "$QUIET_WAIT" >"$result" ||
+      status=$?
+    stop_server
+    if [ "$status" -ne 0 ]; then
+      echo "$server: the load failed (status $status)" >&2
+      exit 1
+    fi
+    ran+=("$result")
+  done
 done
 
 [ ${#ran[@]} -gt 0 ] || exit 0
@@ -241,20 +253,40 @@ python3 - "${ran[@]}" <<'EOF'
 import json
 import sys
 
-runs = [json.load(open(path)) for path in sys.argv[1:]]
+every = [json.load(open(path)) for path in sys.argv[1:]]
+labels = list(dict.fromkeys(r["label"] for r in every))
+# Each server's median run by requests/s (the lower middle one of an even count).
+runs = []
+for label in labels:
+    mine = sorted((r for r in every if r["label"] == label), key=lambda r: r["requests_per_sec"])
+    runs.append(mine[(len(mine) - 1) // 2])
 nginx = next((r for r in runs if r["label"] == "nginx"), None)
 print()
+print(f"median of {len(every) // len(labels)} runs per server:")
 print(f"{'server':<10} {'requests/s':>11} {'MiB/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-      f"{'srv CPU':>8} {'gen CPU':>8} {'us/req':>7} {'vs nginx':>9}")
+      f"{'srv CPU':>8} {'gen CPU':>8} {'us/req':>7} {'req/s ratio':>12} {'CPU ratio':>10}")
 for r in runs:
     cpu = r["cpu"]
     server_cpu = (cpu["server_cpu"] or {}).get("utilisation")
-    ratio = f"{r['requests_per_sec'] / nginx['requests_per_sec']:.3f}" if nginx else "-"
+    per_request = r["server_us_per_request"]
+    ratio = cpu_ratio = "-"
+    if nginx:
+        ratio = f"{r['requests_per_sec'] / nginx['requests_per_sec']:.3f}"
+        if per_request and nginx["server_us_per_request"]:
+            cpu_ratio = f"{nginx['server_us_per_request'] / per_request:.3f}"
     print(f"{r['label']:<10} {r['requests_per_sec']:>11.0f} {r['mib_per_sec']:>9.1f} "
           f"{r['latency_ms']['p50']:>8.3f} {r['latency_ms']['p99']:>8.3f} {r['error_count']:>7} "
           f"{(server_cpu or 0) * 100:>7.0f}% {cpu['generator_cpu']['utilisation'] * 100:>7.0f}% "
-          f"{r['server_us_per_request'] or 0:>7.1f} {ratio:>9}")
-bad = [r["label"] for r in runs if r["error_count"]]
+          f"{per_request or 0:>7.1f} {ratio:>12} {cpu_ratio:>10}")
+others = [max(r["cpu"]["other_load"] or [0]) for r in every]
+print("req/s ratio: requests/s over nginx's; CPU ratio: nginx's server CPU per request over the "
+      "server's (both: higher is better).")
+if max(others) > 0.10:
+    print(f"note: up to {max(others) * 100:.0f}% of a pinned core was busy with something else than "
+          "the server and the load (other processes, interrupt work) during a run; when the load's "
+          "core is the busy one, requests/s measures it more than the server, and the CPU ratio "
+          "is the steadier figure")
+bad = sorted({r["label"] for r in every if r["error_count"]})
 if bad:
     print(f"errors in: {', '.join(bad)} (see the lines above)")
     sys.exit(1)

@@ -109,6 +109,23 @@ struct Tally {
 /// Runs the load. Call inside a `LocalSet` on a current-thread runtime.
 pub async fn run(params: &HttpParams) -> Result<HttpReport, BenchError> {
     params.check()?;
+    // Before any connection is open: an idle one would meet the server's header timeout.
+    let announce = |busy: &[f64]| {
+        eprintln!(
+            "{}: waiting for the machine to be idle (cores busy {})",
+            params.label,
+            cpu::percents(busy)
+        );
+    };
+    if let Some(busy) =
+        cpu::wait_for_quiet(params.quiet_wait, QUIET_BUSY, QUIET_SAMPLE, announce).await
+    {
+        eprintln!(
+            "{}: warning: the machine is still busy ({}); running anyway",
+            params.label,
+            cpu::percents(&busy)
+        );
+    }
     let path = params.signed_path()?;
     let addr = params.target.addr;
     let mut probe = HttpConn::connect(addr).await?;
@@ -137,22 +154,6 @@ pub async fn run(params: &HttpParams) -> Result<HttpReport, BenchError> {
     let seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let announce = |busy: &[f64]| {
-        eprintln!(
-            "{}: waiting for the machine to be idle (cores busy {})",
-            params.label,
-            cpu::percents(busy)
-        );
-    };
-    if let Some(busy) =
-        cpu::wait_for_quiet(params.quiet_wait, QUIET_BUSY, QUIET_SAMPLE, announce).await
-    {
-        eprintln!(
-            "{}: warning: the machine is still busy ({}); running anyway",
-            params.label,
-            cpu::percents(&busy)
-        );
-    }
     let measured = Measured::start(params.server_pid)?;
     let start = Instant::now();
     let end = start + Duration::from_secs_f64(params.secs);
