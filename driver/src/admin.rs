@@ -353,6 +353,21 @@ mod tests {
     }
 
     #[test]
+    fn stats_carry_stream_with_its_counters() {
+        let stats = Stats {
+            stream: Some(StreamServerStats {
+                status_206: 3,
+                ..StreamServerStats::default()
+            }),
+            ..Stats::default()
+        };
+        let line = serde_json::to_string(&stats).unwrap();
+        assert!(line.starts_with(r#"{"stream":{"connections":0,"#), "{line}");
+        assert!(line.contains(r#""status_206":3"#), "{line}");
+        assert_eq!(serde_json::from_str::<Stats>(&line).unwrap(), stats);
+    }
+
+    #[test]
     fn the_command_line_form_maps_to_requests() {
         assert_eq!(
             AdminRequest::from_words(&words("ban demo mallory")),

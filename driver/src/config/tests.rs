@@ -522,3 +522,94 @@ fn the_signal_rng_seed_is_64_hex_digits() {
     let err = settings(&file.flags(), &env_of(&[])).unwrap_err();
     assert_eq!(err.key, "testing.signal_rng_seed");
 }
+
+fn stream_with(
+    text: &str,
+    env: &[(&str, &str)],
+) -> Result<(Loaded, StreamServerConfig), ConfigError> {
+    let file = TempConfig::with(&format!("[stream]\nenabled = true\n{text}\n"));
+    let loaded = load(&file.flags(), &env_of(env))?;
+    let stream = loaded
+        .settings(b"secret", Path::new("/tmp/hark-test"))?
+        .stream
+        .expect("stream is enabled");
+    Ok((loaded, stream))
+}
+
+#[test]
+fn stream_is_off_unless_enabled() {
+    assert!(
+        settings(&Flags::default(), &env_of(&[]))
+            .unwrap()
+            .stream
+            .is_none()
+    );
+}
+
+#[test]
+fn stream_defaults_are_the_seeds_and_the_specs() {
+    let (loaded, stream) = stream_with("", &[]).unwrap();
+    assert_eq!(stream.bind_addr.to_string(), "0.0.0.0:8082");
+    assert_eq!(stream.media_dir, PathBuf::from("audio"));
+    assert_eq!(stream.header_timeout, Duration::from_secs(10));
+    assert_eq!(stream.keepalive_timeout, Duration::from_secs(75));
+    assert_eq!(stream.send_timeout, Duration::from_secs(60));
+    assert_eq!(stream.core, hark_core::stream::StreamConfig::default());
+    assert_eq!(loaded.stream_secret(), None);
+    assert!(!loaded.stream_development());
+}
+
+#[test]
+fn the_seeds_variables_set_the_stream_settings() {
+    let env = [
+        ("STREAM_SERVER_PORT", "9000"),
+        ("STREAM_MEDIA_DIR", "/srv/audio"),
+        ("SECRET_KEY", "k3y"),
+        ("ALLOWED_ORIGINS", "https://a.example, https://b.example"),
+        ("NODE_ENV", "development"),
+    ];
+    let (loaded, stream) = stream_with("bind_addr = \"127.0.0.1:1\"", &env).unwrap();
+    assert_eq!(stream.bind_addr.to_string(), "127.0.0.1:9000");
+    assert_eq!(stream.media_dir, PathBuf::from("/srv/audio"));
+    assert_eq!(
+        stream.core.allowed_origins,
+        ["https://a.example", "https://b.example"]
+    );
+    assert_eq!(loaded.stream_secret(), Some("k3y"));
+    assert!(loaded.stream_development());
+}
+
+#[test]
+fn stream_limits_and_timeouts_are_read() {
+    let text = "cache_control = \"public, max-age=60\"\nmax_ranges = 4\nkeepalive_requests = 10\n\
+                max_connections = 7\nconnection_limit_per_ip = 3\nheader_timeout_ms = 250\n\
+                keepalive_timeout_ms = 500\nsend_timeout_ms = 750\n[testing]\nwall_clock_start = 1700000000";
+    let (_, stream) = stream_with(text, &[]).unwrap();
+    assert_eq!(stream.core.cache_control, "public, max-age=60");
+    assert_eq!(
+        (stream.core.max_ranges, stream.core.keepalive_requests),
+        (4, 10)
+    );
+    assert_eq!(
+        (stream.max_connections, stream.connection_limit_per_ip),
+        (7, 3)
+    );
+    assert_eq!(stream.header_timeout, Duration::from_millis(250));
+    assert_eq!(stream.keepalive_timeout, Duration::from_millis(500));
+    assert_eq!(stream.send_timeout, Duration::from_millis(750));
+    assert_eq!(stream.wall_clock.now_unix(), 1_700_000_000);
+}
+
+#[test]
+fn a_zero_stream_limit_names_the_key() {
+    let err = stream_with("max_ranges = 0", &[]).unwrap_err();
+    assert_eq!(err.key, "stream.max_ranges");
+    let err = stream_with("header_timeout_ms = 0", &[]).unwrap_err();
+    assert_eq!(err.key, "stream.header_timeout_ms");
+}
+
+#[test]
+fn a_bad_stream_port_names_the_variable() {
+    let err = stream_with("", &[("STREAM_SERVER_PORT", "eighty")]).unwrap_err();
+    assert_eq!(err.key, "STREAM_SERVER_PORT");
+}

@@ -1,5 +1,6 @@
 //! One `debug` line per answered request (status, method, id, the Range asked for, body bytes),
-//! one `info` line per refused head or connection, one `debug` line per response cut short.
+//! one `info` line per refused head or connection, one line per response cut short (`warn` when
+//! the file was).
 //! The request target is never logged: it carries a signature that is valid until it expires.
 
 use std::net::SocketAddr;
@@ -70,6 +71,13 @@ pub(crate) fn connection_refused(peer: SocketAddr) {
     tracing::info!(%peer, "connection refused: too many open connections");
 }
 
+/// A peer that stops reading or leaves is ordinary (`debug`); a file that changed while it was
+/// sent is the operator's to know (`warn`).
 pub(crate) fn send_failed(peer: SocketAddr, error: &SendError) {
-    tracing::debug!(%peer, %error, "response cut short; connection closed");
+    match error {
+        SendError::Truncated { .. } => {
+            tracing::warn!(%peer, %error, "response cut short; connection closed")
+        }
+        _ => tracing::debug!(%peer, %error, "response cut short; connection closed"),
+    }
 }
