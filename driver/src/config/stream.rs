@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use hark_core::stream::StreamConfigError;
 use serde::Deserialize;
 
 use super::{ConfigError, Loaded, address, comma_list, env_number, set};
@@ -115,6 +116,21 @@ impl Loaded {
             let hark_core::ConfigError::Invalid { key, reason } = e;
             ConfigError::new(format!("stream.{key}"), reason)
         })?;
+        config.core.validate().map_err(core_error)?;
         Ok(config)
     }
+}
+
+/// A core setting the service would refuse, named as the file (and the environment) name it.
+fn core_error(e: StreamConfigError) -> ConfigError {
+    let key = match e {
+        StreamConfigError::ZeroMaxRanges => "stream.max_ranges",
+        StreamConfigError::ZeroKeepaliveRequests => "stream.keepalive_requests",
+        StreamConfigError::InvalidHeaderValue {
+            key: "stream.allowed_origins",
+        } => "stream.allowed_origins (ALLOWED_ORIGINS)",
+        StreamConfigError::InvalidHeaderValue { key } => key,
+        StreamConfigError::EmptySecret => "stream.secret (SECRET_KEY)",
+    };
+    ConfigError::new(key, e.to_string())
 }

@@ -609,6 +609,14 @@ fn a_zero_stream_limit_names_the_key() {
 }
 
 #[test]
+fn a_header_value_that_could_split_a_response_names_the_key() {
+    let err = stream_with("cache_control = \"private\\r\\nX-Evil: 1\"", &[]).unwrap_err();
+    assert_eq!(err.key, "stream.cache_control");
+    let err = stream_with("", &[("ALLOWED_ORIGINS", "https://a.example\u{7}")]).unwrap_err();
+    assert_eq!(err.key, "stream.allowed_origins (ALLOWED_ORIGINS)");
+}
+
+#[test]
 fn a_bad_stream_port_names_the_variable() {
     let err = stream_with("", &[("STREAM_SERVER_PORT", "eighty")]).unwrap_err();
     assert_eq!(err.key, "STREAM_SERVER_PORT");

@@ -62,7 +62,7 @@ impl StreamServerConfig {
     }
 
     /// Refuses settings that cannot work, naming the field. The core checks its own
-    /// (`max_ranges`, the secret) when the service is built.
+    /// (`StreamConfig::validate`) when the service is built.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let zero = [
             ("max_connections", self.max_connections == 0),
@@ -70,8 +70,6 @@ impl StreamServerConfig {
             ("header_timeout_ms", self.header_timeout.is_zero()),
             ("keepalive_timeout_ms", self.keepalive_timeout.is_zero()),
             ("send_timeout_ms", self.send_timeout.is_zero()),
-            ("keepalive_requests", self.core.keepalive_requests == 0),
-            ("max_ranges", self.core.max_ranges == 0),
         ];
         match zero.iter().find(|(_, is_zero)| *is_zero) {
             Some(&(key, _)) => Err(ConfigError::Invalid {
