@@ -793,6 +793,35 @@ def base_group() -> Group:
           ["§8 400 closes"], [get("/stream/..%2f"), get(track)])
     g.add("pipelined_after_404_continues", "§8: a 404 keeps the connection.",
           ["§8 keep-alive"], [get("/nowhere"), get(track, ("Range", "bytes=-1"))])
+    g.add("connection_close_any_case", "§8: connection options are case-insensitive: "
+          "Connection: Close closes.", ["§8 Connection: close"],
+          [get(track, ("Connection", "Close"))])
+    g.add("http11_explicit_keep_alive", "§8: HTTP/1.1 with Connection: keep-alive is "
+          "persistent and the response says nothing.", ["§8 keep-alive"],
+          [get(track, ("Connection", "keep-alive"), ("Range", "bytes=0-0"))])
+    g.add("http10_keep_alive_range", "§8, §7.1: a 206 to HTTP/1.0 keep-alive.",
+          ["§8 HTTP/1.0 keep-alive"],
+          [get(track, ("Connection", "keep-alive"), ("Range", "bytes=5-9"), version="HTTP/1.0")])
+    g.add("http10_invalid_id_closes", "§8: a 400 closes even an HTTP/1.0 keep-alive "
+          "connection.", ["§8 400 closes"],
+          [get("/stream/%2e%2e", ("Connection", "keep-alive"), version="HTTP/1.0")])
+    g.add("lowercase_header_names", "§1: header names are case-insensitive.",
+          ["§1 headers"],
+          [Request("GET", track, [("host", "stream.test"), ("range", "bytes=0-3"),
+                                  ("origin", "https://player.example")], host=False)])
+    g.add("head_not_found", "§6: HEAD of a 404: the headers, no body.", ["§6 HEAD errors"],
+          [head("/nowhere")])
+    g.add("health_options_not_allowed", "§2: OPTIONS /health → 405, Allow: GET, HEAD.",
+          ["§2 405 Allow"], [Request("OPTIONS", "/health")])
+    g.add("invalid_id_uppercase_escape", "§3: %2F decodes to / as %2f does → 400.",
+          ["§3 id validation"], [get("/stream/a%2Fb")])
+    g.add("one_byte_file_ranges", "§7.1: the only byte of a one-byte file, twice, coalesced.",
+          ["§7.1 coalescing"], [get(signed(c, "a"), ("Range", "bytes=0-0,-1"))])
+    g.add("big_file_last_byte", "§7.1: the last byte of the large file.", ["§7.1 first-"],
+          [get(signed(c, "big"), ("Range", f"bytes={BIG_LEN - 1}-"))])
+    g.add("cors_on_unsatisfiable", "§7.3: a 416 carries the CORS headers.",
+          ["§7.3 CORS errors", "§7.1 416"],
+          [get(track, ("Origin", "https://player.example"), ("Range", "bytes=10000-"))])
 
     not_http = Server(c).refusal(400)
     for name, raw in [
@@ -1001,6 +1030,18 @@ def strict_group() -> Group:
           ["§7.1 max_ranges"], [get(track, ("Range", "bytes=0-0,2-2,4-4,6-6"))])
     g.add("max_ranges_exceeded", "§7.1: one more → the header is ignored, 200.",
           ["§7.1 max_ranges"], [get(track, ("Range", "bytes=0-0,2-2,4-4,6-6,8-8"))])
+    g.add("list_preflight_request_headers", "§7.2: an allowed origin's preflight echoes the "
+          "requested headers.", ["§7.2 preflight"],
+          [Request("OPTIONS", "/stream/track1",
+                   [admin, ("Access-Control-Request-Method", "HEAD"),
+                    ("Access-Control-Request-Headers", "range")])])
+    g.add("list_precondition_failed", "§6.1, §7.3: a 412 to an allowed origin.",
+          ["§6.1 412", "§7.3 CORS errors"], [get(track, app, ("If-Match", '"nope"'))])
+    g.add("list_multipart", "§7.1.1 with the strict group's Cache-Control and CORS.",
+          ["§7.1.1 multipart"], [get(track, app, ("Range", "bytes=0-1,8-9"))])
+    g.add("list_plain_options_other_origin", "§7.2–7.3: a plain OPTIONS from an origin not "
+          "in the list: 204, Vary only.", ["§7.2 plain OPTIONS"],
+          [Request("OPTIONS", "/stream/track1", [evil])])
     return g
 
 
