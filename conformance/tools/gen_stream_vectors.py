@@ -90,6 +90,7 @@ BASE = {
     "secret": "hark-stream-conformance-secret",
     "allowed_origins": [],
     "max_ranges": 16,
+    "keepalive_requests": 1000,
     "cache_control": "private, max-age=3600",
     "now": 1_700_000_000,
 }
@@ -97,6 +98,7 @@ STRICT = {
     "secret": "clé secrète ✓ stream",
     "allowed_origins": ["https://app.example", "https://admin.example:8443"],
     "max_ranges": 4,
+    "keepalive_requests": 3,
     "cache_control": "public, max-age=60",
     "now": 1_800_000_000,
 }
@@ -189,6 +191,8 @@ class Request:
         self.method, self.target, self.version = method, target, version
         self.headers = ([("Host", "stream.test")] if host else []) + (headers or [])
         self.body = body
+        # The request's number on its connection (§8), set when a scenario is built.
+        self.number = 1
 
     def raw(self) -> str:
         lines = [f"{self.method} {self.target} {self.version}"]
@@ -323,7 +327,7 @@ class Server:
             keep = conn == "keep-alive"
         else:
             keep = conn != "close"
-        if announces or status in (400, 408, 431):
+        if announces or status in (400, 408, 431) or req.number >= self.c["keepalive_requests"]:
             keep = False
         if not keep:
             return False, [("Connection", "close")]
@@ -564,7 +568,8 @@ class Group:
     def add(self, name: str, description: str, covers: list[str], requests: list[Request]):
         """A scenario whose responses the model computes: the requests go out in one write."""
         responses, closed = [], False
-        for req in requests:
+        for number, req in enumerate(requests, start=1):
+            req.number = number
             plan = self.server.answer(req)
             responses.append(plan.json(head_only=req.method == "HEAD"))
             if not plan.keep_alive:
@@ -1030,6 +1035,12 @@ def strict_group() -> Group:
           ["§7.1 max_ranges"], [get(track, ("Range", "bytes=0-0,2-2,4-4,6-6"))])
     g.add("max_ranges_exceeded", "§7.1: one more → the header is ignored, 200.",
           ["§7.1 max_ranges"], [get(track, ("Range", "bytes=0-0,2-2,4-4,6-6,8-8"))])
+    g.add("keepalive_requests_limit", "§8: the connection's keepalive_requests-th request "
+          "(3 here, 1000 by default) is answered with Connection: close, and the next is not.",
+          ["§8 keepalive_requests"],
+          [get(track, ("Range", "bytes=0-0")), head(track), get("/health"), get(track)])
+    g.add("keepalive_requests_counts_errors", "§8: every answered request counts.",
+          ["§8 keepalive_requests"], [get("/nowhere"), get("/stream/track1"), get(track)])
     g.add("list_preflight_request_headers", "§7.2: an allowed origin's preflight echoes the "
           "requested headers.", ["§7.2 preflight"],
           [Request("OPTIONS", "/stream/track1",

@@ -46,7 +46,7 @@ pub fn service(config: &GroupConfig) -> Result<StreamService, String> {
         allowed_origins: config.allowed_origins.clone(),
         cache_control: config.cache_control.clone(),
         max_ranges: config.max_ranges,
-        ..StreamConfig::default()
+        keepalive_requests: config.keepalive_requests,
     };
     StreamService::new(core, config.secret.as_bytes().to_vec())
         .map_err(|e| format!("the group's configuration is refused: {e}"))

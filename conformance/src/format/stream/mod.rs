@@ -69,6 +69,8 @@ pub struct GroupConfig {
     /// Empty: any origin.
     pub allowed_origins: Vec<String>,
     pub max_ranges: usize,
+    /// The request after which a connection is closed (`stream.md` §8).
+    pub keepalive_requests: u32,
     pub cache_control: String,
     /// The server's wall clock (unix seconds) during every scenario of the group.
     pub now: i64,

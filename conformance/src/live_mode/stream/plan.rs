@@ -129,6 +129,7 @@ pub fn config_toml(
     );
     let _ = writeln!(t, "cache_control = {}", quote(&c.cache_control));
     let _ = writeln!(t, "max_ranges = {}", c.max_ranges);
+    let _ = writeln!(t, "keepalive_requests = {}", c.keepalive_requests);
     let _ = writeln!(t, "\n[admin]\nsocket = {}", path(admin_socket)?);
     let _ = writeln!(t, "\n[testing]\nwall_clock_start = {}", c.now);
     Ok(t)
