@@ -30,6 +30,8 @@ macro_rules! stream_integration_tests {
             two_pipelined_requests_in_one_write_are_answered_in_order,
             a_head_beyond_8_kib_is_answered_431_and_closed,
             a_head_that_does_not_arrive_in_time_is_answered_408_and_closed,
+            an_idle_persistent_connection_is_closed_silently_after_the_keepalive_timeout,
+            a_peer_that_stops_reading_is_dropped_after_the_send_timeout,
             http_1_0_is_closed_after_the_response_unless_it_asks_for_keep_alive,
             a_range_beyond_4_gib_of_a_sparse_file_is_served_from_its_offset,
             a_multi_mib_file_is_served_whole_byte_for_byte,
@@ -41,6 +43,7 @@ macro_rules! stream_integration_tests {
             connections_beyond_max_connections_are_closed_at_once,
             a_missing_secret_stops_production_and_is_generated_in_development,
             the_port_comes_from_stream_server_port,
+            sigterm_exits_zero_with_connections_open,
         );
     };
     (@cases $bin:expr; $($case:ident),* $(,)?) => {
@@ -145,6 +148,40 @@ pub fn a_head_that_does_not_arrive_in_time_is_answered_408_and_closed(bin: &Path
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(refused.header("connection"), Some("close"));
     assert_eq!(conn.closed_within(CLOSE_DEADLINE), Closed::Yes);
+}
+
+/// §1: a persistent connection with no request after its answer is closed after the
+/// keep-alive timeout, without a `408`.
+pub fn an_idle_persistent_connection_is_closed_silently_after_the_keepalive_timeout(bin: &Path) {
+    let fx = StreamFixture::start(bin, "keepalive_timeout_ms = 300", &[]);
+    let mut conn = StreamConnection::connect(fx.addr);
+    conn.request("GET", "/health", "");
+    assert_eq!(conn.response(false).status, 200);
+    let answered = Instant::now();
+    assert_eq!(conn.closed_within(CLOSE_DEADLINE), Closed::Yes);
+    assert!(answered.elapsed() >= Duration::from_millis(250));
+}
+
+/// §1: a response the peer stops reading ends the connection after the send timeout, short of
+/// its length, rather than holding it.
+pub fn a_peer_that_stops_reading_is_dropped_after_the_send_timeout(bin: &Path) {
+    let fx = StreamFixture::start(bin, "send_timeout_ms = 300", &[]);
+    let len: u64 = 256 * 1024 * 1024;
+    let file = OpenOptions::new()
+        .create_new(true)
+        .write(true)
+        .open(fx.file("long.mp3"))
+        .unwrap();
+    file.set_len(len).unwrap();
+    let mut conn = StreamConnection::connect(fx.addr);
+    conn.request("GET", &signed("long"), "");
+    assert_eq!(conn.read_head().0, 200);
+    // Not reading is the behaviour under test: the socket buffers fill and the server waits.
+    std::thread::sleep(Duration::from_secs(1));
+    let received = conn
+        .drain_until_closed(CLOSE_DEADLINE)
+        .expect("the connection was left open");
+    assert!(received < len, "{received} bytes: the whole length arrived");
 }
 
 /// §8: HTTP/1.0 is answered and closed; with `Connection: keep-alive` it is kept and says so.
@@ -433,4 +470,14 @@ pub fn the_port_comes_from_stream_server_port(bin: &Path) {
         stream_addr(&server),
         SocketAddr::from(([127, 0, 0, 1], port))
     );
+}
+
+/// SIGTERM stops the server with exit status 0 even while persistent connections are open.
+pub fn sigterm_exits_zero_with_connections_open(bin: &Path) {
+    let mut fx = StreamFixture::start(bin, "", &[]);
+    let mut conn = StreamConnection::connect(fx.addr);
+    conn.request("GET", "/health", "");
+    assert_eq!(conn.response(false).status, 200);
+    let status = fx.server.stop();
+    assert!(status.success(), "exit status {status:?}");
 }
