@@ -133,3 +133,19 @@ pub struct SignatureVector {
     pub signature: String,
     pub path: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misspelt_members_are_refused() {
+        let file: Result<MediaJson, _> =
+            serde_json::from_str(r#"{"name": "a.mp3", "len": 1, "mtime": 2, "seed": 3, "x": 0}"#);
+        assert!(file.is_err());
+        let part: Result<BodyJson, _> = serde_json::from_str(r#"{"text": "a", "len": 1}"#);
+        assert!(part.is_err());
+        let dir: Result<MediaJson, _> = serde_json::from_str(r#"{"name": "d", "directory": true}"#);
+        assert!(dir.is_ok());
+    }
+}
