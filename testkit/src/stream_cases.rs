@@ -139,7 +139,7 @@ pub fn a_head_beyond_8_kib_is_answered_431_and_closed(bin: &Path) {
 
 /// §1: a head still incomplete at the header timeout is answered `408`, then closed.
 pub fn a_head_that_does_not_arrive_in_time_is_answered_408_and_closed(bin: &Path) {
-    let fx = StreamFixture::start(bin, "header_timeout_ms = 300", &[]);
+    let fx = StreamFixture::start(bin, r#"header_timeout = "300ms""#, &[]);
     let mut conn = StreamConnection::connect(fx.addr);
     let started = Instant::now();
     conn.send(b"GET /health HTTP/1.1\r\nHost: loc");
@@ -153,7 +153,7 @@ pub fn a_head_that_does_not_arrive_in_time_is_answered_408_and_closed(bin: &Path
 /// §1: a persistent connection with no request after its answer is closed after the
 /// keep-alive timeout, without a `408`.
 pub fn an_idle_persistent_connection_is_closed_silently_after_the_keepalive_timeout(bin: &Path) {
-    let fx = StreamFixture::start(bin, "keepalive_timeout_ms = 300", &[]);
+    let fx = StreamFixture::start(bin, r#"keepalive_timeout = "300ms""#, &[]);
     let mut conn = StreamConnection::connect(fx.addr);
     conn.request("GET", "/health", "");
     assert_eq!(conn.response(false).status, 200);
@@ -165,7 +165,7 @@ pub fn an_idle_persistent_connection_is_closed_silently_after_the_keepalive_time
 /// §1: a response the peer stops reading ends the connection after the send timeout, short of
 /// its length, rather than holding it.
 pub fn a_peer_that_stops_reading_is_dropped_after_the_send_timeout(bin: &Path) {
-    let fx = StreamFixture::start(bin, "send_timeout_ms = 300", &[]);
+    let fx = StreamFixture::start(bin, r#"send_timeout = "300ms""#, &[]);
     let len: u64 = 256 * 1024 * 1024;
     let file = OpenOptions::new()
         .create_new(true)

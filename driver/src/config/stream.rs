@@ -2,17 +2,17 @@
 //! variables, and the server settings they make.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use hark_core::stream::StreamConfigError;
 use serde::Deserialize;
 
-use super::{ConfigError, Loaded, address, comma_list, env_number, set};
+use super::{ConfigError, Loaded, address, comma_list, duration_of, env_number, set};
 use crate::clock::WallClock;
 use crate::stream::StreamServerConfig;
 
-/// `[stream]`: the keys of [`StreamServerConfig`] and of the core's `StreamConfig`, timeouts in
-/// milliseconds, `allowed_origins` comma-separated as in the environment.
+/// `[stream]`: the keys of [`StreamServerConfig`] and of the core's `StreamConfig`, timeouts as
+/// `"10s"` like every section's durations, `allowed_origins` comma-separated as in the
+/// environment.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StreamSection {
@@ -33,9 +33,9 @@ pub struct StreamSection {
     pub keepalive_requests: Option<u32>,
     pub max_connections: Option<usize>,
     pub connection_limit_per_ip: Option<u32>,
-    pub header_timeout_ms: Option<u64>,
-    pub keepalive_timeout_ms: Option<u64>,
-    pub send_timeout_ms: Option<u64>,
+    pub header_timeout: Option<String>,
+    pub keepalive_timeout: Option<String>,
+    pub send_timeout: Option<String>,
 }
 
 /// The seed's variables for `[stream]`, and hark's `STREAM_MEDIA_DIR` and `ALLOWED_ORIGINS`.
@@ -95,12 +95,24 @@ impl Loaded {
             s.connection_limit_per_ip,
         );
         let timeouts = [
-            (&mut config.header_timeout, s.header_timeout_ms),
-            (&mut config.keepalive_timeout, s.keepalive_timeout_ms),
-            (&mut config.send_timeout, s.send_timeout_ms),
+            (
+                &mut config.header_timeout,
+                "stream.header_timeout",
+                &s.header_timeout,
+            ),
+            (
+                &mut config.keepalive_timeout,
+                "stream.keepalive_timeout",
+                &s.keepalive_timeout,
+            ),
+            (
+                &mut config.send_timeout,
+                "stream.send_timeout",
+                &s.send_timeout,
+            ),
         ];
-        for (slot, millis) in timeouts {
-            set(slot, millis.map(Duration::from_millis));
+        for (slot, key, text) in timeouts {
+            set(slot, duration_of(key, text)?);
         }
         if let Some(start) = self.file.testing.wall_clock_start {
             config.wall_clock = WallClock::starting_at(start);

@@ -582,8 +582,8 @@ fn the_seeds_variables_set_the_stream_settings() {
 #[test]
 fn stream_limits_and_timeouts_are_read() {
     let text = "cache_control = \"public, max-age=60\"\nmax_ranges = 4\nkeepalive_requests = 10\n\
-                max_connections = 7\nconnection_limit_per_ip = 3\nheader_timeout_ms = 250\n\
-                keepalive_timeout_ms = 500\nsend_timeout_ms = 750\n[testing]\nwall_clock_start = 1700000000";
+                max_connections = 7\nconnection_limit_per_ip = 3\nheader_timeout = \"250ms\"\n\
+                keepalive_timeout = \"500ms\"\nsend_timeout = \"750ms\"\n[testing]\nwall_clock_start = 1700000000";
     let (_, stream) = stream_with(text, &[]).unwrap();
     assert_eq!(stream.core.cache_control, "public, max-age=60");
     assert_eq!(
@@ -604,8 +604,8 @@ fn stream_limits_and_timeouts_are_read() {
 fn a_zero_stream_limit_names_the_key() {
     let err = stream_with("max_ranges = 0", &[]).unwrap_err();
     assert_eq!(err.key, "stream.max_ranges");
-    let err = stream_with("header_timeout_ms = 0", &[]).unwrap_err();
-    assert_eq!(err.key, "stream.header_timeout_ms");
+    let err = stream_with("header_timeout = \"0s\"", &[]).unwrap_err();
+    assert_eq!(err.key, "stream.header_timeout");
 }
 
 #[test]

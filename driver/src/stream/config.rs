@@ -67,9 +67,9 @@ impl StreamServerConfig {
         let zero = [
             ("max_connections", self.max_connections == 0),
             ("connection_limit_per_ip", self.connection_limit_per_ip == 0),
-            ("header_timeout_ms", self.header_timeout.is_zero()),
-            ("keepalive_timeout_ms", self.keepalive_timeout.is_zero()),
-            ("send_timeout_ms", self.send_timeout.is_zero()),
+            ("header_timeout", self.header_timeout.is_zero()),
+            ("keepalive_timeout", self.keepalive_timeout.is_zero()),
+            ("send_timeout", self.send_timeout.is_zero()),
         ];
         match zero.iter().find(|(_, is_zero)| *is_zero) {
             Some(&(key, _)) => Err(ConfigError::Invalid {
