@@ -87,7 +87,7 @@ pub(super) fn if_range_allows(fields: &Fields<'_>, file: Validators<'_>) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::request::{Header, HttpVersion};
+    use crate::stream::request::testing::{get, header_lines};
 
     const ETAG: &str = "\"6553f100-64\"";
     const MODIFIED: i64 = 1_700_000_000;
@@ -103,36 +103,14 @@ mod tests {
     }
 
     fn check(headers: &[(&str, &str)]) -> Precondition {
-        let headers: Vec<Header<'_>> = headers
-            .iter()
-            .map(|(name, value)| Header {
-                name,
-                value: value.as_bytes(),
-            })
-            .collect();
-        let head = RequestHead {
-            method: "GET",
-            target: "/",
-            version: HttpVersion::Http11,
-            headers: &headers,
-            request_number: 1,
-        };
+        let headers = header_lines(headers);
+        let head = get(&headers);
         evaluate(&head, &Fields::read(&head), file())
     }
 
     fn if_range(value: &str) -> bool {
-        let headers = [Header {
-            name: "If-Range",
-            value: value.as_bytes(),
-        }];
-        let head = RequestHead {
-            method: "GET",
-            target: "/",
-            version: HttpVersion::Http11,
-            headers: &headers,
-            request_number: 1,
-        };
-        if_range_allows(&Fields::read(&head), file())
+        let headers = header_lines(&[("If-Range", value)]);
+        if_range_allows(&Fields::read(&get(&headers)), file())
     }
 
     #[test]

@@ -105,25 +105,17 @@ fn requested_headers(head: &RequestHead<'_>, fields: &Fields<'_>) -> Option<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::request::{Header, HttpVersion};
+    use crate::stream::request::testing::{get, header_lines};
 
     fn with_head<T>(
         headers: &[(&str, &str)],
         f: impl FnOnce(&RequestHead<'_>, &Fields<'_>) -> T,
     ) -> T {
-        let headers: Vec<Header<'_>> = headers
-            .iter()
-            .map(|(name, value)| Header {
-                name,
-                value: value.as_bytes(),
-            })
-            .collect();
+        let headers = header_lines(headers);
         let head = RequestHead {
             method: "OPTIONS",
             target: "/stream/a",
-            version: HttpVersion::Http11,
-            headers: &headers,
-            request_number: 1,
+            ..get(&headers)
         };
         f(&head, &Fields::read(&head))
     }

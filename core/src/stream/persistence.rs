@@ -36,22 +36,14 @@ pub(super) fn connection_value(version: HttpVersion, keep_alive: bool) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::request::Header;
+    use crate::stream::request::testing::{get, header_lines};
 
     fn decide(version: HttpVersion, headers: &[(&str, &str)], status: u16, number: u32) -> bool {
-        let headers: Vec<Header<'_>> = headers
-            .iter()
-            .map(|(name, value)| Header {
-                name,
-                value: value.as_bytes(),
-            })
-            .collect();
+        let headers = header_lines(headers);
         let head = RequestHead {
-            method: "GET",
-            target: "/",
             version,
-            headers: &headers,
             request_number: number,
+            ..get(&headers)
         };
         keep_alive(
             &StreamConfig::default(),

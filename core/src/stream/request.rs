@@ -131,30 +131,47 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Request heads for the stream modules' unit tests, which each decide on a few header lines.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(super) mod testing {
+    use super::{Header, HttpVersion, RequestHead};
 
-    fn read<'a>(headers: &'a [Header<'a>]) -> Fields<'a> {
-        Fields::read(&RequestHead {
+    /// Header lines from `(name, value)` pairs, in order.
+    pub(in crate::stream) fn header_lines<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<Header<'a>> {
+        pairs
+            .iter()
+            .map(|&(name, value)| Header {
+                name,
+                value: value.as_bytes(),
+            })
+            .collect()
+    }
+
+    /// An HTTP/1.1 `GET /`, the connection's first request, carrying `headers`; a test that
+    /// needs another method, version or request number overrides those fields.
+    pub(in crate::stream) fn get<'a>(headers: &'a [Header<'a>]) -> RequestHead<'a> {
+        RequestHead {
             method: "GET",
             target: "/",
             version: HttpVersion::Http11,
             headers,
             request_number: 1,
-        })
-    }
-
-    fn header<'a>(name: &'a str, value: &'a str) -> Header<'a> {
-        Header {
-            name,
-            value: value.as_bytes(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{get, header_lines};
+    use super::*;
+
+    fn read<'a>(headers: &'a [Header<'a>]) -> Fields<'a> {
+        Fields::read(&get(headers))
     }
 
     #[test]
     fn names_are_case_insensitive() {
-        let headers = [header("HOST", "h"), header("rAnGe", "bytes=0-1")];
+        let headers = header_lines(&[("HOST", "h"), ("rAnGe", "bytes=0-1")]);
         let fields = read(&headers);
         assert_eq!(fields.hosts, 1);
         assert_eq!(fields.range.get(), Some(&b"bytes=0-1"[..]));
@@ -162,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_repeated_single_field_is_not_used() {
-        let headers = [header("Range", "bytes=0-1"), header("Range", "bytes=0-1")];
+        let headers = header_lines(&[("Range", "bytes=0-1"), ("Range", "bytes=0-1")]);
         let fields = read(&headers);
         assert_eq!(fields.range.get(), None);
         assert!(fields.range.is_present());
@@ -170,19 +187,19 @@ mod tests {
 
     #[test]
     fn connection_tokens_are_found_in_a_list() {
-        let headers = [
-            header("Connection", "Upgrade, Keep-Alive"),
-            header("Connection", "CLOSE"),
-        ];
+        let headers = header_lines(&[
+            ("Connection", "Upgrade, Keep-Alive"),
+            ("Connection", "CLOSE"),
+        ]);
         let fields = read(&headers);
         assert!(fields.keep_alive && fields.close);
     }
 
     #[test]
     fn a_body_is_announced_by_a_non_zero_length_or_any_transfer_encoding() {
-        assert!(!read(&[header("Content-Length", "0")]).body_announced);
-        assert!(read(&[header("Content-Length", "5")]).body_announced);
-        assert!(read(&[header("Content-Length", "x")]).body_announced);
-        assert!(read(&[header("Transfer-Encoding", "identity")]).body_announced);
+        assert!(!read(&header_lines(&[("Content-Length", "0")])).body_announced);
+        assert!(read(&header_lines(&[("Content-Length", "5")])).body_announced);
+        assert!(read(&header_lines(&[("Content-Length", "x")])).body_announced);
+        assert!(read(&header_lines(&[("Transfer-Encoding", "identity")])).body_announced);
     }
 }
