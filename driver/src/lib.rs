@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 mod duration;
 pub mod events;
+mod ip_slots;
 pub mod logging;
 pub mod runtime;
 pub mod secret;
