@@ -54,25 +54,3 @@ impl StreamHealth {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_json_is_the_spec_example() {
-        let health = StreamHealth {
-            connections: 3,
-            requests: 120,
-            status_200: 4,
-            status_206: 110,
-            status_304: 2,
-            status_4xx: 4,
-            status_5xx: 0,
-            bytes_sent: 7_340_032,
-        };
-        assert_eq!(
-            String::from_utf8(health.to_json()).unwrap(),
-            r#"{"status":"ok","service":"stream","connections":3,"requests":120,"responses":{"200":4,"206":110,"304":2,"4xx":4,"5xx":0},"bytes_sent":7340032}"#
-        );
-    }
-}
