@@ -5,14 +5,22 @@
 
 mod stream_support;
 
-use hark_core::stream::{BodyPart, StreamConfig};
+use hark_core::stream::{BodyPart, ResponsePlan, StreamConfig};
 use stream_support::*;
 
 const LEN: u64 = 1000;
 
-fn ranged(range: &str) -> hark_core::stream::ResponsePlan {
+fn ranged(range: &str) -> ResponsePlan {
     get(&signed("track1"))
         .header("Range", range)
+        .serve(&service(), &media(LEN))
+}
+
+/// A Range request conditional on `If-Range: if_range`.
+fn ranged_if(range: &str, if_range: &str) -> ResponsePlan {
+    get(&signed("track1"))
+        .header("Range", range)
+        .header("If-Range", if_range)
         .serve(&service(), &media(LEN))
 }
 
@@ -241,56 +249,38 @@ fn head_ignores_an_unsatisfiable_range() {
 
 #[test]
 fn if_range_with_the_etag_honours_the_range() {
-    let plan = get(&signed("track1"))
-        .header("Range", "bytes=0-9")
-        .header("If-Range", &etag(LEN))
-        .serve(&service(), &media(LEN));
+    let plan = ranged_if("bytes=0-9", &etag(LEN));
     assert_eq!(plan.status, 206);
 }
 
 #[test]
 fn if_range_with_another_etag_sends_the_whole_file() {
-    let plan = get(&signed("track1"))
-        .header("Range", "bytes=0-9")
-        .header("If-Range", "\"other\"")
-        .serve(&service(), &media(LEN));
+    let plan = ranged_if("bytes=0-9", "\"other\"");
     assert_eq!(plan.status, 200);
     assert_eq!(file_parts(&plan), [(0, LEN)]);
 }
 
 #[test]
 fn if_range_with_a_weak_etag_sends_the_whole_file() {
-    let plan = get(&signed("track1"))
-        .header("Range", "bytes=0-9")
-        .header("If-Range", &format!("W/{}", etag(LEN)))
-        .serve(&service(), &media(LEN));
+    let plan = ranged_if("bytes=0-9", &format!("W/{}", etag(LEN)));
     assert_eq!(plan.status, 200);
 }
 
 #[test]
 fn if_range_with_last_modified_honours_the_range() {
-    let plan = get(&signed("track1"))
-        .header("Range", "bytes=0-9")
-        .header("If-Range", MODIFIED_DATE)
-        .serve(&service(), &media(LEN));
+    let plan = ranged_if("bytes=0-9", MODIFIED_DATE);
     assert_eq!(plan.status, 206);
 }
 
 #[test]
 fn if_range_with_another_date_sends_the_whole_file() {
-    let plan = get(&signed("track1"))
-        .header("Range", "bytes=0-9")
-        .header("If-Range", NOW_DATE)
-        .serve(&service(), &media(LEN));
+    let plan = ranged_if("bytes=0-9", NOW_DATE);
     assert_eq!(plan.status, 200);
 }
 
 #[test]
 fn if_range_that_fails_turns_a_416_into_200() {
-    let plan = get(&signed("track1"))
-        .header("Range", "bytes=5000-")
-        .header("If-Range", "\"other\"")
-        .serve(&service(), &media(LEN));
+    let plan = ranged_if("bytes=5000-", "\"other\"");
     assert_eq!(plan.status, 200);
 }
 
