@@ -765,6 +765,10 @@ def base_group() -> Group:
           [Request("CONNECT", "stream.test:443")])
     g.add("missing_host", "§1: HTTP/1.1 without Host → 400.", ["§1 Host"],
           [get(track, host=False)])
+    g.raw("two_host_lines", "§1: two Host lines → 400 bad request, closed.", ["§1 Host"],
+          Request("GET", track, [("Host", "other.test")]).raw(),
+          [g.server.error(Request("GET", track, host=False), 400, "bad request").json(False)],
+          True)
     g.add("http10_without_host", "§1, §8: HTTP/1.0 needs no Host and closes by default.",
           ["§8 HTTP/1.0"], [get(track, host=False, version="HTTP/1.0")])
     g.add("http10_keep_alive", "§8: HTTP/1.0 with Connection: keep-alive stays open and says "
