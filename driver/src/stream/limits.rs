@@ -50,16 +50,14 @@ mod tests {
 
     use super::*;
 
-    fn ip(last: u8) -> IpAddr {
-        IpAddr::V4(Ipv4Addr::new(10, 0, 0, last))
-    }
+    const IP: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
 
     #[test]
     fn a_closed_connection_frees_its_place() {
         let limits = ConnectionLimits::new(1, 1);
-        let slot = limits.admit(ip(1)).unwrap();
-        assert!(limits.admit(ip(1)).is_none());
+        let slot = limits.admit(IP).unwrap();
+        assert!(limits.admit(IP).is_none());
         drop(slot);
-        assert!(limits.admit(ip(1)).is_some());
+        assert!(limits.admit(IP).is_some());
     }
 }

@@ -48,27 +48,25 @@ mod tests {
 
     use super::*;
 
-    fn ip(last: u8) -> IpAddr {
-        IpAddr::V4(Ipv4Addr::new(10, 0, 0, last))
-    }
+    const IP: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
 
     #[test]
     fn a_routed_head_frees_its_slot() {
         let mut pending = PendingRequests::new(1, 1);
-        assert!(pending.admit(ConnectionId(1), ip(1)));
+        assert!(pending.admit(ConnectionId(1), IP));
         pending.done(ConnectionId(1));
-        assert!(pending.admit(ConnectionId(2), ip(1)));
+        assert!(pending.admit(ConnectionId(2), IP));
     }
 
     #[test]
     fn finishing_twice_or_an_unknown_connection_changes_nothing() {
         let mut pending = PendingRequests::new(2, 2);
-        assert!(pending.admit(ConnectionId(1), ip(1)));
+        assert!(pending.admit(ConnectionId(1), IP));
         pending.done(ConnectionId(1));
         pending.done(ConnectionId(1));
         pending.done(ConnectionId(9));
-        assert!(pending.admit(ConnectionId(2), ip(1)));
-        assert!(pending.admit(ConnectionId(3), ip(1)));
-        assert!(!pending.admit(ConnectionId(4), ip(1)));
+        assert!(pending.admit(ConnectionId(2), IP));
+        assert!(pending.admit(ConnectionId(3), IP));
+        assert!(!pending.admit(ConnectionId(4), IP));
     }
 }
