@@ -53,4 +53,3 @@ impl StreamHealth {
         serde_json::to_vec(&self).unwrap_or_default()
     }
 }
-
