@@ -26,8 +26,13 @@ use hark_conformance::format::voice::Voice;
 use hark_conformance::live_mode::chat::ChatLiveOptions;
 use hark_conformance::live_mode::signal::SignalLiveOptions;
 use hark_conformance::live_mode::stream::StreamLiveOptions;
-use hark_conformance::live_mode::{self, BASE_GROUP, LiveOptions, LiveService};
-use hark_conformance::{VectorSet, core_mode, default_vectors};
+use hark_conformance::live_mode::{
+    self, BASE_GROUP, LiveError, LiveOptions, LiveReport, LiveService, PlanError, Planned,
+};
+use hark_conformance::{
+    LoadErrors, Report, default_vectors, load, run_core, run_core_chat, run_core_signal,
+    run_core_stream,
+};
 
 const USAGE: &str = "\
 usage: hark-conformance core [--service S] [--vectors DIR]
@@ -183,53 +188,44 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         None => address("--sfu", live_mode::signal::DEFAULT_SFU_ADDR.to_owned())?,
     };
     let vectors = vectors.unwrap_or_else(|| default_vectors(service.name()));
+    let udp_or_tcp = udp.is_some() || tcp.is_some();
     Ok(match mode {
         "core" => Command::Core {
             runs: vec![(service, vectors)],
         },
         "live" if service == Service::Chat => {
-            if udp.is_some() || tcp.is_some() {
-                return Err("live --service chat takes --http ADDR, not --udp or --tcp".to_owned());
-            }
+            let (http, admin, group) = over_http(service, udp_or_tcp, http, admin, group)?;
             Command::LiveChat {
                 vectors,
                 options: ChatLiveOptions {
-                    http: http.ok_or("live --service chat needs --http ADDR")?,
-                    admin: admin.ok_or("live needs --admin SOCKET")?,
-                    group: group.unwrap_or_else(|| BASE_GROUP.to_owned()),
+                    http,
+                    admin,
+                    group,
                     only,
                 },
             }
         }
         "live" if service == Service::Signal => {
-            if udp.is_some() || tcp.is_some() {
-                return Err(
-                    "live --service signal takes --http ADDR, not --udp or --tcp".to_owned(),
-                );
-            }
+            let (http, admin, group) = over_http(service, udp_or_tcp, http, admin, group)?;
             Command::LiveSignal {
                 vectors,
                 options: SignalLiveOptions {
-                    http: http.ok_or("live --service signal needs --http ADDR")?,
-                    admin: admin.ok_or("live needs --admin SOCKET")?,
-                    group: group.unwrap_or_else(|| BASE_GROUP.to_owned()),
+                    http,
+                    admin,
+                    group,
                     only,
                     sfu,
                 },
             }
         }
         "live" if service == Service::Stream => {
-            if udp.is_some() || tcp.is_some() {
-                return Err(
-                    "live --service stream takes --http ADDR, not --udp or --tcp".to_owned(),
-                );
-            }
+            let (http, admin, group) = over_http(service, udp_or_tcp, http, admin, group)?;
             Command::LiveStream {
                 vectors,
                 options: StreamLiveOptions {
-                    http: http.ok_or("live --service stream needs --http ADDR")?,
-                    admin: admin.ok_or("live needs --admin SOCKET")?,
-                    group: group.unwrap_or_else(|| BASE_GROUP.to_owned()),
+                    http,
+                    admin,
+                    group,
                     only,
                 },
             }
@@ -258,6 +254,28 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
     })
 }
 
+/// The listener, admin socket and group of a live run over HTTP (chat, signal and stream), which
+/// takes an --http ADDR instead of --udp or --tcp.
+fn over_http(
+    service: Service,
+    udp_or_tcp: bool,
+    http: Option<SocketAddr>,
+    admin: Option<PathBuf>,
+    group: Option<String>,
+) -> Result<(SocketAddr, PathBuf, String), String> {
+    let name = service.name();
+    if udp_or_tcp {
+        return Err(format!(
+            "live --service {name} takes --http ADDR, not --udp or --tcp"
+        ));
+    }
+    Ok((
+        http.ok_or_else(|| format!("live --service {name} needs --http ADDR"))?,
+        admin.ok_or("live needs --admin SOCKET")?,
+        group.unwrap_or_else(|| BASE_GROUP.to_owned()),
+    ))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match parse_args(&args) {
@@ -268,13 +286,13 @@ fn main() -> ExitCode {
         Ok(Command::Core { runs }) => {
             let mut worst = ExitCode::SUCCESS;
             for (service, vectors) in runs {
-                let code = match service {
-                    Service::Audio => core::<Audio>(&vectors),
-                    Service::Voice => core::<Voice>(&vectors),
-                    Service::Chat => core_chat(&vectors),
-                    Service::Signal => core_signal(&vectors),
-                    Service::Stream => core_stream(&vectors),
-                };
+                let code = core(match service {
+                    Service::Audio => run_core::<Audio>(&vectors),
+                    Service::Voice => run_core::<Voice>(&vectors),
+                    Service::Chat => run_core_chat(&vectors),
+                    Service::Signal => run_core_signal(&vectors),
+                    Service::Stream => run_core_stream(&vectors),
+                });
                 if code != ExitCode::SUCCESS {
                     worst = code;
                 }
@@ -286,28 +304,59 @@ fn main() -> ExitCode {
             vectors,
             options,
         }) => match service {
-            Service::Audio => live::<Audio>(&vectors, &options),
-            Service::Voice => live::<Voice>(&vectors, &options),
+            Service::Audio => live_udp::<Audio>(&vectors, &options),
+            Service::Voice => live_udp::<Voice>(&vectors, &options),
             Service::Chat => usage_error("live --service chat takes --http ADDR"),
             Service::Signal => usage_error("live --service signal takes --http ADDR"),
             Service::Stream => usage_error("live --service stream takes --http ADDR"),
         },
-        Ok(Command::LiveChat { vectors, options }) => live_chat(&vectors, &options),
-        Ok(Command::LiveSignal { vectors, options }) => live_signal(&vectors, &options),
-        Ok(Command::LiveStream { vectors, options }) => live_stream(&vectors, &options),
+        Ok(Command::LiveChat { vectors, options }) => live(
+            chat::load(&vectors),
+            &http_banner(chat::NAME, &options.group, options.http, &options.admin),
+            |set| live_mode::chat::run(set, &options, &mut progress),
+        ),
+        Ok(Command::LiveSignal { vectors, options }) => live(
+            signal::load(&vectors),
+            &format!(
+                "signal group {} against http://{} (admin {}, SFU on {})",
+                options.group,
+                options.http,
+                options.admin.display(),
+                options.sfu
+            ),
+            |set| live_mode::signal::run(set, &options, &mut progress),
+        ),
+        Ok(Command::LiveStream { vectors, options }) => live(
+            stream::load(&vectors),
+            &http_banner(stream::NAME, &options.group, options.http, &options.admin),
+            |set| live_mode::stream::run(set, &options, &mut progress),
+        ),
         Ok(Command::Plan {
             service,
             vectors,
             out,
             data_dir,
             sfu,
-        }) => match service {
-            Service::Audio => plan::<Audio>(&vectors, &out, &data_dir),
-            Service::Voice => plan::<Voice>(&vectors, &out, &data_dir),
-            Service::Chat => plan_chat(&vectors, &out, &data_dir),
-            Service::Signal => plan_signal(&vectors, &out, &data_dir, sfu),
-            Service::Stream => plan_stream(&vectors, &out, &data_dir),
-        },
+        }) => {
+            let (out, data_dir) = (out.as_path(), data_dir.as_path());
+            match service {
+                Service::Audio => plan(load::<Audio>(&vectors), |set| {
+                    live_mode::write_plan(set, out, data_dir)
+                }),
+                Service::Voice => plan(load::<Voice>(&vectors), |set| {
+                    live_mode::write_plan(set, out, data_dir)
+                }),
+                Service::Chat => plan(chat::load(&vectors), |set| {
+                    live_mode::chat::write_plan(set, out, data_dir)
+                }),
+                Service::Signal => plan(signal::load(&vectors), |set| {
+                    live_mode::signal::write_plan(set, out, data_dir, sfu)
+                }),
+                Service::Stream => plan(stream::load(&vectors), |set| {
+                    live_mode::stream::write_plan(set, out, data_dir)
+                }),
+            }
+        }
         Err(problem) => usage_error(&problem),
     }
 }
@@ -318,295 +367,109 @@ fn usage_error(problem: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Loads the chat vectors, printing every problem (exit status 2) if they cannot be read.
-fn load_chat(vectors: &Path) -> Result<chat::ChatVectorSet, ExitCode> {
-    chat::load(vectors).map_err(|problems| {
-        for problem in &problems.0 {
-            eprintln!("hark-conformance: {problem}");
-        }
-        ExitCode::from(2)
-    })
+/// Vectors that cannot be read: every problem, exit status 2.
+fn unreadable(problems: &LoadErrors) -> ExitCode {
+    for problem in &problems.0 {
+        eprintln!("hark-conformance: {problem}");
+    }
+    ExitCode::from(2)
 }
 
-fn core_chat(vectors: &Path) -> ExitCode {
-    match load_chat(vectors) {
-        Ok(set) => {
-            let report = core_mode::chat::run(&set);
+/// A live run or plan that could not be carried out: why, exit status 2.
+fn not_run(e: &dyn std::error::Error) -> ExitCode {
+    eprintln!("hark-conformance: {e}");
+    ExitCode::from(2)
+}
+
+/// `core`: one service's report, or why its vectors could not be read.
+fn core(run: Result<Report, LoadErrors>) -> ExitCode {
+    match run {
+        Ok(report) => {
             println!("{report}");
             verdict(report.is_success())
         }
-        Err(code) => code,
+        Err(problems) => unreadable(&problems),
     }
 }
 
-fn core_stream(vectors: &Path) -> ExitCode {
-    match load_stream(vectors) {
-        Ok(set) => {
-            let report = core_mode::stream::run(&set);
-            println!("{report}");
-            verdict(report.is_success())
-        }
-        Err(code) => code,
-    }
-}
-
-/// Loads the stream vectors, printing every problem (exit status 2) if they cannot be read.
-fn load_stream(vectors: &Path) -> Result<stream::StreamVectorSet, ExitCode> {
-    stream::load(vectors).map_err(|problems| {
-        for problem in &problems.0 {
-            eprintln!("hark-conformance: {problem}");
-        }
-        ExitCode::from(2)
-    })
-}
-
-fn plan_stream(vectors: &Path, out: &Path, data_dir: &Path) -> ExitCode {
-    let set = match load_stream(vectors) {
+/// `live-plan`: writes one service's plan from its vectors and prints the groups planned.
+fn plan<T>(
+    loaded: Result<T, LoadErrors>,
+    write: impl FnOnce(&T) -> Result<Vec<Planned>, PlanError>,
+) -> ExitCode {
+    let set = match loaded {
         Ok(set) => set,
-        Err(code) => return code,
+        Err(problems) => return unreadable(&problems),
     };
-    match live_mode::stream::write_plan(&set, out, data_dir) {
+    match write(&set) {
         Ok(planned) => {
             for group in planned {
                 println!("{}", group.group);
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("hark-conformance: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => not_run(&e),
     }
 }
 
-fn live_stream(vectors: &Path, options: &StreamLiveOptions) -> ExitCode {
-    let set = match load_stream(vectors) {
+/// `live`: announces the run (`live: <what>`), runs one group of one service's vectors against
+/// the server, and prints its report and how long it took.
+fn live<T>(
+    loaded: Result<T, LoadErrors>,
+    what: &str,
+    run: impl FnOnce(&T) -> Result<LiveReport, LiveError>,
+) -> ExitCode {
+    let set = match loaded {
         Ok(set) => set,
-        Err(code) => return code,
+        Err(problems) => return unreadable(&problems),
     };
-    println!(
-        "live: stream group {} against http://{} (admin {})",
+    println!("live: {what}");
+    let started = Instant::now();
+    match run(&set) {
+        Ok(report) => {
+            println!("{report}");
+            println!(
+                "group {}: {:.1} s",
+                report.group,
+                started.elapsed().as_secs_f64()
+            );
+            verdict(report.is_success())
+        }
+        Err(e) => not_run(&e),
+    }
+}
+
+/// The announcement of an HTTP service's live run: `chat group base against http://ADDR (admin
+/// SOCKET)`.
+fn http_banner(service: &str, group: &str, http: SocketAddr, admin: &Path) -> String {
+    format!(
+        "{service} group {group} against http://{http} (admin {})",
+        admin.display()
+    )
+}
+
+/// `live` for a service over UDP (and TCP, for voice's management connections).
+fn live_udp<S: LiveService>(vectors: &Path, options: &LiveOptions) -> ExitCode {
+    let tcp = options
+        .tcp
+        .map(|tcp| format!(" and tcp://{tcp}"))
+        .unwrap_or_default();
+    let what = format!(
+        "{} group {} against udp://{}{tcp} (admin {})",
+        S::NAME,
         options.group,
-        options.http,
+        options.udp,
         options.admin.display()
     );
-    let started = Instant::now();
-    match live_mode::stream::run(&set, options, &mut progress) {
-        Ok(report) => {
-            println!("{report}");
-            println!(
-                "group {}: {:.1} s",
-                report.group,
-                started.elapsed().as_secs_f64()
-            );
-            verdict(report.is_success())
-        }
-        Err(e) => {
-            eprintln!("hark-conformance: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn core_signal(vectors: &Path) -> ExitCode {
-    match hark_conformance::run_core_signal(vectors) {
-        Ok(report) => {
-            println!("{report}");
-            verdict(report.is_success())
-        }
-        Err(problems) => {
-            for problem in &problems.0 {
-                eprintln!("hark-conformance: {problem}");
-            }
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// Loads the signal vectors, printing every problem (exit status 2) if they cannot be read.
-fn load_signal(vectors: &Path) -> Result<signal::SignalVectorSet, ExitCode> {
-    signal::load(vectors).map_err(|problems| {
-        for problem in &problems.0 {
-            eprintln!("hark-conformance: {problem}");
-        }
-        ExitCode::from(2)
+    live(load::<S>(vectors), &what, |set| {
+        live_mode::run(set, options, &mut progress)
     })
-}
-
-fn plan_signal(vectors: &Path, out: &Path, data_dir: &Path, sfu: SocketAddr) -> ExitCode {
-    let set = match load_signal(vectors) {
-        Ok(set) => set,
-        Err(code) => return code,
-    };
-    match live_mode::signal::write_plan(&set, out, data_dir, sfu) {
-        Ok(planned) => {
-            for group in planned {
-                println!("{}", group.group);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("hark-conformance: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn live_signal(vectors: &Path, options: &SignalLiveOptions) -> ExitCode {
-    let set = match load_signal(vectors) {
-        Ok(set) => set,
-        Err(code) => return code,
-    };
-    println!(
-        "live: signal group {} against http://{} (admin {}, SFU on {})",
-        options.group,
-        options.http,
-        options.admin.display(),
-        options.sfu
-    );
-    let started = Instant::now();
-    match live_mode::signal::run(&set, options, &mut progress) {
-        Ok(report) => {
-            println!("{report}");
-            println!(
-                "group {}: {:.1} s",
-                report.group,
-                started.elapsed().as_secs_f64()
-            );
-            verdict(report.is_success())
-        }
-        Err(e) => {
-            eprintln!("hark-conformance: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn plan_chat(vectors: &Path, out: &Path, data_dir: &Path) -> ExitCode {
-    let set = match load_chat(vectors) {
-        Ok(set) => set,
-        Err(code) => return code,
-    };
-    match live_mode::chat::write_plan(&set, out, data_dir) {
-        Ok(planned) => {
-            for group in planned {
-                println!("{}", group.group);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("hark-conformance: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn live_chat(vectors: &Path, options: &ChatLiveOptions) -> ExitCode {
-    let set = match load_chat(vectors) {
-        Ok(set) => set,
-        Err(code) => return code,
-    };
-    println!(
-        "live: chat group {} against http://{} (admin {})",
-        options.group,
-        options.http,
-        options.admin.display()
-    );
-    let started = Instant::now();
-    match live_mode::chat::run(&set, options, &mut progress) {
-        Ok(report) => {
-            println!("{report}");
-            println!(
-                "group {}: {:.1} s",
-                report.group,
-                started.elapsed().as_secs_f64()
-            );
-            verdict(report.is_success())
-        }
-        Err(e) => {
-            eprintln!("hark-conformance: {e}");
-            ExitCode::from(2)
-        }
-    }
 }
 
 /// One line per scenario as it finishes.
 fn progress(name: &str, passed: bool, took: std::time::Duration) {
     let verdict = if passed { "ok  " } else { "FAIL" };
     println!("{verdict} {name} ({:.1} s)", took.as_secs_f64());
-}
-
-/// Loads the vectors, printing every problem (exit status 2) if they cannot be read.
-fn load<S: ServiceFormat>(vectors: &Path) -> Result<VectorSet<S>, ExitCode> {
-    hark_conformance::load::<S>(vectors).map_err(|problems| {
-        for problem in &problems.0 {
-            eprintln!("hark-conformance: {problem}");
-        }
-        ExitCode::from(2)
-    })
-}
-
-fn core<S: core_mode::CoreService>(vectors: &Path) -> ExitCode {
-    let set = match load::<S>(vectors) {
-        Ok(set) => set,
-        Err(code) => return code,
-    };
-    let report = core_mode::run(&set);
-    println!("{report}");
-    verdict(report.is_success())
-}
-
-fn plan<S: LiveService>(vectors: &Path, out: &Path, data_dir: &Path) -> ExitCode {
-    let set = match load::<S>(vectors) {
-        Ok(set) => set,
-        Err(code) => return code,
-    };
-    match live_mode::write_plan(&set, out, data_dir) {
-        Ok(planned) => {
-            for group in planned {
-                println!("{}", group.group);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("hark-conformance: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn live<S: LiveService>(vectors: &Path, options: &LiveOptions) -> ExitCode {
-    let set = match load::<S>(vectors) {
-        Ok(set) => set,
-        Err(code) => return code,
-    };
-    let tcp = options
-        .tcp
-        .map(|tcp| format!(" and tcp://{tcp}"))
-        .unwrap_or_default();
-    println!(
-        "live: {} group {} against udp://{}{tcp} (admin {})",
-        S::NAME,
-        options.group,
-        options.udp,
-        options.admin.display()
-    );
-    let started = Instant::now();
-    match live_mode::run(&set, options, &mut progress) {
-        Ok(report) => {
-            println!("{report}");
-            println!(
-                "group {}: {:.1} s",
-                report.group,
-                started.elapsed().as_secs_f64()
-            );
-            verdict(report.is_success())
-        }
-        Err(e) => {
-            eprintln!("hark-conformance: {e}");
-            ExitCode::from(2)
-        }
-    }
 }
 
 fn verdict(success: bool) -> ExitCode {
