@@ -58,35 +58,66 @@ pub fn write_plan<S: LiveService>(
     out: &Path,
     data_dir: &Path,
 ) -> Result<Vec<Planned>, PlanError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PlanError::Io { path, source }
-    };
-    fs::create_dir_all(out).map_err(io(out))?;
-    fs::create_dir_all(data_dir).map_err(io(data_dir))?;
-    let data_dir = fs::canonicalize(data_dir).map_err(io(data_dir))?;
-    let mut planned = Vec::new();
-    for group in groups(set)?.iter().filter(|g| !g.scenarios.is_empty()) {
-        let group_dir = data_dir.join(&group.name);
-        fs::create_dir_all(&group_dir).map_err(io(&group_dir))?;
-        let admin_socket = group_dir.join("admin.sock");
-        let len = admin_socket.as_os_str().len();
-        if len > MAX_SOCKET_PATH {
-            return Err(PlanError::SocketPathTooLong {
-                path: admin_socket,
-                len,
-            });
-        }
-        let text = config_toml(group, &group_dir, &admin_socket)?;
-        let config = out.join(format!("{}.toml", group.name));
-        fs::write(&config, text).map_err(io(&config))?;
-        planned.push(Planned {
-            group: group.name.clone(),
-            config,
-            admin_socket,
+    let data_dir = plan_dirs(out, data_dir)?;
+    groups(set)?
+        .iter()
+        .filter(|g| !g.scenarios.is_empty())
+        .map(|group| {
+            write_group(out, &data_dir, &group.name, |dir, socket| {
+                config_toml(group, dir, socket)
+            })
+        })
+        .collect()
+}
+
+/// Creates `out` and `data_dir` and returns `data_dir`'s canonical path, the one the
+/// configurations name (a server may run from another working directory).
+pub fn plan_dirs(out: &Path, data_dir: &Path) -> Result<PathBuf, PlanError> {
+    fs::create_dir_all(out).map_err(io_error(out))?;
+    fs::create_dir_all(data_dir).map_err(io_error(data_dir))?;
+    fs::canonicalize(data_dir).map_err(io_error(data_dir))
+}
+
+/// Writes `out/<name>.toml`, the configuration `config(group_dir, admin_socket)` of one group's
+/// server, whose data directory is `data_dir/<name>/` (created here) with its admin socket
+/// inside, refused if the socket's path is too long for one.
+pub fn write_group(
+    out: &Path,
+    data_dir: &Path,
+    name: &str,
+    config: impl FnOnce(&Path, &Path) -> Result<String, PlanError>,
+) -> Result<Planned, PlanError> {
+    let group_dir = data_dir.join(name);
+    fs::create_dir_all(&group_dir).map_err(io_error(&group_dir))?;
+    let admin_socket = group_dir.join("admin.sock");
+    let len = admin_socket.as_os_str().len();
+    if len > MAX_SOCKET_PATH {
+        return Err(PlanError::SocketPathTooLong {
+            path: admin_socket,
+            len,
         });
     }
-    Ok(planned)
+    let text = config(&group_dir, &admin_socket)?;
+    let config = out.join(format!("{name}.toml"));
+    fs::write(&config, text).map_err(io_error(&config))?;
+    Ok(Planned {
+        group: name.to_owned(),
+        config,
+        admin_socket,
+    })
+}
+
+/// The error of a failed file operation on `path`.
+pub fn io_error(path: &Path) -> impl FnOnce(io::Error) -> PlanError {
+    let path = path.to_path_buf();
+    move |source| PlanError::Io { path, source }
+}
+
+/// A path as a TOML string, if it is valid UTF-8.
+pub fn toml_path(path: &Path) -> Result<String, PlanError> {
+    path.to_str()
+        .map(quote)
+        .ok_or_else(|| PlanError::NotUtf8(path.to_path_buf()))
 }
 
 /// The configuration file of one group's server.
@@ -96,11 +127,6 @@ pub fn config_toml<S: LiveService>(
     admin_socket: &Path,
 ) -> Result<String, PlanError> {
     let fixture = &group.fixture;
-    let path = |p: &Path| {
-        p.to_str()
-            .map(quote)
-            .ok_or_else(|| PlanError::NotUtf8(p.to_path_buf()))
-    };
     let mut t = String::new();
     let _ = writeln!(
         t,
@@ -112,14 +138,14 @@ pub fn config_toml<S: LiveService>(
         let _ = writeln!(t, "#   {}", scenario.vector.name);
     }
     let _ = writeln!(t, "jwt_secret = {}", quote(&fixture.secret));
-    let _ = writeln!(t, "data_dir = {}", path(data_dir)?);
+    let _ = writeln!(t, "data_dir = {}", toml_path(data_dir)?);
     if fixture.channels.is_empty() {
         // An empty list, not an absent one: without channels a server may serve a demo channel.
         let _ = writeln!(t, "channels = []");
     }
     let _ = write!(t, "\n{}", S::config_sections(fixture));
     let _ = writeln!(t, "\n[admin]");
-    let _ = writeln!(t, "socket = {}", path(admin_socket)?);
+    let _ = writeln!(t, "socket = {}", toml_path(admin_socket)?);
     let _ = writeln!(t, "\n[testing]");
     let _ = writeln!(t, "wall_clock_start = {}", fixture.wall_clock_start);
     let _ = write!(t, "{}", S::testing_keys(fixture));

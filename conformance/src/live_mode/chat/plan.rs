@@ -4,12 +4,11 @@
 //! message-id seed.
 
 use std::fmt::Write as _;
-use std::fs;
 use std::path::Path;
 
 use super::groups::{ChatGroup, groups};
 use crate::format::chat::ChatVectorSet;
-use crate::live_mode::plan::{MAX_SOCKET_PATH, PlanError, Planned, quote};
+use crate::live_mode::plan::{PlanError, Planned, plan_dirs, quote, toml_path, write_group};
 
 /// The server's per-connection send queue (`chat.send_queue_bytes`). Not a protocol setting:
 /// large enough that no scenario meets the slow-reader policy.
@@ -21,35 +20,16 @@ pub fn write_plan(
     out: &Path,
     data_dir: &Path,
 ) -> Result<Vec<Planned>, PlanError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PlanError::Io { path, source }
-    };
-    fs::create_dir_all(out).map_err(io(out))?;
-    fs::create_dir_all(data_dir).map_err(io(data_dir))?;
-    let data_dir = fs::canonicalize(data_dir).map_err(io(data_dir))?;
-    let mut planned = Vec::new();
-    for group in groups(set)?.iter().filter(|g| !g.scenarios.is_empty()) {
-        let group_dir = data_dir.join(&group.name);
-        fs::create_dir_all(&group_dir).map_err(io(&group_dir))?;
-        let admin_socket = group_dir.join("admin.sock");
-        let len = admin_socket.as_os_str().len();
-        if len > MAX_SOCKET_PATH {
-            return Err(PlanError::SocketPathTooLong {
-                path: admin_socket,
-                len,
-            });
-        }
-        let text = config_toml(group, &group_dir, &admin_socket)?;
-        let config = out.join(format!("{}.toml", group.name));
-        fs::write(&config, text).map_err(io(&config))?;
-        planned.push(Planned {
-            group: group.name.clone(),
-            config,
-            admin_socket,
-        });
-    }
-    Ok(planned)
+    let data_dir = plan_dirs(out, data_dir)?;
+    groups(set)?
+        .iter()
+        .filter(|g| !g.scenarios.is_empty())
+        .map(|group| {
+            write_group(out, &data_dir, &group.name, |dir, socket| {
+                config_toml(group, dir, socket)
+            })
+        })
+        .collect()
 }
 
 /// The configuration file of one group's server.
@@ -58,11 +38,6 @@ pub fn config_toml(
     data_dir: &Path,
     admin_socket: &Path,
 ) -> Result<String, PlanError> {
-    let path = |p: &Path| {
-        p.to_str()
-            .map(quote)
-            .ok_or_else(|| PlanError::NotUtf8(p.to_path_buf()))
-    };
     let c = &group.fixture.config;
     let mut t = String::new();
     let _ = writeln!(
@@ -73,7 +48,7 @@ pub fn config_toml(
     for scenario in &group.scenarios {
         let _ = writeln!(t, "#   {}", scenario.vector.name);
     }
-    let _ = writeln!(t, "data_dir = {}", path(data_dir)?);
+    let _ = writeln!(t, "data_dir = {}", toml_path(data_dir)?);
     let _ = writeln!(t, "\n[audio]\nenabled = false");
     let _ = writeln!(t, "\n[voice]\nenabled = false");
     let _ = writeln!(t, "\n[chat]\nbind_addr = \"127.0.0.1:0\"");
@@ -94,7 +69,7 @@ pub fn config_toml(
     let _ = writeln!(t, "max_block_duration = \"{}ms\"", c.max_block_duration_ms);
     let _ = writeln!(t, "penalty_memory = \"{}ms\"", c.penalty_memory_ms);
     let _ = writeln!(t, "max_tracked_ips = {}", c.max_tracked_ips);
-    let _ = writeln!(t, "\n[admin]\nsocket = {}", path(admin_socket)?);
+    let _ = writeln!(t, "\n[admin]\nsocket = {}", toml_path(admin_socket)?);
     let _ = writeln!(t, "\n[testing]");
     let _ = writeln!(t, "wall_clock_start = {}", group.fixture.wall_clock_start);
     let _ = writeln!(
@@ -107,6 +82,8 @@ pub fn config_toml(
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::live_mode::test_dir::Dir;
 

@@ -4,13 +4,14 @@
 //! other services off, `[testing]`'s wall clock and session-id seed, and the fixture's channels.
 
 use std::fmt::Write as _;
-use std::fs;
 use std::net::SocketAddr;
 use std::path::Path;
 
 use super::groups::{SignalGroup, groups};
 use crate::format::signal::SignalVectorSet;
-use crate::live_mode::plan::{MAX_SOCKET_PATH, PlanError, Planned, channel_toml, quote};
+use crate::live_mode::plan::{
+    PlanError, Planned, channel_toml, plan_dirs, quote, toml_path, write_group,
+};
 
 /// Where the runner listens as the SFU unless told otherwise: a fixed loopback port, so that
 /// the plan written before the run and the run agree without passing it around.
@@ -23,35 +24,16 @@ pub fn write_plan(
     data_dir: &Path,
     sfu: SocketAddr,
 ) -> Result<Vec<Planned>, PlanError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PlanError::Io { path, source }
-    };
-    fs::create_dir_all(out).map_err(io(out))?;
-    fs::create_dir_all(data_dir).map_err(io(data_dir))?;
-    let data_dir = fs::canonicalize(data_dir).map_err(io(data_dir))?;
-    let mut planned = Vec::new();
-    for group in groups(set)?.iter().filter(|g| !g.scenarios.is_empty()) {
-        let group_dir = data_dir.join(&group.name);
-        fs::create_dir_all(&group_dir).map_err(io(&group_dir))?;
-        let admin_socket = group_dir.join("admin.sock");
-        let len = admin_socket.as_os_str().len();
-        if len > MAX_SOCKET_PATH {
-            return Err(PlanError::SocketPathTooLong {
-                path: admin_socket,
-                len,
-            });
-        }
-        let text = config_toml(group, &group_dir, &admin_socket, sfu)?;
-        let config = out.join(format!("{}.toml", group.name));
-        fs::write(&config, text).map_err(io(&config))?;
-        planned.push(Planned {
-            group: group.name.clone(),
-            config,
-            admin_socket,
-        });
-    }
-    Ok(planned)
+    let data_dir = plan_dirs(out, data_dir)?;
+    groups(set)?
+        .iter()
+        .filter(|g| !g.scenarios.is_empty())
+        .map(|group| {
+            write_group(out, &data_dir, &group.name, |dir, socket| {
+                config_toml(group, dir, socket, sfu)
+            })
+        })
+        .collect()
 }
 
 /// The configuration file of one group's server.
@@ -61,11 +43,6 @@ pub fn config_toml(
     admin_socket: &Path,
     sfu: SocketAddr,
 ) -> Result<String, PlanError> {
-    let path = |p: &Path| {
-        p.to_str()
-            .map(quote)
-            .ok_or_else(|| PlanError::NotUtf8(p.to_path_buf()))
-    };
     let f = &group.fixture;
     let c = &f.config;
     let mut t = String::new();
@@ -77,7 +54,7 @@ pub fn config_toml(
     for scenario in &group.scenarios {
         let _ = writeln!(t, "#   {}", scenario.vector.name);
     }
-    let _ = writeln!(t, "data_dir = {}", path(data_dir)?);
+    let _ = writeln!(t, "data_dir = {}", toml_path(data_dir)?);
     let _ = writeln!(t, "jwt_secret = {}", quote(&f.secret));
     if f.channels.is_empty() {
         // An empty list, not an absent one: without channels a server may serve a demo channel.
@@ -116,7 +93,7 @@ pub fn config_toml(
     let _ = writeln!(t, "chat_react = {}", quote(&r.chat_react));
     let _ = writeln!(t, "server_join = {}", quote(&r.server_join));
     let _ = writeln!(t, "signal = {}", quote(&r.signal));
-    let _ = writeln!(t, "\n[admin]\nsocket = {}", path(admin_socket)?);
+    let _ = writeln!(t, "\n[admin]\nsocket = {}", toml_path(admin_socket)?);
     let _ = writeln!(t, "\n[testing]");
     let _ = writeln!(t, "wall_clock_start = {}", f.wall_clock_start);
     let _ = writeln!(t, "signal_rng_seed = {}", quote(&hex::encode(f.rng_seed.0)));
@@ -128,6 +105,8 @@ pub fn config_toml(
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::live_mode::test_dir::Dir;
 

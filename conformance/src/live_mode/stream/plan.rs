@@ -11,7 +11,9 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::format::stream::{MediaJson, StreamFixture, StreamGroup, StreamVectorSet, content};
-use crate::live_mode::plan::{MAX_SOCKET_PATH, PlanError, Planned, quote};
+use crate::live_mode::plan::{
+    PlanError, Planned, io_error, plan_dirs, quote, toml_path, write_group,
+};
 
 /// The media directory's name under `--data-dir`.
 pub const MEDIA_DIR: &str = "media";
@@ -24,71 +26,47 @@ pub fn write_plan(
     out: &Path,
     data_dir: &Path,
 ) -> Result<Vec<Planned>, PlanError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PlanError::Io { path, source }
-    };
-    fs::create_dir_all(out).map_err(io(out))?;
-    fs::create_dir_all(data_dir).map_err(io(data_dir))?;
-    let data_dir = fs::canonicalize(data_dir).map_err(io(data_dir))?;
+    let data_dir = plan_dirs(out, data_dir)?;
     let media = data_dir.join(MEDIA_DIR);
     write_media(&set.fixture, &media)?;
-    let mut planned = Vec::new();
-    for group in &set.groups {
-        let group_dir = data_dir.join(&group.name);
-        fs::create_dir_all(&group_dir).map_err(io(&group_dir))?;
-        let admin_socket = group_dir.join("admin.sock");
-        let len = admin_socket.as_os_str().len();
-        if len > MAX_SOCKET_PATH {
-            return Err(PlanError::SocketPathTooLong {
-                path: admin_socket,
-                len,
-            });
-        }
-        let text = config_toml(group, &group_dir, &media, &admin_socket)?;
-        let config = out.join(format!("{}.toml", group.name));
-        fs::write(&config, text).map_err(io(&config))?;
-        planned.push(Planned {
-            group: group.name.clone(),
-            config,
-            admin_socket,
-        });
-    }
-    Ok(planned)
+    set.groups
+        .iter()
+        .map(|group| {
+            write_group(out, &data_dir, &group.name, |dir, socket| {
+                config_toml(group, dir, &media, socket)
+            })
+        })
+        .collect()
 }
 
 /// Creates `dir` afresh with the fixture's files and directories.
 pub fn write_media(fixture: &StreamFixture, dir: &Path) -> Result<(), PlanError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PlanError::Io { path, source }
-    };
     if dir.exists() {
-        fs::remove_dir_all(dir).map_err(io(dir))?;
+        fs::remove_dir_all(dir).map_err(io_error(dir))?;
     }
-    fs::create_dir_all(dir).map_err(io(dir))?;
+    fs::create_dir_all(dir).map_err(io_error(dir))?;
     for entry in &fixture.media {
         let path = dir.join(entry.name());
         match entry {
-            MediaJson::Directory { .. } => fs::create_dir(&path).map_err(io(&path))?,
+            MediaJson::Directory { .. } => fs::create_dir(&path).map_err(io_error(&path))?,
             MediaJson::File {
                 len, mtime, seed, ..
             } => {
-                let file = File::create(&path).map_err(io(&path))?;
+                let file = File::create(&path).map_err(io_error(&path))?;
                 let mut writer = BufWriter::new(&file);
                 let mut start = 0;
                 while start < *len {
                     let n = CHUNK.min(len - start);
                     writer
                         .write_all(&content::bytes(*seed, start, n))
-                        .map_err(io(&path))?;
+                        .map_err(io_error(&path))?;
                     start += n;
                 }
-                writer.flush().map_err(io(&path))?;
+                writer.flush().map_err(io_error(&path))?;
                 drop(writer);
                 let secs = u64::try_from(*mtime).unwrap_or(0);
                 file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
-                    .map_err(io(&path))?;
+                    .map_err(io_error(&path))?;
             }
         }
     }
@@ -102,11 +80,6 @@ pub fn config_toml(
     media: &Path,
     admin_socket: &Path,
 ) -> Result<String, PlanError> {
-    let path = |p: &Path| {
-        p.to_str()
-            .map(quote)
-            .ok_or_else(|| PlanError::NotUtf8(p.to_path_buf()))
-    };
     let c = &group.group.config;
     let mut t = String::new();
     let _ = writeln!(
@@ -114,13 +87,13 @@ pub fn config_toml(
         "# Written by `hark-conformance live-plan`: the server for stream scenario group {:?}",
         group.name
     );
-    let _ = writeln!(t, "data_dir = {}", path(data_dir)?);
+    let _ = writeln!(t, "data_dir = {}", toml_path(data_dir)?);
     let _ = writeln!(t, "\n[audio]\nenabled = false");
     let _ = writeln!(t, "\n[voice]\nenabled = false");
     let _ = writeln!(t, "\n[chat]\nenabled = false");
     let _ = writeln!(t, "\n[signal]\nenabled = false");
     let _ = writeln!(t, "\n[stream]\nenabled = true\nbind_addr = \"127.0.0.1:0\"");
-    let _ = writeln!(t, "media_dir = {}", path(media)?);
+    let _ = writeln!(t, "media_dir = {}", toml_path(media)?);
     let _ = writeln!(t, "secret = {}", quote(&c.secret));
     let _ = writeln!(
         t,
@@ -130,7 +103,7 @@ pub fn config_toml(
     let _ = writeln!(t, "cache_control = {}", quote(&c.cache_control));
     let _ = writeln!(t, "max_ranges = {}", c.max_ranges);
     let _ = writeln!(t, "keepalive_requests = {}", c.keepalive_requests);
-    let _ = writeln!(t, "\n[admin]\nsocket = {}", path(admin_socket)?);
+    let _ = writeln!(t, "\n[admin]\nsocket = {}", toml_path(admin_socket)?);
     let _ = writeln!(t, "\n[testing]\nwall_clock_start = {}", c.now);
     Ok(t)
 }
