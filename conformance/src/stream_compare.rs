@@ -1,6 +1,6 @@
 //! Comparing a `stream` response with its vector (`vectors.md` §9.3): the status, every header
 //! in order with its exact value, and the body byte for byte. Core and live mode both turn what
-//! they saw into an [`Observed`] and ask [`compare`].
+//! they saw into [`Observed`] responses and ask [`compare_responses`].
 
 use crate::format::stream::{BodyJson, ResponseJson, StreamFixture, content};
 
@@ -92,6 +92,36 @@ pub fn compare(
             }
         }
         None => problems.push("the vector's body names no fixture file".to_owned()),
+    }
+    problems
+}
+
+/// Every difference between the responses a scenario expects and those `seen`, in order: a
+/// differing response's lines under `response N:`, and `response N: <absent> (status S
+/// expected)` for one not seen.
+pub fn compare_responses(
+    expected: &[ResponseJson],
+    seen: &[Observed],
+    fixture: &StreamFixture,
+    dates: Dates,
+    absent: &str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, expected) in expected.iter().enumerate() {
+        match seen.get(i) {
+            Some(actual) => {
+                let differences = compare(expected, actual, fixture, dates);
+                if !differences.is_empty() {
+                    problems.push(format!("response {}:", i + 1));
+                    problems.extend(differences.into_iter().map(|d| format!("  {d}")));
+                }
+            }
+            None => problems.push(format!(
+                "response {}: {absent} (status {} expected)",
+                i + 1,
+                expected.status
+            )),
+        }
     }
     problems
 }

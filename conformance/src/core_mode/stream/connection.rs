@@ -7,7 +7,7 @@ use hark_core::stream::{
 };
 
 use crate::format::stream::{GroupConfig, MediaJson, Scenario, StreamFixture, content};
-use crate::stream_compare::{Dates, Observed, compare};
+use crate::stream_compare::{Dates, Observed, compare_responses};
 use crate::stream_head::{HeadRead, OwnedHead, read_head};
 
 /// The counters core mode hands to `health` (any values do: the vectors' health bodies are
@@ -75,23 +75,7 @@ pub fn play(
         now,
         next_second_ok: false,
     };
-    let mut problems = Vec::new();
-    for (i, expected) in scenario.responses.iter().enumerate() {
-        match observed.get(i) {
-            Some(actual) => {
-                let differences = compare(expected, actual, fixture, dates);
-                if !differences.is_empty() {
-                    problems.push(format!("response {}:", i + 1));
-                    problems.extend(differences.into_iter().map(|d| format!("  {d}")));
-                }
-            }
-            None => problems.push(format!(
-                "response {}: missing (status {} expected)",
-                i + 1,
-                expected.status
-            )),
-        }
-    }
+    let mut problems = compare_responses(&scenario.responses, &observed, fixture, dates, "missing");
     if observed.len() > scenario.responses.len() {
         problems.push(format!(
             "{} responses (expected {})",

@@ -18,7 +18,7 @@ use super::admin::{Admin, reset_request, stats_request};
 use super::{LiveError, LiveReport};
 use crate::format::stream::{GroupConfig, NAME, Scenario, StreamFixture, StreamVectorSet};
 use crate::report::Tally;
-use crate::stream_compare::{Dates, compare};
+use crate::stream_compare::{Dates, compare_responses};
 
 /// What `hark-conformance live --service stream` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,23 +95,13 @@ pub fn check(
         now: config.now,
         next_second_ok: true,
     };
-    let mut problems = Vec::new();
-    for (i, expected) in scenario.responses.iter().enumerate() {
-        match seen.responses.get(i) {
-            Some(actual) => {
-                let differences = compare(expected, actual, fixture, dates);
-                if !differences.is_empty() {
-                    problems.push(format!("response {}:", i + 1));
-                    problems.extend(differences.into_iter().map(|d| format!("  {d}")));
-                }
-            }
-            None => problems.push(format!(
-                "response {}: not received (status {} expected)",
-                i + 1,
-                expected.status
-            )),
-        }
-    }
+    let mut problems = compare_responses(
+        &scenario.responses,
+        &seen.responses,
+        fixture,
+        dates,
+        "not received",
+    );
     let fate = match (&seen.outcome, scenario.closed) {
         (Err(why), _) => Some(why.clone()),
         (Ok(After::Extra(n)), _) => Some(format!("{n} bytes more than the responses expected")),
