@@ -356,7 +356,10 @@ mod tests {
     fn stats_carry_stream_with_its_counters() {
         let stats = Stats {
             stream: Some(StreamServerStats {
-                status_206: 3,
+                health: hark_core::stream::StreamHealth {
+                    status_206: 3,
+                    ..hark_core::stream::StreamHealth::default()
+                },
                 ..StreamServerStats::default()
             }),
             ..Stats::default()

@@ -2,8 +2,10 @@
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-/// Counters since start (or the last admin reset), and the connections open now.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Counters since start (or the last admin reset), and the connections open now. As serde
+/// data they are flat, one field each (how the runtimes' admin `stats` carries them); the
+/// `/health` body groups the status classes (stream.md §9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StreamHealth {
     pub connections: u64,
     pub requests: u64,
@@ -15,6 +17,9 @@ pub struct StreamHealth {
     /// Body bytes written.
     pub bytes_sent: u64,
 }
+
+/// The `/health` body.
+struct Body<'a>(&'a StreamHealth);
 
 /// The `responses` object: one count per status class.
 struct Responses<'a>(&'a StreamHealth);
@@ -33,15 +38,15 @@ impl Serialize for Responses<'_> {
 
 /// stream.md §9's shape: `{"status":"ok","service":"stream","connections":…,"requests":…,
 /// "responses":{"200":…,"206":…,"304":…,"4xx":…,"5xx":…},"bytes_sent":…}`.
-impl Serialize for StreamHealth {
+impl Serialize for Body<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut health = serializer.serialize_struct("StreamHealth", 6)?;
+        let mut health = serializer.serialize_struct("health", 6)?;
         health.serialize_field("status", "ok")?;
         health.serialize_field("service", "stream")?;
-        health.serialize_field("connections", &self.connections)?;
-        health.serialize_field("requests", &self.requests)?;
-        health.serialize_field("responses", &Responses(self))?;
-        health.serialize_field("bytes_sent", &self.bytes_sent)?;
+        health.serialize_field("connections", &self.0.connections)?;
+        health.serialize_field("requests", &self.0.requests)?;
+        health.serialize_field("responses", &Responses(self.0))?;
+        health.serialize_field("bytes_sent", &self.0.bytes_sent)?;
         health.end()
     }
 }
@@ -50,6 +55,6 @@ impl StreamHealth {
     /// The JSON body.
     pub(super) fn to_json(self) -> Vec<u8> {
         // Integers and fixed strings only: serde_json cannot fail on them.
-        serde_json::to_vec(&self).unwrap_or_default()
+        serde_json::to_vec(&Body(&self)).unwrap_or_default()
     }
 }

@@ -9,9 +9,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hark_core::stream::{
-    BodyPart, HeadRefusal, RequestHead, ResponsePlan, Route, StreamHealth, StreamService,
-};
+use hark_core::stream::{BodyPart, HeadRefusal, RequestHead, ResponsePlan, Route, StreamService};
 
 use super::head::{self, MAX_HEAD, Parsed};
 use super::limits::Slot;
@@ -52,7 +50,7 @@ impl Shared {
         let (plan, file) = match self.service.route(head, now) {
             Route::Respond(plan) => (plan, None),
             Route::Health => {
-                let health = StreamHealth::from(self.counters.snapshot());
+                let health = self.counters.snapshot().health;
                 (self.service.health(head, &health, now), None)
             }
             Route::Lookup(lookup) => {

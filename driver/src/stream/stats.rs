@@ -6,37 +6,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use hark_core::stream::StreamHealth;
 use serde::{Deserialize, Serialize};
 
-/// A snapshot of a running stream server: `/health`'s counters, flat.
+/// A snapshot of a running stream server: `/health`'s counters and the refusals, flat in the
+/// admin `stats` JSON.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamServerStats {
-    /// Open connections.
-    pub connections: u64,
-    /// Requests answered since start (or the last admin `reset`).
-    pub requests: u64,
-    pub status_200: u64,
-    pub status_206: u64,
-    pub status_304: u64,
-    pub status_4xx: u64,
-    pub status_5xx: u64,
-    /// Body bytes written.
-    pub bytes_sent: u64,
+    /// Open connections, and what was answered since start (or the last admin `reset`).
+    #[serde(flatten)]
+    pub health: StreamHealth,
     /// Connections closed at once because `max_connections` (or the per-IP share) were open.
     pub connections_refused: u64,
-}
-
-impl From<StreamServerStats> for StreamHealth {
-    fn from(s: StreamServerStats) -> Self {
-        Self {
-            connections: s.connections,
-            requests: s.requests,
-            status_200: s.status_200,
-            status_206: s.status_206,
-            status_304: s.status_304,
-            status_4xx: s.status_4xx,
-            status_5xx: s.status_5xx,
-            bytes_sent: s.bytes_sent,
-        }
-    }
 }
 
 /// The live counters, shared by every connection of a server.
@@ -106,14 +84,16 @@ impl Counters {
     pub fn snapshot(&self) -> StreamServerStats {
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         StreamServerStats {
-            connections: read(&self.connections),
-            requests: read(&self.requests),
-            status_200: read(&self.status_200),
-            status_206: read(&self.status_206),
-            status_304: read(&self.status_304),
-            status_4xx: read(&self.status_4xx),
-            status_5xx: read(&self.status_5xx),
-            bytes_sent: read(&self.bytes_sent),
+            health: StreamHealth {
+                connections: read(&self.connections),
+                requests: read(&self.requests),
+                status_200: read(&self.status_200),
+                status_206: read(&self.status_206),
+                status_304: read(&self.status_304),
+                status_4xx: read(&self.status_4xx),
+                status_5xx: read(&self.status_5xx),
+                bytes_sent: read(&self.bytes_sent),
+            },
             connections_refused: read(&self.connections_refused),
         }
     }
@@ -129,7 +109,7 @@ mod tests {
         for status in [200, 206, 206, 304, 404, 416, 503, 204] {
             counters.answered(status);
         }
-        let s = counters.snapshot();
+        let s = counters.snapshot().health;
         assert_eq!(s.requests, 8);
         assert_eq!(
             (s.status_200, s.status_206, s.status_304),
@@ -146,11 +126,13 @@ mod tests {
         counters.answered(200);
         counters.sent(10);
         counters.reset();
-        let s = counters.snapshot();
         assert_eq!(
-            s,
+            counters.snapshot(),
             StreamServerStats {
-                connections: 1,
+                health: StreamHealth {
+                    connections: 1,
+                    ..StreamHealth::default()
+                },
                 ..StreamServerStats::default()
             }
         );
