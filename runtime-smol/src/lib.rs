@@ -46,9 +46,27 @@ pub use hark_driver::audio::{
 /// The audio server on smol; its loop runs on smol's global executor.
 pub type AudioServer = hark_driver::audio::AudioServer<SmolRuntime>;
 
-/// smol as a hark runtime: async-io's reactor and timers, smol's global executor.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SmolRuntime;
+/// smol as a hark runtime: async-io's reactor and timers, and either smol's global executor
+/// (the default, for the library API inside someone else's smol program) or an executor of the
+/// caller's, which the `hark-smol` binary runs on the thread that also polls the reactor.
+///
+/// The global executor runs its tasks on a thread of its own while the reactor is polled on
+/// another, so every wake-up crosses threads: a connection's readiness and its task meet through a
+/// futex and a context switch. One thread for both, as tokio's current-thread runtime does, saves
+/// that per wake-up.
+#[derive(Debug, Default, Clone)]
+pub struct SmolRuntime {
+    executor: Option<Arc<smol::Executor<'static>>>,
+}
+
+impl SmolRuntime {
+    /// Tasks go to `executor`; whoever built it must run it (`smol::block_on(executor.run(…))`).
+    pub fn with_executor(executor: Arc<smol::Executor<'static>>) -> Self {
+        Self {
+            executor: Some(executor),
+        }
+    }
+}
 
 impl Runtime for SmolRuntime {
     fn new_timer(&self, deadline: Instant) -> Pin<Box<dyn AsyncTimer>> {
@@ -56,7 +74,10 @@ impl Runtime for SmolRuntime {
     }
 
     fn spawn(&self, future: BoxFuture) {
-        smol::spawn(future).detach();
+        match &self.executor {
+            Some(executor) => executor.spawn(future).detach(),
+            None => smol::spawn(future).detach(),
+        }
     }
 
     fn wrap_udp_socket(
@@ -237,7 +258,8 @@ mod tests {
 
     #[test]
     fn localhost_resolves_to_a_loopback_address() {
-        let addrs = smol::block_on(SmolRuntime.resolve("localhost".into(), 5005)).unwrap();
+        let addrs =
+            smol::block_on(SmolRuntime::default().resolve("localhost".into(), 5005)).unwrap();
         assert!(
             addrs
                 .iter()
@@ -250,7 +272,7 @@ mod tests {
     fn a_connected_stream_carries_bytes_to_the_listener() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let stream = smol::block_on(SmolRuntime.connect_tcp(addr)).unwrap();
+        let stream = smol::block_on(SmolRuntime::default().connect_tcp(addr)).unwrap();
         let written = smol::block_on(poll_fn(|cx| stream.poll_write(cx, b"hi"))).unwrap();
         assert_eq!(written, 2);
         let (mut accepted, _) = listener.accept().unwrap();
@@ -265,7 +287,7 @@ mod tests {
             .unwrap()
             .local_addr()
             .unwrap();
-        let error = smol::block_on(SmolRuntime.connect_tcp(addr)).unwrap_err();
+        let error = smol::block_on(SmolRuntime::default().connect_tcp(addr)).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
     }
 }
