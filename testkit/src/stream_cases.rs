@@ -30,6 +30,7 @@ macro_rules! stream_integration_tests {
             two_pipelined_requests_in_one_write_are_answered_in_order,
             a_head_beyond_8_kib_is_answered_431_and_closed,
             a_head_that_does_not_arrive_in_time_is_answered_408_and_closed,
+            a_connection_that_never_sends_is_closed_silently_at_the_header_timeout,
             an_idle_persistent_connection_is_closed_silently_after_the_keepalive_timeout,
             a_peer_that_stops_reading_is_dropped_after_the_send_timeout,
             http_1_0_is_closed_after_the_response_unless_it_asks_for_keep_alive,
@@ -148,6 +149,16 @@ pub fn a_head_that_does_not_arrive_in_time_is_answered_408_and_closed(bin: &Path
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(refused.header("connection"), Some("close"));
     assert_eq!(conn.closed_within(CLOSE_DEADLINE), Closed::Yes);
+}
+
+/// §1: a connection that sends no byte at all (a browser's preconnect) is closed at the header
+/// timeout without a `408` nobody asked for.
+pub fn a_connection_that_never_sends_is_closed_silently_at_the_header_timeout(bin: &Path) {
+    let fx = StreamFixture::start(bin, r#"header_timeout = "300ms""#, &[]);
+    let mut conn = StreamConnection::connect(fx.addr);
+    let started = Instant::now();
+    assert_eq!(conn.closed_within(CLOSE_DEADLINE), Closed::Yes);
+    assert!(started.elapsed() >= Duration::from_millis(250));
 }
 
 /// §1: a persistent connection with no request after its answer is closed after the

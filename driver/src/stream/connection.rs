@@ -189,7 +189,9 @@ impl Connection<'_> {
 
     /// Reads until the buffer holds a whole head (decided on at once) or a refusal, or the peer
     /// goes. The header timeout runs from the head's first byte (from the accept for the first
-    /// request); before it, a persistent connection waits for the keep-alive timeout.
+    /// request); before it, a persistent connection waits for the keep-alive timeout. Only a head
+    /// that has begun is answered `408`: a connection that sent nothing (a browser's
+    /// preconnect) is closed silently, as nginx does.
     async fn next(&mut self, number: u32) -> Next {
         let mut in_head = number == 1 || self.filled > 0;
         let wait = if in_head {
@@ -226,7 +228,9 @@ impl Connection<'_> {
                     }
                 }
                 Read::Closed => return Next::Gone,
-                Read::TimedOut if in_head => return Next::Refused(HeadRefusal::Timeout),
+                Read::TimedOut if self.filled > 0 => {
+                    return Next::Refused(HeadRefusal::Timeout);
+                }
                 Read::TimedOut => return Next::Gone,
             }
         }
