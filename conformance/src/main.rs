@@ -23,11 +23,10 @@ use hark_conformance::format::chat;
 use hark_conformance::format::signal;
 use hark_conformance::format::stream;
 use hark_conformance::format::voice::Voice;
-use hark_conformance::live_mode::chat::ChatLiveOptions;
 use hark_conformance::live_mode::signal::SignalLiveOptions;
-use hark_conformance::live_mode::stream::StreamLiveOptions;
 use hark_conformance::live_mode::{
-    self, BASE_GROUP, LiveError, LiveOptions, LiveReport, LiveService, PlanError, Planned,
+    self, BASE_GROUP, HttpLiveOptions, LiveError, LiveOptions, LiveReport, LiveService, PlanError,
+    Planned,
 };
 use hark_conformance::{
     LoadErrors, Report, default_vectors, load, run_core, run_core_chat, run_core_signal,
@@ -113,7 +112,7 @@ enum Command {
     },
     LiveChat {
         vectors: PathBuf,
-        options: ChatLiveOptions,
+        options: HttpLiveOptions,
     },
     LiveSignal {
         vectors: PathBuf,
@@ -121,7 +120,7 @@ enum Command {
     },
     LiveStream {
         vectors: PathBuf,
-        options: StreamLiveOptions,
+        options: HttpLiveOptions,
     },
     Plan {
         service: Service,
@@ -193,20 +192,17 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         "core" => Command::Core {
             runs: vec![(service, vectors)],
         },
-        "live" if service == Service::Chat => {
-            let (http, admin, group) = over_http(service, udp_or_tcp, http, admin, group)?;
-            Command::LiveChat {
-                vectors,
-                options: ChatLiveOptions {
-                    http,
-                    admin,
-                    group,
-                    only,
-                },
-            }
-        }
+        "live" if service == Service::Chat => Command::LiveChat {
+            vectors,
+            options: over_http(service, udp_or_tcp, http, admin, group, only)?,
+        },
         "live" if service == Service::Signal => {
-            let (http, admin, group) = over_http(service, udp_or_tcp, http, admin, group)?;
+            let HttpLiveOptions {
+                http,
+                admin,
+                group,
+                only,
+            } = over_http(service, udp_or_tcp, http, admin, group, only)?;
             Command::LiveSignal {
                 vectors,
                 options: SignalLiveOptions {
@@ -218,18 +214,10 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 },
             }
         }
-        "live" if service == Service::Stream => {
-            let (http, admin, group) = over_http(service, udp_or_tcp, http, admin, group)?;
-            Command::LiveStream {
-                vectors,
-                options: StreamLiveOptions {
-                    http,
-                    admin,
-                    group,
-                    only,
-                },
-            }
-        }
+        "live" if service == Service::Stream => Command::LiveStream {
+            vectors,
+            options: over_http(service, udp_or_tcp, http, admin, group, only)?,
+        },
         "live" if http.is_some() => {
             return Err("--http is for --service chat, signal or stream".to_owned());
         }
@@ -254,26 +242,28 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
     })
 }
 
-/// The listener, admin socket and group of a live run over HTTP (chat, signal and stream), which
-/// takes an --http ADDR instead of --udp or --tcp.
+/// The options of a live run over HTTP (chat, signal and stream), which takes an --http ADDR
+/// instead of --udp or --tcp.
 fn over_http(
     service: Service,
     udp_or_tcp: bool,
     http: Option<SocketAddr>,
     admin: Option<PathBuf>,
     group: Option<String>,
-) -> Result<(SocketAddr, PathBuf, String), String> {
+    only: Vec<String>,
+) -> Result<HttpLiveOptions, String> {
     let name = service.name();
     if udp_or_tcp {
         return Err(format!(
             "live --service {name} takes --http ADDR, not --udp or --tcp"
         ));
     }
-    Ok((
-        http.ok_or_else(|| format!("live --service {name} needs --http ADDR"))?,
-        admin.ok_or("live needs --admin SOCKET")?,
-        group.unwrap_or_else(|| BASE_GROUP.to_owned()),
-    ))
+    Ok(HttpLiveOptions {
+        http: http.ok_or_else(|| format!("live --service {name} needs --http ADDR"))?,
+        admin: admin.ok_or("live needs --admin SOCKET")?,
+        group: group.unwrap_or_else(|| BASE_GROUP.to_owned()),
+        only,
+    })
 }
 
 fn main() -> ExitCode {
@@ -312,7 +302,7 @@ fn main() -> ExitCode {
         },
         Ok(Command::LiveChat { vectors, options }) => live(
             chat::load(&vectors),
-            &http_banner(chat::NAME, &options.group, options.http, &options.admin),
+            &http_banner(chat::NAME, &options),
             |set| live_mode::chat::run(set, &options, &mut progress),
         ),
         Ok(Command::LiveSignal { vectors, options }) => live(
@@ -328,7 +318,7 @@ fn main() -> ExitCode {
         ),
         Ok(Command::LiveStream { vectors, options }) => live(
             stream::load(&vectors),
-            &http_banner(stream::NAME, &options.group, options.http, &options.admin),
+            &http_banner(stream::NAME, &options),
             |set| live_mode::stream::run(set, &options, &mut progress),
         ),
         Ok(Command::Plan {
@@ -441,10 +431,12 @@ fn live<T>(
 
 /// The announcement of an HTTP service's live run: `chat group base against http://ADDR (admin
 /// SOCKET)`.
-fn http_banner(service: &str, group: &str, http: SocketAddr, admin: &Path) -> String {
+fn http_banner(service: &str, options: &HttpLiveOptions) -> String {
     format!(
-        "{service} group {group} against http://{http} (admin {})",
-        admin.display()
+        "{service} group {} against http://{} (admin {})",
+        options.group,
+        options.http,
+        options.admin.display()
     )
 }
 
@@ -563,7 +555,7 @@ mod tests {
             parse_args(&live),
             Ok(Command::LiveStream {
                 vectors: default_vectors("stream"),
-                options: StreamLiveOptions {
+                options: HttpLiveOptions {
                     http: "127.0.0.1:8082".parse().unwrap(),
                     admin: "a".into(),
                     group: "strict".to_owned(),

@@ -63,6 +63,18 @@ pub struct LiveOptions {
     pub only: Vec<String>,
 }
 
+/// What `hark-conformance live` was asked to do for a service over HTTP (`chat`, `stream`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpLiveOptions {
+    /// The service's listener.
+    pub http: SocketAddr,
+    pub admin: PathBuf,
+    /// The group the server is configured for.
+    pub group: String,
+    /// Only the scenarios of the group with these names (all when empty).
+    pub only: Vec<String>,
+}
+
 /// Why a live run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {

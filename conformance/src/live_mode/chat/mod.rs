@@ -9,8 +9,6 @@ mod plan;
 pub(crate) mod scenario;
 pub(crate) mod ws;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 pub use groups::{ChatGroup, groups};
@@ -18,26 +16,15 @@ pub use plan::{SEND_QUEUE_BYTES, write_plan};
 pub use scenario::Target;
 
 use super::admin::{Admin, stats_request};
-use super::{LiveError, LiveReport};
+use super::{HttpLiveOptions, LiveError, LiveReport};
 use crate::format::chat::{ChatVectorSet, NAME};
 use crate::report::Tally;
-
-/// What `hark-conformance live --service chat` was asked to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChatLiveOptions {
-    /// The chat listener (HTTP and WebSocket).
-    pub http: SocketAddr,
-    pub admin: PathBuf,
-    pub group: String,
-    /// Only the scenarios of the group with these names (all when empty).
-    pub only: Vec<String>,
-}
 
 /// Runs the scenarios of `options.group` against the server; `progress` hears of each scenario
 /// as it finishes (name, passed, time taken).
 pub fn run(
     set: &ChatVectorSet,
-    options: &ChatLiveOptions,
+    options: &HttpLiveOptions,
     progress: &mut dyn FnMut(&str, bool, Duration),
 ) -> Result<LiveReport, LiveError> {
     let groups = groups(set)?;

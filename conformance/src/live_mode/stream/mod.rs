@@ -8,34 +8,21 @@ mod exchange;
 mod plan;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub use exchange::{After, Exchange, IO_TIMEOUT, QUIET, exchange};
 pub use plan::{MEDIA_DIR, config_toml, write_media, write_plan};
 
 use super::admin::{Admin, reset_request, stats_request};
-use super::{LiveError, LiveReport};
+use super::{HttpLiveOptions, LiveError, LiveReport};
 use crate::format::stream::{GroupConfig, NAME, Scenario, StreamFixture, StreamVectorSet};
 use crate::report::Tally;
 use crate::stream_compare::{Dates, compare_responses};
 
-/// What `hark-conformance live --service stream` was asked to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StreamLiveOptions {
-    /// The stream listener.
-    pub http: SocketAddr,
-    pub admin: PathBuf,
-    /// The group (scenario file) the server is configured for.
-    pub group: String,
-    /// Only the scenarios of the group with these names (all when empty).
-    pub only: Vec<String>,
-}
-
 /// Runs the live scenarios of `options.group`; `progress` hears of each as it finishes.
 pub fn run(
     set: &StreamVectorSet,
-    options: &StreamLiveOptions,
+    options: &HttpLiveOptions,
     progress: &mut dyn FnMut(&str, bool, Duration),
 ) -> Result<LiveReport, LiveError> {
     let Some(group) = set.groups.iter().find(|g| g.name == options.group) else {
