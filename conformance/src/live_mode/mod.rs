@@ -151,23 +151,13 @@ pub fn run<S: LiveService>(
         _ => {}
     }
     let groups = groups(set)?;
-    let Some(group) = groups.iter().find(|g| g.name == options.group) else {
-        let known: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        return Err(LiveError::UnknownGroup {
-            group: options.group.clone(),
-            known: known.join(", "),
-        });
-    };
-    if let Some(missing) = options
-        .only
-        .iter()
-        .find(|name| !group.scenarios.iter().any(|s| &&s.vector.name == name))
-    {
-        return Err(LiveError::UnknownScenario {
-            scenario: missing.clone(),
-            group: group.name.clone(),
-        });
-    }
+    let group = choose(
+        &groups,
+        &options.group,
+        &options.only,
+        |g| &g.name,
+        |g, scenario| g.scenarios.iter().any(|s| s.vector.name == scenario),
+    )?;
     let target = Target {
         udp: options.udp,
         tcp: options.tcp,
@@ -197,6 +187,31 @@ pub fn run<S: LiveService>(
         report.scenarios.record(name, outcome);
     }
     Ok(report)
+}
+
+/// The group of `groups` named `wanted` (each named by `name`), once every scenario `only` names
+/// is one of its own (`has_scenario`).
+pub(crate) fn choose<'g, G>(
+    groups: &'g [G],
+    wanted: &str,
+    only: &[String],
+    name: impl Fn(&G) -> &str,
+    has_scenario: impl Fn(&G, &str) -> bool,
+) -> Result<&'g G, LiveError> {
+    let Some(group) = groups.iter().find(|g| name(g) == wanted) else {
+        let known: Vec<&str> = groups.iter().map(&name).collect();
+        return Err(LiveError::UnknownGroup {
+            group: wanted.to_owned(),
+            known: known.join(", "),
+        });
+    };
+    if let Some(missing) = only.iter().find(|scenario| !has_scenario(group, scenario)) {
+        return Err(LiveError::UnknownScenario {
+            scenario: missing.clone(),
+            group: name(group).to_owned(),
+        });
+    }
+    Ok(group)
 }
 
 /// A throwaway directory for tests, removed on drop (the crate has no tempfile dependency).

@@ -16,7 +16,7 @@ pub use plan::{SEND_QUEUE_BYTES, write_plan};
 pub use scenario::Target;
 
 use super::admin::{Admin, stats_request};
-use super::{HttpLiveOptions, LiveError, LiveReport};
+use super::{HttpLiveOptions, LiveError, LiveReport, choose};
 use crate::format::chat::{ChatVectorSet, NAME};
 use crate::report::Tally;
 
@@ -28,23 +28,13 @@ pub fn run(
     progress: &mut dyn FnMut(&str, bool, Duration),
 ) -> Result<LiveReport, LiveError> {
     let groups = groups(set)?;
-    let Some(group) = groups.iter().find(|g| g.name == options.group) else {
-        let known: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        return Err(LiveError::UnknownGroup {
-            group: options.group.clone(),
-            known: known.join(", "),
-        });
-    };
-    if let Some(missing) = options
-        .only
-        .iter()
-        .find(|name| !group.scenarios.iter().any(|s| &&s.vector.name == name))
-    {
-        return Err(LiveError::UnknownScenario {
-            scenario: missing.clone(),
-            group: group.name.clone(),
-        });
-    }
+    let group = choose(
+        &groups,
+        &options.group,
+        &options.only,
+        |g| &g.name,
+        |g, scenario| g.scenarios.iter().any(|s| s.vector.name == scenario),
+    )?;
     let target = Target {
         http: options.http,
         admin: Admin::new(&options.admin),

@@ -19,7 +19,7 @@ pub use scenario::Target;
 
 use self::sfu::SfuSide;
 use super::admin::{Admin, stats_request};
-use super::{LiveError, LiveReport};
+use super::{LiveError, LiveReport, choose};
 use crate::format::signal::{NAME, SignalVectorSet};
 use crate::report::Tally;
 
@@ -42,23 +42,13 @@ pub fn run(
     progress: &mut dyn FnMut(&str, bool, Duration),
 ) -> Result<LiveReport, LiveError> {
     let groups = groups(set)?;
-    let Some(group) = groups.iter().find(|g| g.name == options.group) else {
-        let known: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        return Err(LiveError::UnknownGroup {
-            group: options.group.clone(),
-            known: known.join(", "),
-        });
-    };
-    if let Some(missing) = options
-        .only
-        .iter()
-        .find(|name| !group.scenarios.iter().any(|s| &&s.vector.name == name))
-    {
-        return Err(LiveError::UnknownScenario {
-            scenario: missing.clone(),
-            group: group.name.clone(),
-        });
-    }
+    let group = choose(
+        &groups,
+        &options.group,
+        &options.only,
+        |g| &g.name,
+        |g, scenario| g.scenarios.iter().any(|s| s.vector.name == scenario),
+    )?;
     let target = Target {
         http: options.http,
         admin: Admin::new(&options.admin),

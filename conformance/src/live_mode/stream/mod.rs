@@ -14,7 +14,7 @@ pub use exchange::{After, Exchange, IO_TIMEOUT, QUIET, exchange};
 pub use plan::{MEDIA_DIR, config_toml, write_media, write_plan};
 
 use super::admin::{Admin, reset_request, stats_request};
-use super::{HttpLiveOptions, LiveError, LiveReport};
+use super::{HttpLiveOptions, LiveError, LiveReport, choose};
 use crate::format::stream::{GroupConfig, NAME, Scenario, StreamFixture, StreamVectorSet};
 use crate::report::Tally;
 use crate::stream_compare::{Dates, compare_responses};
@@ -25,24 +25,14 @@ pub fn run(
     options: &HttpLiveOptions,
     progress: &mut dyn FnMut(&str, bool, Duration),
 ) -> Result<LiveReport, LiveError> {
-    let Some(group) = set.groups.iter().find(|g| g.name == options.group) else {
-        let known: Vec<&str> = set.groups.iter().map(|g| g.name.as_str()).collect();
-        return Err(LiveError::UnknownGroup {
-            group: options.group.clone(),
-            known: known.join(", "),
-        });
-    };
+    let group = choose(
+        &set.groups,
+        &options.group,
+        &options.only,
+        |g| &g.name,
+        |g, scenario| g.group.scenarios.iter().any(|s| s.name == scenario),
+    )?;
     let scenarios = &group.group.scenarios;
-    if let Some(missing) = options
-        .only
-        .iter()
-        .find(|name| !scenarios.iter().any(|s| &&s.name == name))
-    {
-        return Err(LiveError::UnknownScenario {
-            scenario: missing.clone(),
-            group: group.name.clone(),
-        });
-    }
     let admin = Admin::new(&options.admin);
     let admin_error = |source| LiveError::Admin {
         path: options.admin.clone(),
