@@ -9,13 +9,16 @@ use crate::load::{Located, VectorSet};
 /// The group of the scenarios that run on the fixture as written.
 pub const BASE_GROUP: &str = "base";
 
-/// Scenarios that share one effective fixture, hence one server configuration.
+/// Scenarios of type `V` that share one effective fixture `F`, hence one server configuration.
 #[derive(Debug, Clone)]
-pub struct Group<'a, S: ServiceFormat> {
+pub struct Grouped<'a, F, V> {
     pub name: String,
-    pub fixture: EffectiveFixture<S::Config>,
-    pub scenarios: Vec<&'a Located<Scenario<S>>>,
+    pub fixture: F,
+    pub scenarios: Vec<&'a Located<V>>,
 }
+
+/// Scenarios of a [`ServiceFormat`] that share one effective fixture.
+pub type Group<'a, S> = Grouped<'a, EffectiveFixture<<S as ServiceFormat>::Config>, Scenario<S>>;
 
 /// A scenario's overrides do not give a valid fixture.
 #[derive(Debug, thiserror::Error)]
@@ -29,31 +32,49 @@ pub struct GroupError {
 
 /// Every group, `base` first (even when empty), then in order of first use.
 pub fn groups<S: ServiceFormat>(set: &VectorSet<S>) -> Result<Vec<Group<'_, S>>, GroupError> {
-    let base = set.fixture.effective(None).map_err(|source| GroupError {
+    group_by(
+        &set.scenarios,
+        |scenario| {
+            set.fixture
+                .effective(scenario.and_then(|s| s.fixture_overrides.as_ref()))
+        },
+        |scenario| &scenario.name,
+        unique_name,
+    )
+}
+
+/// Groups `scenarios` by their effective fixture, `base` first (even when empty), then in order
+/// of first use. The services' vector formats differ, so the caller says how to get a scenario's
+/// effective fixture (`None`: the fixture as written), its name, and a new group's name from
+/// that of its first scenario and the groups so far.
+pub fn group_by<'a, F: PartialEq, V>(
+    scenarios: impl IntoIterator<Item = &'a Located<V>>,
+    effective: impl Fn(Option<&V>) -> Result<F, serde_json::Error>,
+    name: impl Fn(&V) -> &str,
+    group_name: impl Fn(&str, &[Grouped<'a, F, V>]) -> String,
+) -> Result<Vec<Grouped<'a, F, V>>, GroupError> {
+    let base = effective(None).map_err(|source| GroupError {
         file: "fixture.json".to_owned(),
         scenario: "(none)".to_owned(),
         source,
     })?;
-    let mut groups = vec![Group {
+    let mut groups = vec![Grouped {
         name: BASE_GROUP.to_owned(),
         fixture: base,
         scenarios: Vec::new(),
     }];
-    for located in &set.scenarios {
+    for located in scenarios {
         let scenario = &located.vector;
-        let fixture = set
-            .fixture
-            .effective(scenario.fixture_overrides.as_ref())
-            .map_err(|source| GroupError {
-                file: located.file.clone(),
-                scenario: scenario.name.clone(),
-                source,
-            })?;
+        let fixture = effective(Some(scenario)).map_err(|source| GroupError {
+            file: located.file.clone(),
+            scenario: name(scenario).to_owned(),
+            source,
+        })?;
         match groups.iter_mut().find(|g| g.fixture == fixture) {
             Some(group) => group.scenarios.push(located),
             None => {
-                let name = unique_name(&scenario.name, &groups);
-                groups.push(Group {
+                let name = group_name(name(scenario), &groups);
+                groups.push(Grouped {
                     name,
                     fixture,
                     scenarios: vec![located],
@@ -65,7 +86,7 @@ pub fn groups<S: ServiceFormat>(set: &VectorSet<S>) -> Result<Vec<Group<'_, S>>,
 }
 
 /// A file-name-safe group name from a scenario name, not yet taken.
-fn unique_name<S: ServiceFormat>(scenario: &str, groups: &[Group<'_, S>]) -> String {
+fn unique_name<F, V>(scenario: &str, groups: &[Grouped<'_, F, V>]) -> String {
     let base: String = scenario
         .chars()
         .map(|c| {

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 pub use admin::{Admin, AdminError};
 pub use audio::{TIMESTAMP_TOLERANCE_SECS, close_enough};
-pub use groups::{BASE_GROUP, Group, GroupError, groups};
+pub use groups::{BASE_GROUP, Group, GroupError, Grouped, group_by, groups};
 pub use plan::{PlanError, Planned, write_plan};
 pub use scenario::{GRACE, SETTLE, Target};
 

@@ -3,49 +3,23 @@
 //! first scenario that uses it.
 
 use crate::format::chat::{ChatVectorSet, EffectiveChatFixture, Scenario};
-use crate::live_mode::{BASE_GROUP, GroupError};
-use crate::load::Located;
+use crate::live_mode::{GroupError, Grouped, group_by};
 
 /// Scenarios that share one effective fixture, hence one server configuration.
-#[derive(Debug, Clone)]
-pub struct ChatGroup<'a> {
-    pub name: String,
-    pub fixture: EffectiveChatFixture,
-    pub scenarios: Vec<&'a Located<Scenario>>,
-}
+pub type ChatGroup<'a> = Grouped<'a, EffectiveChatFixture, Scenario>;
 
-/// Every group, `base` first (even when empty), then in order of first use.
+/// Every group, `base` first (even when empty), then in order of first use; a group is named
+/// after its first scenario as it is.
 pub fn groups(set: &ChatVectorSet) -> Result<Vec<ChatGroup<'_>>, GroupError> {
-    let base = set.fixture.effective(None).map_err(|source| GroupError {
-        file: "fixture.json".to_owned(),
-        scenario: "(none)".to_owned(),
-        source,
-    })?;
-    let mut groups = vec![ChatGroup {
-        name: BASE_GROUP.to_owned(),
-        fixture: base,
-        scenarios: Vec::new(),
-    }];
-    for located in &set.scenarios {
-        let scenario = &located.vector;
-        let fixture = set
-            .fixture
-            .effective(scenario.fixture_overrides.as_ref())
-            .map_err(|source| GroupError {
-                file: located.file.clone(),
-                scenario: scenario.name.clone(),
-                source,
-            })?;
-        match groups.iter_mut().find(|g| g.fixture == fixture) {
-            Some(group) => group.scenarios.push(located),
-            None => groups.push(ChatGroup {
-                name: scenario.name.clone(),
-                fixture,
-                scenarios: vec![located],
-            }),
-        }
-    }
-    Ok(groups)
+    group_by(
+        &set.scenarios,
+        |scenario| {
+            set.fixture
+                .effective(scenario.and_then(|s| s.fixture_overrides.as_ref()))
+        },
+        |scenario| &scenario.name,
+        |name, _| name.to_owned(),
+    )
 }
 
 #[cfg(test)]
