@@ -23,40 +23,14 @@ const MAX_TIMER_FIRINGS: usize = 100_000;
 /// Runs every step; stops at the first step that differs, since the states have diverged.
 pub fn run<S: CoreService>(fixture: &Fixture, scenario: &Scenario<S>) -> Result<(), Vec<String>> {
     let mut harness = Harness::<S>::new(fixture, scenario).map_err(|e| vec![invalid(&e)])?;
-    let mut previous_ms = 0;
-    for (index, step) in scenario.steps.iter().enumerate() {
-        let at = format!(
-            "step {index} at {} ms{}",
-            step.at_ms,
-            step.note
-                .as_ref()
-                .map(|note| format!(" ({note})"))
-                .unwrap_or_default()
-        );
-        if step.at_ms < previous_ms {
-            return Err(vec![
-                at,
-                invalid(&format!("at_ms goes back from {previous_ms}")),
-            ]);
-        }
-        previous_ms = step.at_ms;
-        let lines = match harness.step(step) {
+    play_steps(
+        &scenario.steps,
+        |step| (step.at_ms, step.note.as_deref()),
+        |step| match harness.step(step) {
             Ok(observed) => harness.compare(step, &observed),
             Err(problem) => vec![problem],
-        };
-        if !lines.is_empty() {
-            let mut out = vec![format!("{at}:")];
-            out.extend(lines.into_iter().map(|line| format!("  {line}")));
-            if index + 1 < scenario.steps.len() {
-                out.push(format!(
-                    "  (steps {}..{} not run: the state has diverged)",
-                    index + 1,
-                    scenario.steps.len() - 1
-                ));
-            }
-            return Err(out);
-        }
-    }
+        },
+    )?;
     harness.finish(scenario)
 }
 
@@ -161,23 +135,11 @@ impl<S: CoreService> Harness<S> {
         // Firings just after the tail would race with the end of a live run too.
         self.advance(at(tail_end.saturating_add(TIMER_MARGIN_MS)))
             .map_err(|e| vec![e])?;
-        let instants: Vec<(String, u64)> = scenario
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(index, step)| (format!("step {index}"), step.at_ms))
-            .chain([("the end of the quiet tail".to_owned(), tail_end)])
-            .collect();
-        for &firing in &self.effective_firings {
-            for (what, ms) in &instants {
-                if firing.abs_diff(*ms) < TIMER_MARGIN_MS {
-                    lines.push(invalid(&format!(
-                        "{what} at {ms} ms is within {TIMER_MARGIN_MS} ms of a timer that fired at \
-                         {firing} ms (live servers' timers fire late; keep the margin)"
-                    )));
-                }
-            }
-        }
+        lines.extend(margin_problems(
+            scenario.steps.iter().map(|step| step.at_ms),
+            tail_end,
+            &self.effective_firings,
+        ));
         if lines.is_empty() { Ok(()) } else { Err(lines) }
     }
 
@@ -205,6 +167,71 @@ impl<S: CoreService> Harness<S> {
         }
         lines
     }
+}
+
+/// Plays `steps` in order with `play`, which returns a step's differences; stops at the first
+/// step that differs, since the states have diverged, and at a step whose `at_ms` (given with its
+/// note by `at`) goes back in time. Every service's simulated scenarios walk their steps so.
+pub(super) fn play_steps<T>(
+    steps: &[T],
+    at: impl Fn(&T) -> (u64, Option<&str>),
+    mut play: impl FnMut(&T) -> Vec<String>,
+) -> Result<(), Vec<String>> {
+    let mut previous_ms = 0;
+    for (index, step) in steps.iter().enumerate() {
+        let (at_ms, note) = at(step);
+        let at = format!(
+            "step {index} at {at_ms} ms{}",
+            note.map(|note| format!(" ({note})")).unwrap_or_default()
+        );
+        if at_ms < previous_ms {
+            return Err(vec![
+                at,
+                invalid(&format!("at_ms goes back from {previous_ms}")),
+            ]);
+        }
+        previous_ms = at_ms;
+        let lines = play(step);
+        if !lines.is_empty() {
+            let mut out = vec![format!("{at}:")];
+            out.extend(lines.into_iter().map(|line| format!("  {line}")));
+            if index + 1 < steps.len() {
+                out.push(format!(
+                    "  (steps {}..{} not run: the state has diverged)",
+                    index + 1,
+                    steps.len() - 1
+                ));
+            }
+            return Err(out);
+        }
+    }
+    Ok(())
+}
+
+/// A line blaming the vector for every timer firing (ms since the start) that did something
+/// within [`TIMER_MARGIN_MS`] of a step (at the given ms) or of the end of the quiet tail.
+pub(super) fn margin_problems(
+    steps_ms: impl Iterator<Item = u64>,
+    tail_end: u64,
+    effective_firings: &[u64],
+) -> Vec<String> {
+    let instants: Vec<(String, u64)> = steps_ms
+        .enumerate()
+        .map(|(index, ms)| (format!("step {index}"), ms))
+        .chain([("the end of the quiet tail".to_owned(), tail_end)])
+        .collect();
+    let mut lines = Vec::new();
+    for &firing in effective_firings {
+        for (what, ms) in &instants {
+            if firing.abs_diff(*ms) < TIMER_MARGIN_MS {
+                lines.push(invalid(&format!(
+                    "{what} at {ms} ms is within {TIMER_MARGIN_MS} ms of a timer that fired at \
+                     {firing} ms (live servers' timers fire late; keep the margin)"
+                )));
+            }
+        }
+    }
+    lines
 }
 
 /// Every difference between what was produced and what was expected.

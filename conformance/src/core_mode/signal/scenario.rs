@@ -19,6 +19,7 @@ use super::convert_events::{event_json, stats_json};
 use crate::chat_compare::{self, Received};
 use crate::compare;
 use crate::core_mode::chat::connections::Connections;
+use crate::core_mode::scenario::{margin_problems, play_steps};
 use crate::core_mode::{directory, invalid};
 use crate::format::EffectiveFixture;
 use crate::format::chat::{Bindings, FrameJson, ResponseJson, fill};
@@ -37,40 +38,14 @@ pub fn run(fixture: &SignalFixture, scenario: &Scenario) -> Result<(), Vec<Strin
         .effective(scenario.fixture_overrides.as_ref())
         .map_err(|e| vec![invalid(&format!("fixture config: {e}"))])?;
     let mut harness = Harness::new(effective).map_err(|e| vec![invalid(&e)])?;
-    let mut previous_ms = 0;
-    for (index, step) in scenario.steps.iter().enumerate() {
-        let at = format!(
-            "step {index} at {} ms{}",
-            step.at_ms,
-            step.note
-                .as_ref()
-                .map(|note| format!(" ({note})"))
-                .unwrap_or_default()
-        );
-        if step.at_ms < previous_ms {
-            return Err(vec![
-                at,
-                invalid(&format!("at_ms goes back from {previous_ms}")),
-            ]);
-        }
-        previous_ms = step.at_ms;
-        let lines = match harness.step(step) {
+    play_steps(
+        &scenario.steps,
+        |step| (step.at_ms, step.note.as_deref()),
+        |step| match harness.step(step) {
             Ok(observed) => harness.compare(step, &observed),
             Err(problem) => vec![problem],
-        };
-        if !lines.is_empty() {
-            let mut out = vec![format!("{at}:")];
-            out.extend(lines.into_iter().map(|line| format!("  {line}")));
-            if index + 1 < scenario.steps.len() {
-                out.push(format!(
-                    "  (steps {}..{} not run: the state has diverged)",
-                    index + 1,
-                    scenario.steps.len() - 1
-                ));
-            }
-            return Err(out);
-        }
-    }
+        },
+    )?;
     harness.finish(scenario)
 }
 
@@ -410,23 +385,11 @@ impl Harness {
         }
         self.advance(at(self.start, tail_end.saturating_add(TIMER_MARGIN_MS)))
             .map_err(|e| vec![e])?;
-        let instants: Vec<(String, u64)> = scenario
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(index, step)| (format!("step {index}"), step.at_ms))
-            .chain([("the end of the quiet tail".to_owned(), tail_end)])
-            .collect();
-        for &firing in &self.effective_firings {
-            for (what, ms) in &instants {
-                if firing.abs_diff(*ms) < TIMER_MARGIN_MS {
-                    lines.push(invalid(&format!(
-                        "{what} at {ms} ms is within {TIMER_MARGIN_MS} ms of a timer that fired at \
-                         {firing} ms (live servers' timers fire late; keep the margin)"
-                    )));
-                }
-            }
-        }
+        lines.extend(margin_problems(
+            scenario.steps.iter().map(|step| step.at_ms),
+            tail_end,
+            &self.effective_firings,
+        ));
         if lines.is_empty() { Ok(()) } else { Err(lines) }
     }
 }
