@@ -22,7 +22,7 @@ mod voice;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use admin::{Admin, AdminError};
@@ -163,30 +163,56 @@ pub fn run<S: LiveService>(
         tcp: options.tcp,
         admin: Admin::new(&options.admin),
     };
-    target
-        .admin
+    reach_admin(&target.admin, &options.admin)?;
+    Ok(run_group(
+        S::NAME,
+        group,
+        &options.only,
+        |scenario| &scenario.name,
+        progress,
+        |fixture, scenario| scenario::run(fixture, scenario, &target),
+    ))
+}
+
+/// Asks the server's management socket (at `path`) for its counters, so that a server that is
+/// not there fails the run before any scenario does.
+pub(crate) fn reach_admin(admin: &Admin, path: &Path) -> Result<(), LiveError> {
+    admin
         .request(&admin::stats_request())
+        .map(drop)
         .map_err(|source| LiveError::Admin {
-            path: options.admin.clone(),
+            path: path.to_path_buf(),
             source,
-        })?;
+        })
+}
+
+/// Runs with `run` the scenarios of `group` that `only` names (all of them when it names none);
+/// `progress` hears of each scenario as it finishes (name, passed, time taken).
+pub(crate) fn run_group<F, V>(
+    service: &'static str,
+    group: &Grouped<'_, F, V>,
+    only: &[String],
+    name: impl Fn(&V) -> &str,
+    progress: &mut dyn FnMut(&str, bool, Duration),
+    mut run: impl FnMut(&F, &V) -> Result<(), Vec<String>>,
+) -> LiveReport {
     let mut report = LiveReport {
-        service: S::NAME,
+        service,
         group: group.name.clone(),
         scenarios: Tally::default(),
     };
     let chosen = group
         .scenarios
         .iter()
-        .filter(|s| options.only.is_empty() || options.only.contains(&s.vector.name));
+        .filter(|s| only.is_empty() || only.iter().any(|wanted| wanted == name(&s.vector)));
     for located in chosen {
-        let name = format!("{}: {}", located.file, located.vector.name);
+        let name = format!("{}: {}", located.file, name(&located.vector));
         let started = std::time::Instant::now();
-        let outcome = scenario::run(&group.fixture, &located.vector, &target);
+        let outcome = run(&group.fixture, &located.vector);
         progress(&name, outcome.is_ok(), started.elapsed());
         report.scenarios.record(name, outcome);
     }
-    Ok(report)
+    report
 }
 
 /// The group of `groups` named `wanted` (each named by `name`), once every scenario `only` names

@@ -15,10 +15,9 @@ pub use groups::{ChatGroup, groups};
 pub use plan::{SEND_QUEUE_BYTES, write_plan};
 pub use scenario::Target;
 
-use super::admin::{Admin, stats_request};
-use super::{HttpLiveOptions, LiveError, LiveReport, choose};
+use super::admin::Admin;
+use super::{HttpLiveOptions, LiveError, LiveReport, choose, reach_admin, run_group};
 use crate::format::chat::{ChatVectorSet, NAME};
-use crate::report::Tally;
 
 /// Runs the scenarios of `options.group` against the server; `progress` hears of each scenario
 /// as it finishes (name, passed, time taken).
@@ -39,28 +38,13 @@ pub fn run(
         http: options.http,
         admin: Admin::new(&options.admin),
     };
-    target
-        .admin
-        .request(&stats_request())
-        .map_err(|source| LiveError::Admin {
-            path: options.admin.clone(),
-            source,
-        })?;
-    let mut report = LiveReport {
-        service: NAME,
-        group: group.name.clone(),
-        scenarios: Tally::default(),
-    };
-    let chosen = group
-        .scenarios
-        .iter()
-        .filter(|s| options.only.is_empty() || options.only.contains(&s.vector.name));
-    for located in chosen {
-        let name = format!("{}: {}", located.file, located.vector.name);
-        let started = std::time::Instant::now();
-        let outcome = scenario::run(&group.fixture, &located.vector, &target);
-        progress(&name, outcome.is_ok(), started.elapsed());
-        report.scenarios.record(name, outcome);
-    }
-    Ok(report)
+    reach_admin(&target.admin, &options.admin)?;
+    Ok(run_group(
+        NAME,
+        group,
+        &options.only,
+        |scenario| &scenario.name,
+        progress,
+        |fixture, scenario| scenario::run(fixture, scenario, &target),
+    ))
 }

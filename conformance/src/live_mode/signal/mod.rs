@@ -18,10 +18,9 @@ pub use plan::{DEFAULT_SFU_ADDR, write_plan};
 pub use scenario::Target;
 
 use self::sfu::SfuSide;
-use super::admin::{Admin, stats_request};
-use super::{LiveError, LiveReport, choose};
+use super::admin::Admin;
+use super::{LiveError, LiveReport, choose, reach_admin, run_group};
 use crate::format::signal::{NAME, SignalVectorSet};
-use crate::report::Tally;
 
 /// What `hark-conformance live --service signal` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,13 +52,7 @@ pub fn run(
         http: options.http,
         admin: Admin::new(&options.admin),
     };
-    target
-        .admin
-        .request(&stats_request())
-        .map_err(|source| LiveError::Admin {
-            path: options.admin.clone(),
-            source,
-        })?;
+    reach_admin(&target.admin, &options.admin)?;
     let mut sfu = if group.fixture.config.sfu {
         Some(
             SfuSide::listen(options.sfu).map_err(|source| LiveError::Sfu {
@@ -70,21 +63,12 @@ pub fn run(
     } else {
         None
     };
-    let mut report = LiveReport {
-        service: NAME,
-        group: group.name.clone(),
-        scenarios: Tally::default(),
-    };
-    let chosen = group
-        .scenarios
-        .iter()
-        .filter(|s| options.only.is_empty() || options.only.contains(&s.vector.name));
-    for located in chosen {
-        let name = format!("{}: {}", located.file, located.vector.name);
-        let started = std::time::Instant::now();
-        let outcome = scenario::run(&group.fixture, &located.vector, &target, sfu.as_mut());
-        progress(&name, outcome.is_ok(), started.elapsed());
-        report.scenarios.record(name, outcome);
-    }
-    Ok(report)
+    Ok(run_group(
+        NAME,
+        group,
+        &options.only,
+        |scenario| &scenario.name,
+        progress,
+        |fixture, scenario| scenario::run(fixture, scenario, &target, sfu.as_mut()),
+    ))
 }
